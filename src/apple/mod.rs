@@ -1,0 +1,8 @@
+//! Facts from Apple's device-management schema (`apple/device-management`): declaration
+//! types, and which key exists on which platform, from which OS version, and whether it
+//! needs supervision.
+
+pub mod declaration;
+pub mod support;
+
+pub use declaration::DeclarationType;

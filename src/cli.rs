@@ -1,0 +1,187 @@
+//! The command line: parses arguments, runs the pipeline, renders diagnostics, and decides
+//! the exit code in one place.
+
+use crate::diagnostics::{self, Severity, render::Sources};
+use crate::emit::write::{WriteError, write_tree};
+use crate::model::schema;
+use crate::pipeline::{self, Compilation, Mode};
+use crate::repo::LoadError;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit codes: 0 ok (warnings allowed), 1 policy errors, 2 usage errors, 3 I/O or internal.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const POLICY: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const IO: i32 = 3;
+}
+
+#[derive(Parser)]
+#[command(name = "ddmc", version, about = "Compile software-update policies into Apple declarative device management declarations")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// How to print problems: `human` (with source snippets), `short` (one line each) or
+    /// `json` (one JSON object per line, on stdout).
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    message_format: Format,
+    /// Do not print warnings.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile REPO's policies into the output folder.
+    Build {
+        /// The policy repository (holds `ddmc.yaml` and `policies/`).
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Output folder (default: `output` from ddmc.yaml, relative to REPO, else `out`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Everything `build` does except writing: for pre-commit hooks and CI.
+    Check {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+    },
+    /// Print the JSON Schema of policy files (or, with --project, of ddmc.yaml).
+    Schema {
+        #[arg(long)]
+        project: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Short,
+    Json,
+}
+
+pub fn run() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { exit::USAGE } else { exit::OK };
+        }
+    };
+    let secret = |name: &str| std::env::var(name).ok();
+    match &cli.command {
+        Command::Schema { project } => {
+            let value = if *project { schema::project_schema() } else { schema::policy_schema() };
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+            exit::OK
+        }
+        Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
+            Ok(c) => {
+                let code = report(&cli, &c);
+                if code == exit::OK {
+                    done(&cli, &format!("checked {} {}: {}", c.policies, plural(c.policies, "policy", "policies"), counts(&c)));
+                }
+                code
+            }
+            Err(e) => load_failed(&e),
+        },
+        Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
+            Ok(c) => {
+                let code = report(&cli, &c);
+                if code != exit::OK {
+                    return code;
+                }
+                let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
+                if let Some(problem) = unsafe_output(repo, &out) {
+                    eprintln!("error: {problem}");
+                    return exit::USAGE;
+                }
+                match write_tree(&out, &c.files) {
+                    Ok(()) => {
+                        done(&cli, &format!(
+                            "built {} {} into `{}`: {} declarations ({})",
+                            c.policies,
+                            plural(c.policies, "policy", "policies"),
+                            out.display(),
+                            c.declarations,
+                            counts(&c)
+                        ));
+                        exit::OK
+                    }
+                    Err(e @ WriteError::NotOurs(_)) => {
+                        eprintln!("error: {e}");
+                        exit::USAGE
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        exit::IO
+                    }
+                }
+            }
+            Err(e) => load_failed(&e),
+        },
+    }
+}
+
+/// Prints the diagnostics; the exit code they call for.
+fn report(cli: &Cli, c: &Compilation) -> i32 {
+    let sources: Sources<'_> = c
+        .repository
+        .project
+        .iter()
+        .chain(&c.repository.policies)
+        .map(|f| (f.name.as_str(), f.text.as_str()))
+        .collect();
+    let errors = c.diagnostics.count(Severity::Error);
+    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut stderr = std::io::stderr().lock();
+    let mut stdout = std::io::stdout().lock();
+    for d in c.diagnostics.iter_sorted() {
+        if cli.quiet && d.severity == Severity::Warning {
+            continue;
+        }
+        let _ = match cli.message_format {
+            Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, &sources, styled)),
+            Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
+            Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
+        };
+    }
+    if errors > 0 {
+        let _ = writeln!(stderr, "error: {}; nothing was written", counts(c));
+        return exit::POLICY;
+    }
+    exit::OK
+}
+
+fn done(cli: &Cli, message: &str) {
+    if !(cli.quiet && cli.message_format == Format::Json) {
+        eprintln!("{message}");
+    }
+}
+
+fn counts(c: &Compilation) -> String {
+    diagnostics::summary_line(c.diagnostics.count(Severity::Error), c.diagnostics.count(Severity::Warning))
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+fn load_failed(e: &LoadError) -> i32 {
+    eprintln!("error: {e}");
+    match e {
+        LoadError::NoRepository(_) => exit::USAGE,
+        LoadError::Io(..) => exit::IO,
+    }
+}
+
+/// The output folder must not hold the repository's sources: replacing it would delete them.
+fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
+    let repo = repo.canonicalize().ok()?;
+    let out = out.canonicalize().ok()?;
+    let holds = |inner: &Path| inner.starts_with(&out);
+    (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR)))
+        .then(|| format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display()))
+}

@@ -1,0 +1,210 @@
+//! Diagnostics are data: every stage pushes them into a [`Diagnostics`] sink, and only the
+//! command line renders them (human text or JSON). No stage prints.
+
+pub mod render;
+pub mod suggest;
+
+pub use render::{render_human, render_json, render_short, summary_line};
+
+use crate::source::Span;
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable codes, so that CI scripts and MDM importers can match on them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Code {
+    /// The file is not valid YAML or JSON.
+    Syntax,
+    DuplicateKey,
+    UnknownKey,
+    MissingKey,
+    WrongType,
+    InvalidValue,
+    OutOfRange,
+    InvalidFormat,
+    DuplicateId,
+    ReservedId,
+    IdentifierTooLong,
+    /// A rule Apple states in its schema prose (beta programs).
+    AppleRule,
+    /// An `enforce` entry whose platform is missing or not targeted.
+    EnforcePlatform,
+    /// A field that has no meaning on a targeted platform, OS version or enrollment.
+    Unsupported,
+    TokenEnvUnset,
+    NoPolicies,
+    Io,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Syntax => "syntax",
+            Code::DuplicateKey => "duplicate-key",
+            Code::UnknownKey => "unknown-key",
+            Code::MissingKey => "missing-key",
+            Code::WrongType => "wrong-type",
+            Code::InvalidValue => "invalid-value",
+            Code::OutOfRange => "out-of-range",
+            Code::InvalidFormat => "invalid-format",
+            Code::DuplicateId => "duplicate-id",
+            Code::ReservedId => "reserved-id",
+            Code::IdentifierTooLong => "identifier-too-long",
+            Code::AppleRule => "apple-rule",
+            Code::EnforcePlatform => "enforce-platform",
+            Code::Unsupported => "unsupported",
+            Code::TokenEnvUnset => "token-env-unset",
+            Code::NoPolicies => "no-policies",
+            Code::Io => "io",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+/// A place in a source file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub file: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A secondary place that explains the primary one ("first defined here").
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Related {
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+    pub location: Option<Location>,
+    /// Short text under the caret.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Facts that justify the diagnostic (Apple's schema, the contract).
+    pub notes: Vec<String>,
+    pub related: Vec<Related>,
+}
+
+impl Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+
+    fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            location: None,
+            label: None,
+            help: None,
+            notes: Vec::new(),
+            related: Vec::new(),
+        }
+    }
+
+    pub fn at(mut self, file: &str, span: Span) -> Self {
+        self.location = Some(Location { file: file.to_string(), span });
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn related(mut self, file: &str, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related {
+            location: Location { file: file.to_string(), span },
+            message: message.into(),
+        });
+        self
+    }
+
+    fn sort_key(&self) -> impl Ord + '_ {
+        let place = self
+            .location
+            .as_ref()
+            .map(|l| (l.file.as_str(), l.span.start.line, l.span.start.column));
+        (place.is_none(), place, self.severity, &self.message)
+    }
+}
+
+/// The sink every stage writes to.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    pub fn count(&self, severity: Severity) -> usize {
+        self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Sorted by file, line and column, duplicates removed: output that does not depend on
+    /// the order in which files were read.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.items.dedup();
+        self.items
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// In the order of [`Diagnostics::into_sorted`], without consuming.
+    pub fn iter_sorted(&self) -> Vec<&Diagnostic> {
+        let mut sorted: Vec<&Diagnostic> = self.items.iter().collect();
+        sorted.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        sorted.dedup();
+        sorted
+    }
+}

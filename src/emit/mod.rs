@@ -1,0 +1,14 @@
+//! Emit: declarations get their ServerTokens and become files; the manifest lists every
+//! artifact and a DeclarationsToken per group; the writer swaps the output folder in whole.
+
+pub mod canonical;
+pub mod declaration;
+pub mod manifest;
+pub mod write;
+
+/// A file of the output tree: its path relative to the output folder, and its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}

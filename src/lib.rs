@@ -1,0 +1,17 @@
+//! ddmc compiles software-update policy files into Apple declarative device management
+//! declarations. The pipeline reads from the folder names:
+//! `repo` -> `parse` -> `validate` -> `model` -> `lower` -> `emit`, with `diagnostics`
+//! flowing alongside; `pipeline` runs them in order and `cli` is the edge.
+
+pub mod apple;
+pub mod cli;
+pub mod diagnostics;
+pub mod document;
+pub mod emit;
+pub mod lower;
+pub mod model;
+pub mod parse;
+pub mod pipeline;
+pub mod repo;
+pub mod source;
+pub mod validate;

@@ -1,0 +1,115 @@
+//! Lowering: typed policies become Apple declarations. Each declaration knows where it
+//! applies (platforms and OS range), which activation predicate that needs, and which of
+//! its keys need a supervised device.
+
+mod activation;
+mod enforcement;
+pub mod identifier;
+pub mod predicate;
+mod settings;
+mod subscriptions;
+
+use crate::apple::DeclarationType;
+use crate::diagnostics::Diagnostics;
+use crate::document::Document;
+use crate::model::{OsVersion, Platform, Policy};
+use predicate::Predicate;
+use serde_json::{Map, Value};
+
+pub use subscriptions::lower_repository;
+
+/// What the lowering needs from outside the policy.
+pub struct Context<'a> {
+    pub identifier_prefix: &'a str,
+    /// Reads a secret (`token_env`) from the environment.
+    pub secret: &'a dyn Fn(&str) -> Option<String>,
+    /// An unset `token_env` is an error when building, a warning when only checking.
+    pub missing_secret_is_error: bool,
+}
+
+/// Where a declaration applies on one platform.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OsRange {
+    pub platform: Platform,
+    pub min: OsVersion,
+    /// Only this version (a BSI needs its base version exactly).
+    pub exactly: Option<OsVersion>,
+}
+
+impl OsRange {
+    /// The activation predicate for this range.
+    pub fn predicate(&self) -> Predicate {
+        let family = Predicate::family_in(self.platform.families());
+        let version = match &self.exactly {
+            Some(v) => Predicate::os_equals(&device_version(v)),
+            None => Predicate::os_at_least(self.min.major(), self.min.minor(), self.min.patch().unwrap_or(0)),
+        };
+        Predicate::All(vec![family, version])
+    }
+}
+
+/// How a device reports its version in `device.operating-system.version`: no `.0` patch.
+pub fn device_version(v: &OsVersion) -> String {
+    match v.patch() {
+        Some(patch) if patch != 0 => format!("{}.{}.{patch}", v.major(), v.minor()),
+        _ => format!("{}.{}", v.major(), v.minor()),
+    }
+}
+
+/// Who a declaration comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub policy: String,
+    pub source: String,
+    pub groups: Vec<String>,
+}
+
+/// A declaration before it gets its ServerToken.
+#[derive(Clone, Debug)]
+pub struct Declaration {
+    pub ty: DeclarationType,
+    pub identifier: String,
+    pub payload: Map<String, Value>,
+    /// `None` for the repository's own declarations, which reach every device.
+    pub origin: Option<Origin>,
+    pub applies_to: Vec<OsRange>,
+    /// Keys Apple allows only on supervised devices, per platform.
+    pub supervised_keys: Vec<(Platform, String)>,
+}
+
+/// A configuration and the ranges its activation must be limited to.
+struct Configuration {
+    declaration: Declaration,
+    predicate: Option<Predicate>,
+}
+
+/// All declarations of one policy: its configurations, then their activations.
+pub fn lower_policy(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Declaration> {
+    let origin = Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() };
+    let ids = identifier::Identifiers::new(cx.identifier_prefix, &policy.id, doc);
+    let mut configurations = settings::lower(policy, doc, cx, &ids, &origin, out);
+    configurations.extend(enforcement::lower(policy, &ids, &origin));
+    let activations = activation::lower(&configurations, &ids, &origin);
+    let mut declarations: Vec<Declaration> = configurations.into_iter().map(|c| c.declaration).collect();
+    declarations.extend(activations);
+    // One error per policy, for its longest Identifier, says by how much to shorten it.
+    if let Some(longest) = declarations.iter().map(|d| d.identifier.as_str()).max_by_key(|i| i.len()) {
+        ids.check(longest, out);
+    }
+    declarations
+}
+
+/// Inserts `value` at a dotted Apple key path (`AutomaticActions.Download`).
+fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let child = map.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(child) = child {
+                insert_path(child, rest, value);
+            }
+        }
+    }
+}

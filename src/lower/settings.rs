@@ -1,0 +1,213 @@
+//! `softwareupdate.settings`: one declaration per policy, or one per platform when the
+//! platforms need different payloads. Keys a platform does not have are left out, with a
+//! warning that cites Apple's schema.
+
+use super::{Configuration, Context, Declaration, OsRange, Origin, insert_path};
+use super::identifier::Identifiers;
+use crate::apple::{DeclarationType, support};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::Document;
+use crate::lower::predicate::Predicate;
+use crate::model::{BetaProgram, Platform, Policy};
+use serde_json::{Map, Value, json};
+
+/// A policy field that is set, with the Apple key it becomes.
+struct Setting {
+    /// Path in the policy file.
+    field: &'static [&'static str],
+    /// Dotted key path in Apple's payload.
+    key: &'static str,
+    value: Value,
+}
+
+/// The settings a policy sets, in the order of Apple's schema.
+fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Setting> {
+    let mut set = Vec::new();
+    let mut push = |field: &'static [&'static str], key: &'static str, value: Option<Value>| {
+        if let Some(value) = value {
+            set.push(Setting { field, key, value });
+        }
+    };
+    if let Some(bsi) = &policy.background_security_improvements {
+        const BSI: &str = "background_security_improvements";
+        push(&[BSI, "automatic_install"], "AutomaticActions.InstallSecurityUpdate", bsi.automatic_install.map(|c| json!(c.apple())));
+        push(&[BSI, "user_install"], "RapidSecurityResponse.Enable", bsi.user_install.map(Value::Bool));
+        push(&[BSI, "user_removal"], "RapidSecurityResponse.EnableRollback", bsi.user_removal.map(Value::Bool));
+    }
+    if let Some(su) = &policy.software_updates {
+        const SU: &str = "software_updates";
+        push(&[SU, "notifications"], "Notifications", su.notifications.map(Value::Bool));
+        push(&[SU, "automatic_download"], "AutomaticActions.Download", su.automatic_download.map(|c| json!(c.apple())));
+        push(&[SU, "automatic_install"], "AutomaticActions.InstallOSUpdates", su.automatic_install.map(|c| json!(c.apple())));
+        push(&[SU, "standard_users_can_update"], "AllowStandardUserOSUpdates", su.standard_users_can_update.map(Value::Bool));
+        push(&[SU, "recommended_cadence"], "RecommendedCadence", su.recommended_cadence.map(|c| json!(c.apple())));
+        if let Some(d) = &su.deferrals {
+            push(&[SU, "deferrals", "major_days"], "Deferrals.MajorPeriodInDays", d.major_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "minor_days"], "Deferrals.MinorPeriodInDays", d.minor_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "system_days"], "Deferrals.SystemPeriodInDays", d.system_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "combined_days"], "Deferrals.CombinedPeriodInDays", d.combined_days.map(|n| json!(n)));
+        }
+        if let Some(beta) = &su.beta {
+            push(&[SU, "beta", "enrollment"], "Beta.ProgramEnrollment", beta.enrollment.map(|c| json!(c.apple())));
+            let offered = beta.offer_programs.as_ref().map(|programs| {
+                let programs = programs.iter().enumerate().map(|(i, p)| program(p, &["offer_programs", &i.to_string()], doc, cx, out));
+                Value::Array(programs.collect())
+            });
+            push(&[SU, "beta", "offer_programs"], "Beta.OfferPrograms", offered);
+            let required = beta.require_program.as_ref().map(|p| program(p, &["require_program"], doc, cx, out));
+            push(&[SU, "beta", "require_program"], "Beta.RequireProgram", required);
+        }
+    }
+    let order = |key: &str| support::SETTINGS_KEYS.iter().position(|(k, _)| *k == key);
+    set.sort_by_key(|s| order(s.key));
+    set
+}
+
+/// `{Description, Token}`, the token read from the environment when `token_env` is used.
+fn program(p: &BetaProgram, path: &[&str], doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Value {
+    let token = match (&p.token, &p.token_env) {
+        (Some(token), _) => token.clone(),
+        (None, Some(var)) => (cx.secret)(var).unwrap_or_else(|| {
+            let full: Vec<&str> = ["software_updates", "beta"].iter().chain(path).chain(&["token_env"]).copied().collect();
+            let message = format!("environment variable `{var}` is not set");
+            let diagnostic = if cx.missing_secret_is_error {
+                Diagnostic::error(Code::TokenEnvUnset, message).help(format!("set `{var}` to the beta program's seeding token where `ddmc build` runs"))
+            } else {
+                Diagnostic::warning(Code::TokenEnvUnset, message).help(format!("`ddmc build` will fail unless `{var}` is set"))
+            };
+            out.push(diagnostic.at(&doc.file, doc.span(&full)).label("the seeding token comes from here"));
+            format!("${var}")
+        }),
+        (None, None) => String::new(),
+    };
+    json!({"Description": p.description, "Token": token})
+}
+
+/// One platform's payload and where it applies.
+struct PlatformPayload {
+    platform: Platform,
+    payload: Map<String, Value>,
+    range: OsRange,
+    supervised: Vec<(Platform, String)>,
+}
+
+pub(super) fn lower(
+    policy: &Policy,
+    doc: &Document,
+    cx: &Context<'_>,
+    ids: &Identifiers<'_>,
+    origin: &Origin,
+    out: &mut Diagnostics,
+) -> Vec<Configuration> {
+    let settings = collect(policy, doc, cx, out);
+    if settings.is_empty() {
+        return Vec::new();
+    }
+    let mut payloads = Vec::new();
+    let mut missing: Vec<(&Setting, Vec<Platform>)> = settings.iter().map(|s| (s, Vec::new())).collect();
+    for &platform in &policy.targets.platforms {
+        let Some(declaration) = support::declaration(DeclarationType::SoftwareUpdateSettings, platform) else {
+            continue;
+        };
+        let mut entry = PlatformPayload {
+            platform,
+            payload: Map::new(),
+            range: OsRange { platform, min: declaration.introduced, exactly: None },
+            supervised: Vec::new(),
+        };
+        for (setting, missing_on) in missing.iter_mut() {
+            match support::settings_key(setting.key, platform) {
+                Some(key) => {
+                    insert_path(&mut entry.payload, setting.key, setting.value.clone());
+                    entry.range.min = entry.range.min.max(key.introduced);
+                    if key.supervised_only || declaration.supervised_only {
+                        entry.supervised.push((platform, setting.key.to_string()));
+                    }
+                }
+                None => missing_on.push(platform),
+            }
+        }
+        warn_raised_floor(&settings, &entry, declaration.introduced, doc, out);
+        if !entry.payload.is_empty() {
+            payloads.push(entry);
+        }
+    }
+    for (setting, platforms) in missing.into_iter().filter(|(_, p)| !p.is_empty()) {
+        out.push(not_applied(setting, &platforms, doc));
+    }
+    let shared = payloads.windows(2).all(|w| w[0].payload == w[1].payload);
+    if shared && !payloads.is_empty() {
+        let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
+        let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
+        let first = payloads.swap_remove(0);
+        let supervised = std::iter::once(first.supervised).chain(payloads.into_iter().map(|p| p.supervised)).flatten().collect();
+        vec![configuration(ids.make("settings", None), first.payload, ranges, supervised, predicate, origin)]
+    } else {
+        payloads
+            .into_iter()
+            .map(|p| {
+                let predicate = p.range.predicate();
+                configuration(ids.make("settings", Some(p.platform.slug())), p.payload, vec![p.range], p.supervised, predicate, origin)
+            })
+            .collect()
+    }
+}
+
+fn configuration(
+    identifier: String,
+    payload: Map<String, Value>,
+    applies_to: Vec<OsRange>,
+    supervised_keys: Vec<(Platform, String)>,
+    predicate: Predicate,
+    origin: &Origin,
+) -> Configuration {
+    Configuration {
+        declaration: Declaration {
+            ty: DeclarationType::SoftwareUpdateSettings,
+            identifier,
+            payload,
+            origin: Some(origin.clone()),
+            applies_to,
+            supervised_keys,
+        },
+        predicate: Some(predicate),
+    }
+}
+
+/// "`standard_users_can_update` is not applied on iOS", with Apple's fact.
+fn not_applied(setting: &Setting, platforms: &[Platform], doc: &Document) -> Diagnostic {
+    let field = setting.field.last().copied().unwrap_or_default();
+    let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
+    let on = names.join(" and ");
+    let available: Vec<&str> = Platform::ALL
+        .iter()
+        .filter(|p| support::settings_key(setting.key, **p).is_some())
+        .map(|p| p.as_str())
+        .collect();
+    Diagnostic::warning(Code::Unsupported, format!("`{field}` is not applied on {on}"))
+        .at(&doc.file, doc.key_span(setting.field))
+        .label(format!("{} only", available.join(", ")))
+        .note(format!("Apple's schema: `{}` in `softwareupdate.settings` is n/a on {on}", setting.key))
+        .help(format!("nothing is emitted for it on {on}; remove it, or split the policy per platform"))
+}
+
+/// A key with a later `introduced` (`Beta`: macOS 15.4) raises the floor of the whole
+/// declaration: devices between the two get none of the policy's settings.
+fn warn_raised_floor(settings: &[Setting], entry: &PlatformPayload, base: crate::model::OsVersion, doc: &Document, out: &mut Diagnostics) {
+    if entry.range.min <= base {
+        return;
+    }
+    let late = settings.iter().find(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced > base));
+    let others = settings.iter().any(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced <= base));
+    if let (Some(late), true) = (late, others) {
+        let platform = entry.platform;
+        let field = late.field[..late.field.len() - 1].join(".");
+        out.push(
+            Diagnostic::warning(Code::Unsupported, format!("`{field}` limits this policy's settings to {platform} {} and later", entry.range.min))
+                .at(&doc.file, doc.key_span(&late.field[..late.field.len() - 1]))
+                .label(format!("needs {platform} {}", entry.range.min))
+                .note(format!("Apple's schema: `{}` is introduced in {platform} {}", late.key, entry.range.min))
+                .help(format!("devices on {platform} {base} to {} get none of these settings; move `{field}` into a policy of its own", entry.range.min)),
+        );
+    }
+}

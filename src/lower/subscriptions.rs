@@ -1,0 +1,68 @@
+//! The repository's one `management.status-subscriptions` declaration, and the activation
+//! that makes every device apply it: the status items that show where devices stand.
+
+use super::activation::activation;
+use super::{Declaration, OsRange};
+use crate::apple::{DeclarationType, support};
+use crate::model::Platform;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeSet;
+
+/// Always subscribed: the OS and its supplemental (BSI) version.
+const OS_ITEMS: &[&str] = &[
+    "device.operating-system.build-version",
+    "device.operating-system.supplemental.build-version",
+    "device.operating-system.supplemental.extra-version",
+    "device.operating-system.version",
+];
+
+/// Apple's `related-status-items` of `softwareupdate.settings`.
+const SETTINGS_ITEMS: &[&str] = &["softwareupdate.beta-enrollment", "softwareupdate.pending-version"];
+
+/// Apple's `related-status-items` of `softwareupdate.enforcement.specific`.
+const ENFORCEMENT_ITEMS: &[&str] = &[
+    "softwareupdate.failure-reason",
+    "softwareupdate.install-reason",
+    "softwareupdate.install-state",
+    "softwareupdate.pending-version",
+];
+
+/// The subscription and its activation, for the declarations of every policy.
+pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declaration> {
+    let mut items: BTreeSet<&str> = OS_ITEMS.iter().copied().collect();
+    let mut platforms = BTreeSet::new();
+    for declaration in policies {
+        match declaration.ty {
+            DeclarationType::SoftwareUpdateSettings if declaration.payload.contains_key("Beta") => items.extend(SETTINGS_ITEMS),
+            DeclarationType::SoftwareUpdateSettings => {
+                items.insert("softwareupdate.pending-version");
+            }
+            DeclarationType::SoftwareUpdateEnforcement => items.extend(ENFORCEMENT_ITEMS),
+            _ => {}
+        }
+        platforms.extend(declaration.applies_to.iter().map(|r| r.platform));
+    }
+    let status_items: Vec<Value> = items.iter().map(|name| json!({"Name": name})).collect();
+    let mut payload = Map::new();
+    payload.insert("StatusItems".into(), Value::Array(status_items));
+    let subscription = Declaration {
+        ty: DeclarationType::StatusSubscriptions,
+        identifier: format!("{prefix}.status-subscriptions"),
+        payload,
+        origin: None,
+        applies_to: ranges(&platforms),
+        supervised_keys: Vec::new(),
+    };
+    let activation = activation(format!("{prefix}.status-subscriptions.activation"), None, &[&subscription], None);
+    vec![subscription, activation]
+}
+
+fn ranges(platforms: &BTreeSet<Platform>) -> Vec<OsRange> {
+    platforms
+        .iter()
+        .filter_map(|&platform| {
+            let available = support::declaration(DeclarationType::StatusSubscriptions, platform)?;
+            Some(OsRange { platform, min: available.introduced, exactly: None })
+        })
+        .collect()
+}

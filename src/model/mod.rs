@@ -1,0 +1,14 @@
+//! The typed policy model: what a policy means, independent of YAML or JSON.
+
+pub mod datetime;
+pub mod platform;
+pub mod policy;
+pub mod project;
+pub mod schema;
+pub mod version;
+
+pub use datetime::LocalDateTime;
+pub use platform::Platform;
+pub use policy::*;
+pub use project::Project;
+pub use version::{BuildVersion, OsVersion};

@@ -1,0 +1,182 @@
+//! The whole compiler, without I/O of its own output: load -> parse -> validate -> model ->
+//! lower -> emit. Every problem becomes a diagnostic; output exists only without errors.
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::document::Document;
+use crate::emit::{OutputFile, declaration, manifest};
+use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
+use crate::model::{Policy, Project};
+use crate::parse::{self, Node};
+use crate::repo::{self, LoadError, Repository};
+use crate::source::{SourceFile, Span};
+use crate::validate::{DocumentKind, Validators, rules};
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything but writing: a missing secret is only a warning.
+    Check,
+    Build,
+}
+
+pub struct Compilation {
+    pub repository: Repository,
+    pub project: Project,
+    pub diagnostics: Diagnostics,
+    /// The output tree; empty when there are errors.
+    pub files: Vec<OutputFile>,
+    pub policies: usize,
+    pub declarations: usize,
+}
+
+/// A policy that parsed and validated.
+struct Loaded {
+    doc: Document,
+    policy: Policy,
+}
+
+pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
+    let repository = repo::load(root)?;
+    let validators = Validators::default();
+    let mut diagnostics = Diagnostics::default();
+    for name in &repository.unreadable {
+        diagnostics.push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
+    }
+    let (project, project_doc) = match &repository.project {
+        Some(file) => load_project(file, &validators, &mut diagnostics),
+        None => (Project::default(), None),
+    };
+    let loaded: Vec<Loaded> = repository
+        .policies
+        .iter()
+        .filter_map(|file| load_policy(file, &validators, &mut diagnostics))
+        .collect();
+    if repository.policies.is_empty() && repository.unreadable.is_empty() {
+        diagnostics.push(
+            Diagnostic::error(Code::NoPolicies, format!("no policies in `{}/`", repo::POLICY_DIR))
+                .help(format!("add a policy file such as `{}/mac-baseline.yaml`", repo::POLICY_DIR)),
+        );
+    }
+    check_unique_ids(&loaded, &mut diagnostics);
+
+    let cx = lower::Context {
+        identifier_prefix: project.identifier_prefix(),
+        secret,
+        missing_secret_is_error: mode == Mode::Build,
+    };
+    let mut declarations: Vec<Declaration> = Vec::new();
+    for item in &loaded {
+        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut diagnostics));
+    }
+    let repository_declarations = lower::lower_repository(cx.identifier_prefix, &declarations);
+    check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
+    declarations.extend(repository_declarations);
+
+    let files = if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations) };
+    Ok(Compilation {
+        policies: loaded.len(),
+        declarations: declarations.len(),
+        repository,
+        project,
+        diagnostics,
+        files,
+    })
+}
+
+fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
+    let is_json = file.name.to_ascii_lowercase().ends_with(".json");
+    let parsed = if is_json { parse::parse_json(&file.text) } else { parse::parse_yaml(&file.text) };
+    match parsed {
+        Ok(node) => Some(node),
+        Err(e) => {
+            let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
+            let mut d = Diagnostic::error(code, e.message).at(&file.name, e.span).help_opt(e.help);
+            if let Some((message, span)) = e.note {
+                d = d.related(&file.name, span, message);
+            }
+            out.push(d);
+            None
+        }
+    }
+}
+
+/// Parse, validate against the schema, then deserialise: a document is typed only once
+/// it is known to be valid, so serde never has to explain anything to a user.
+fn typed<T: DeserializeOwned>(kind: DocumentKind, file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> Option<(T, Document)> {
+    let root = parse_file(file, out)?;
+    if !validators.check(kind, &file.name, &root, out) {
+        return None;
+    }
+    match serde_json::from_value::<T>(root.to_json()) {
+        Ok(value) => Some((value, Document { file: file.name.clone(), root })),
+        Err(e) => {
+            out.push(Diagnostic::error(Code::Internal, format!("valid document that ddmc cannot read: {e}")).at(&file.name, Span::point(root.span.start)));
+            None
+        }
+    }
+}
+
+fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> (Project, Option<Document>) {
+    match typed::<Project>(DocumentKind::Project, file, validators, out) {
+        Some((project, doc)) => (project, Some(doc)),
+        None => (Project::default(), None),
+    }
+}
+
+fn load_policy(file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> Option<Loaded> {
+    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, validators, out)?;
+    rules::check_policy(&policy, &doc, out);
+    Some(Loaded { doc, policy })
+}
+
+/// Policy ids are unique in the repository: they name Identifiers and files.
+fn check_unique_ids(loaded: &[Loaded], out: &mut Diagnostics) {
+    let mut first: BTreeMap<&str, &Document> = BTreeMap::new();
+    for item in loaded {
+        match first.get(item.policy.id.as_str()) {
+            Some(previous) => out.push(
+                Diagnostic::error(Code::DuplicateId, format!("policy id `{}` is also used by `{}`", item.policy.id, previous.file))
+                    .at(&item.doc.file, item.doc.span(&["id"]))
+                    .label("second use of this id")
+                    .related(&previous.file, previous.span(&["id"]), "first used here")
+                    .help("give each policy its own id"),
+            ),
+            None => {
+                first.insert(&item.policy.id, &item.doc);
+            }
+        }
+    }
+}
+
+/// The repository's own Identifiers depend only on the prefix.
+fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>, out: &mut Diagnostics) {
+    let Some(longest) = declarations.iter().map(|d| d.identifier.as_str()).max_by_key(|i| i.len()) else { return };
+    if longest.len() <= MAX_OCTETS {
+        return;
+    }
+    let mut d = Diagnostic::error(Code::IdentifierTooLong, format!("Identifier `{longest}` is {} octets; Apple allows at most {MAX_OCTETS}", longest.len()))
+        .help(format!("shorten `identifier_prefix` by {} octets", longest.len() - MAX_OCTETS));
+    if let Some(doc) = project {
+        d = d.at(&doc.file, doc.span(&["organization", "identifier_prefix"])).label("the prefix of every Identifier");
+    }
+    out.push(d);
+}
+
+fn emit(project: &Project, declarations: &[Declaration]) -> Vec<OutputFile> {
+    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
+    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    let mut files = Vec::new();
+    let mut emitted = Vec::new();
+    for d in sorted {
+        let token = declaration::server_token(d);
+        let path = format!("declarations/{}.json", d.identifier);
+        files.push(OutputFile { path: path.clone(), bytes: declaration::render(d, &token).into_bytes() });
+        emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
+    }
+    let manifest = manifest::render(project.identifier_prefix(), &emitted);
+    files.push(OutputFile { path: "manifest.json".into(), bytes: declaration::pretty(&manifest).into_bytes() });
+    files.sort();
+    files
+}

@@ -1,0 +1,60 @@
+//! Custom `format` checks: the domain parsers are the single source of truth, so the schema
+//! accepts exactly what the model can deserialise.
+
+use crate::model::{BuildVersion, LocalDateTime, OsVersion};
+use std::str::FromStr;
+
+type Check = fn(&str) -> bool;
+
+pub const CHECKS: &[(&str, Check)] = &[
+    ("os-version", |s| OsVersion::from_str(s).is_ok()),
+    ("build-version", |s| BuildVersion::from_str(s).is_ok()),
+    ("local-date-time", |s| LocalDateTime::from_str(s).is_ok()),
+    ("uri", |s| web_url(s).is_ok()),
+];
+
+/// The explanation for a value that fails `format`, with a fix where one is clear.
+pub fn explain(format: &str, value: &str) -> (String, Option<String>) {
+    let error = match format {
+        "os-version" => OsVersion::from_str(value).err().map(|e| (e.message, e.help)),
+        "build-version" => BuildVersion::from_str(value).err().map(|e| (e.message, e.help)),
+        "local-date-time" => LocalDateTime::from_str(value).err().map(|e| (e.message, e.help)),
+        "uri" => web_url(value).err(),
+        _ => None,
+    };
+    error.unwrap_or_else(|| (format!("`{value}` is not a valid {format}"), None))
+}
+
+/// `DetailsURL` is "the URL of a web page": http or https, a host, no spaces.
+fn web_url(s: &str) -> Result<(), (String, Option<String>)> {
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    let Some(rest) = rest else {
+        let help = (!s.contains("://")).then(|| format!("write `https://{s}`"));
+        return Err((format!("`{s}` is not a web address: it must start with `https://`"), help));
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err((format!("`{s}` has no host name"), None));
+    }
+    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err((format!("`{s}` contains spaces"), Some("encode spaces as `%20`".into())));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_urls() {
+        assert!(web_url("https://it.example.com/updates").is_ok());
+        assert!(web_url("http://intranet/x").is_ok());
+        let (message, help) = web_url("it.example.com/updates").expect_err("no scheme");
+        assert!(message.contains("https://"), "{message}");
+        assert_eq!(help.as_deref(), Some("write `https://it.example.com/updates`"));
+        assert!(web_url("https://").is_err());
+        assert!(web_url("https://a b").is_err());
+        assert!(web_url("mailto:it@example.com").is_err());
+    }
+}

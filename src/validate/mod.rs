@@ -1,0 +1,74 @@
+//! Validation: documents are checked against the JSON Schema generated from the model
+//! before they are deserialised, and every schema error is mapped back to the line and
+//! column of the offending value. `rules` then checks what a schema cannot say.
+
+mod formats;
+mod messages;
+pub mod rules;
+
+use crate::diagnostics::Diagnostics;
+use crate::model::schema;
+use crate::parse::Node;
+use jsonschema::Validator;
+use serde_json::Value;
+
+/// Which kind of document a file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentKind {
+    Policy,
+    Project,
+}
+
+/// Compiled validators, built once per run and shared by every file.
+pub struct Validators {
+    policy: Compiled,
+    project: Compiled,
+}
+
+struct Compiled {
+    schema: Value,
+    validator: Validator,
+}
+
+impl Compiled {
+    fn new(schema: Value) -> Self {
+        let mut options = jsonschema::draft202012::options().should_validate_formats(true);
+        for (name, check) in formats::CHECKS {
+            options = options.with_format(*name, *check);
+        }
+        // The schemas are generated from our own types; a failure here is a bug, caught by
+        // the unit tests, not a user error.
+        let validator = options.build(&schema).unwrap_or_else(|e| panic!("ddmc's own schema does not compile: {e}"));
+        Compiled { schema, validator }
+    }
+}
+
+impl Default for Validators {
+    fn default() -> Self {
+        Validators { policy: Compiled::new(schema::policy_schema()), project: Compiled::new(schema::project_schema()) }
+    }
+}
+
+impl Validators {
+    /// Validates `node` (parsed from `file`); returns whether it is valid. Problems go to
+    /// `diagnostics`, in document order.
+    pub fn check(&self, kind: DocumentKind, file: &str, node: &Node, diagnostics: &mut Diagnostics) -> bool {
+        let compiled = match kind {
+            DocumentKind::Policy => &self.policy,
+            DocumentKind::Project => &self.project,
+        };
+        let instance = node.to_json();
+        let errors: Vec<_> = compiled.validator.iter_errors(&instance).collect();
+        if errors.is_empty() {
+            return true;
+        }
+        let context = messages::Context { file, root: node, schema: &compiled.schema };
+        for diagnostic in messages::diagnose_all(&errors, &context) {
+            diagnostics.push(diagnostic);
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests;
