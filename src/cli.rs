@@ -19,7 +19,11 @@ pub mod exit {
 }
 
 #[derive(Parser)]
-#[command(name = "ddmc", version, about = "Compile software-update policies into Apple declarative device management declarations")]
+#[command(
+    name = "ddmc",
+    version,
+    about = "Compile software-update policies into Apple declarative device management declarations"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -81,7 +85,10 @@ pub fn run() -> i32 {
             Ok(c) => {
                 let code = report(&cli, &c);
                 if code == exit::OK {
-                    done(&cli, &format!("checked {} {}: {}", c.policies, plural(c.policies, "policy", "policies"), counts(&c)));
+                    done(
+                        &cli,
+                        &format!("checked {} {}: {}", c.policies, plural(c.policies, "policy", "policies"), counts(&c)),
+                    );
                 }
                 code
             }
@@ -100,14 +107,17 @@ pub fn run() -> i32 {
                 }
                 match write_tree(&out, &c.files) {
                     Ok(()) => {
-                        done(&cli, &format!(
-                            "built {} {} into `{}`: {} declarations ({})",
-                            c.policies,
-                            plural(c.policies, "policy", "policies"),
-                            out.display(),
-                            c.declarations,
-                            counts(&c)
-                        ));
+                        done(
+                            &cli,
+                            &format!(
+                                "built {} {} into `{}`: {} declarations ({})",
+                                c.policies,
+                                plural(c.policies, "policy", "policies"),
+                                out.display(),
+                                c.declarations,
+                                counts(&c)
+                            ),
+                        );
                         exit::OK
                     }
                     Err(e @ WriteError::NotOurs(_)) => {
@@ -127,13 +137,8 @@ pub fn run() -> i32 {
 
 /// Prints the diagnostics; the exit code they call for.
 fn report(cli: &Cli, c: &Compilation) -> i32 {
-    let sources: Sources<'_> = c
-        .repository
-        .project
-        .iter()
-        .chain(&c.repository.policies)
-        .map(|f| (f.name.as_str(), f.text.as_str()))
-        .collect();
+    let sources: Sources<'_> =
+        c.repository.project.iter().chain(&c.repository.policies).map(|f| (f.name.as_str(), f.text.as_str())).collect();
     let errors = c.diagnostics.count(Severity::Error);
     let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stderr = std::io::stderr().lock();
@@ -182,6 +187,7 @@ fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
     let repo = repo.canonicalize().ok()?;
     let out = out.canonicalize().ok()?;
     let holds = |inner: &Path| inner.starts_with(&out);
-    (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR)))
-        .then(|| format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display()))
+    (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR))).then(|| {
+        format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display())
+    })
 }

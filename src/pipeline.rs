@@ -42,17 +42,15 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
     for name in &repository.unreadable {
-        diagnostics.push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
+        diagnostics
+            .push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
     }
     let (project, project_doc) = match &repository.project {
         Some(file) => load_project(file, &validators, &mut diagnostics),
         None => (Project::default(), None),
     };
-    let loaded: Vec<Loaded> = repository
-        .policies
-        .iter()
-        .filter_map(|file| load_policy(file, &validators, &mut diagnostics))
-        .collect();
+    let loaded: Vec<Loaded> =
+        repository.policies.iter().filter_map(|file| load_policy(file, &validators, &mut diagnostics)).collect();
     if repository.policies.is_empty() && repository.unreadable.is_empty() {
         diagnostics.push(
             Diagnostic::error(Code::NoPolicies, format!("no policies in `{}/`", repo::POLICY_DIR))
@@ -104,7 +102,12 @@ fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
 
 /// Parse, validate against the schema, then deserialise: a document is typed only once
 /// it is known to be valid, so serde never has to explain anything to a user.
-fn typed<T: DeserializeOwned>(kind: DocumentKind, file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> Option<(T, Document)> {
+fn typed<T: DeserializeOwned>(
+    kind: DocumentKind,
+    file: &SourceFile,
+    validators: &Validators,
+    out: &mut Diagnostics,
+) -> Option<(T, Document)> {
     let root = parse_file(file, out)?;
     if !validators.check(kind, &file.name, &root, out) {
         return None;
@@ -112,7 +115,10 @@ fn typed<T: DeserializeOwned>(kind: DocumentKind, file: &SourceFile, validators:
     match serde_json::from_value::<T>(root.to_json()) {
         Ok(value) => Some((value, Document { file: file.name.clone(), root })),
         Err(e) => {
-            out.push(Diagnostic::error(Code::Internal, format!("valid document that ddmc cannot read: {e}")).at(&file.name, Span::point(root.span.start)));
+            out.push(
+                Diagnostic::error(Code::Internal, format!("valid document that ddmc cannot read: {e}"))
+                    .at(&file.name, Span::point(root.span.start)),
+            );
             None
         }
     }
@@ -137,11 +143,14 @@ fn check_unique_ids(loaded: &[Loaded], out: &mut Diagnostics) {
     for item in loaded {
         match first.get(item.policy.id.as_str()) {
             Some(previous) => out.push(
-                Diagnostic::error(Code::DuplicateId, format!("policy id `{}` is also used by `{}`", item.policy.id, previous.file))
-                    .at(&item.doc.file, item.doc.span(&["id"]))
-                    .label("second use of this id")
-                    .related(&previous.file, previous.span(&["id"]), "first used here")
-                    .help("give each policy its own id"),
+                Diagnostic::error(
+                    Code::DuplicateId,
+                    format!("policy id `{}` is also used by `{}`", item.policy.id, previous.file),
+                )
+                .at(&item.doc.file, item.doc.span(&["id"]))
+                .label("second use of this id")
+                .related(&previous.file, previous.span(&["id"]), "first used here")
+                .help("give each policy its own id"),
             ),
             None => {
                 first.insert(&item.policy.id, &item.doc);
@@ -156,8 +165,11 @@ fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>,
     if longest.len() <= MAX_OCTETS {
         return;
     }
-    let mut d = Diagnostic::error(Code::IdentifierTooLong, format!("Identifier `{longest}` is {} octets; Apple allows at most {MAX_OCTETS}", longest.len()))
-        .help(format!("shorten `identifier_prefix` by {} octets", longest.len() - MAX_OCTETS));
+    let mut d = Diagnostic::error(
+        Code::IdentifierTooLong,
+        format!("Identifier `{longest}` is {} octets; Apple allows at most {MAX_OCTETS}", longest.len()),
+    )
+    .help(format!("shorten `identifier_prefix` by {} octets", longest.len() - MAX_OCTETS));
     if let Some(doc) = project {
         d = d.at(&doc.file, doc.span(&["organization", "identifier_prefix"])).label("the prefix of every Identifier");
     }

@@ -18,9 +18,7 @@ impl DeclarationType {
     pub fn as_str(self) -> &'static str {
         match self {
             DeclarationType::SoftwareUpdateSettings => "com.apple.configuration.softwareupdate.settings",
-            DeclarationType::SoftwareUpdateEnforcement => {
-                "com.apple.configuration.softwareupdate.enforcement.specific"
-            }
+            DeclarationType::SoftwareUpdateEnforcement => "com.apple.configuration.softwareupdate.enforcement.specific",
             DeclarationType::StatusSubscriptions => "com.apple.configuration.management.status-subscriptions",
             DeclarationType::ActivationSimple => "com.apple.activation.simple",
         }
@@ -29,9 +27,7 @@ impl DeclarationType {
     /// Short name for messages (`softwareupdate.settings`).
     pub fn short(self) -> &'static str {
         let full = self.as_str();
-        full.strip_prefix("com.apple.configuration.")
-            .or_else(|| full.strip_prefix("com.apple."))
-            .unwrap_or(full)
+        full.strip_prefix("com.apple.configuration.").or_else(|| full.strip_prefix("com.apple.")).unwrap_or(full)
     }
 
     pub fn is_activation(self) -> bool {

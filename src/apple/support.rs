@@ -20,10 +20,22 @@ type Row = [Option<(u16, u16, bool)>; 4];
 
 /// Source: apple/device-management, `declarative/declarations/**` (see shared/reference SOURCE.md).
 const DECLARATIONS: &[(DeclarationType, Row)] = &[
-    (DeclarationType::SoftwareUpdateSettings, [Some((15, 0, true)), Some((18, 0, false)), Some((18, 4, false)), Some((26, 0, false))]),
-    (DeclarationType::SoftwareUpdateEnforcement, [Some((14, 0, true)), Some((17, 0, false)), Some((18, 4, false)), Some((26, 0, false))]),
-    (DeclarationType::StatusSubscriptions, [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))]),
-    (DeclarationType::ActivationSimple, [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))]),
+    (
+        DeclarationType::SoftwareUpdateSettings,
+        [Some((15, 0, true)), Some((18, 0, false)), Some((18, 4, false)), Some((26, 0, false))],
+    ),
+    (
+        DeclarationType::SoftwareUpdateEnforcement,
+        [Some((14, 0, true)), Some((17, 0, false)), Some((18, 4, false)), Some((26, 0, false))],
+    ),
+    (
+        DeclarationType::StatusSubscriptions,
+        [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))],
+    ),
+    (
+        DeclarationType::ActivationSimple,
+        [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))],
+    ),
 ];
 
 /// Source: `softwareupdate.settings.yaml` (OS 26.x release). Key paths use `.` between a
@@ -36,7 +48,10 @@ pub const SETTINGS_KEYS: &[(&str, Row)] = &[
     ("Deferrals.SystemPeriodInDays", [Some((15, 0, true)), None, None, None]),
     ("RecommendedCadence", [None, Some((18, 0, false)), None, Some((26, 0, false))]),
     ("AutomaticActions.Download", [Some((15, 0, true)), Some((18, 0, true)), None, Some((26, 0, true))]),
-    ("AutomaticActions.InstallOSUpdates", [Some((15, 0, true)), Some((18, 0, true)), Some((18, 4, true)), Some((26, 0, true))]),
+    (
+        "AutomaticActions.InstallOSUpdates",
+        [Some((15, 0, true)), Some((18, 0, true)), Some((18, 4, true)), Some((26, 0, true))],
+    ),
     ("AutomaticActions.InstallSecurityUpdate", [Some((15, 0, true)), Some((18, 0, true)), None, Some((26, 0, true))]),
     ("RapidSecurityResponse.Enable", [Some((15, 0, true)), Some((18, 0, true)), None, None]),
     ("RapidSecurityResponse.EnableRollback", [Some((15, 0, true)), Some((18, 0, true)), None, None]),

@@ -149,18 +149,12 @@ impl Diagnostic {
     }
 
     pub fn related(mut self, file: &str, span: Span, message: impl Into<String>) -> Self {
-        self.related.push(Related {
-            location: Location { file: file.to_string(), span },
-            message: message.into(),
-        });
+        self.related.push(Related { location: Location { file: file.to_string(), span }, message: message.into() });
         self
     }
 
     fn sort_key(&self) -> impl Ord + '_ {
-        let place = self
-            .location
-            .as_ref()
-            .map(|l| (l.file.as_str(), l.span.start.line, l.span.start.column));
+        let place = self.location.as_ref().map(|l| (l.file.as_str(), l.span.start.line, l.span.start.column));
         (place.is_none(), place, self.severity, &self.message)
     }
 }

@@ -42,9 +42,7 @@ fn snippet<'a>(
     let end = location.span.end.offset.max(location.span.start.offset).min(text.len());
     let start = location.span.start.offset.min(end);
     let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-    Snippet::source(text)
-        .path(location.file.as_str())
-        .annotation(kind.span(start..end).label(label))
+    Snippet::source(text).path(location.file.as_str()).annotation(kind.span(start..end).label(label))
 }
 
 /// `file:line:column: error[code]: message`, the form editors and grep understand.
@@ -91,11 +89,8 @@ pub fn render_json(diagnostic: &Diagnostic) -> String {
         value["notes"] = json!(diagnostic.notes);
     }
     if !diagnostic.related.is_empty() {
-        value["related"] = diagnostic
-            .related
-            .iter()
-            .map(|r| json!({"message": r.message, "location": place(&r.location)}))
-            .collect();
+        value["related"] =
+            diagnostic.related.iter().map(|r| json!({"message": r.message, "location": place(&r.location)})).collect();
     }
     value.to_string()
 }

@@ -75,12 +75,15 @@ fn groups(emitted: &[Emitted<'_>]) -> Value {
         Some(origin) => origin.groups.iter().any(|g| g == GROUP_ALL || g == group),
     };
     let mut names: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
-    names.extend(emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)));
+    names.extend(
+        emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
+    );
     let mut out = Map::new();
     for group in names {
         let mut members: Vec<&Emitted<'_>> = emitted.iter().filter(|e| reaches(e, group)).collect();
         members.sort_by(|a, b| a.declaration.identifier.cmp(&b.declaration.identifier));
-        let parts: Vec<&str> = members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
+        let parts: Vec<&str> =
+            members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
         let identifiers: Vec<&str> = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
         out.insert(group.to_string(), json!({"declarations": identifiers, "DeclarationsToken": token(&parts)}));
     }

@@ -31,7 +31,12 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
 }
 
 /// An activation of `members`, limited by `predicate`.
-pub(super) fn activation(identifier: String, predicate: Option<String>, members: &[&Declaration], origin: Option<Origin>) -> Declaration {
+pub(super) fn activation(
+    identifier: String,
+    predicate: Option<String>,
+    members: &[&Declaration],
+    origin: Option<Origin>,
+) -> Declaration {
     let mut payload = Map::new();
     if let Some(predicate) = predicate {
         payload.insert("Predicate".into(), Value::String(predicate));
@@ -41,5 +46,12 @@ pub(super) fn activation(identifier: String, predicate: Option<String>, members:
     let mut applies_to: Vec<_> = members.iter().flat_map(|d| d.applies_to.iter().cloned()).collect();
     applies_to.sort();
     applies_to.dedup();
-    Declaration { ty: DeclarationType::ActivationSimple, identifier, payload, origin, applies_to, supervised_keys: Vec::new() }
+    Declaration {
+        ty: DeclarationType::ActivationSimple,
+        identifier,
+        payload,
+        origin,
+        applies_to,
+        supervised_keys: Vec::new(),
+    }
 }

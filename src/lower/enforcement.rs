@@ -4,7 +4,7 @@
 //! requires exactly that base version.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Declaration, OsRange, Origin};
+use super::{Configuration, Declaration, Origin, OsRange};
 use crate::apple::{DeclarationType, support};
 use crate::model::{Enforce, Platform, Policy};
 use serde_json::{Map, Value, json};
@@ -14,16 +14,31 @@ pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> 
     for (index, entry) in policy.enforce.iter().enumerate() {
         // The validation rules reject an entry without a platform it can use.
         let Some(platform) = entry.platform.or_else(|| policy.targets.platforms.first().copied()) else { continue };
-        let Some(available) = support::declaration(DeclarationType::SoftwareUpdateEnforcement, platform) else { continue };
+        let Some(available) = support::declaration(DeclarationType::SoftwareUpdateEnforcement, platform) else {
+            continue;
+        };
         let n = (index + 1).to_string();
         let range = OsRange { platform, min: available.introduced, exactly: None };
-        let supervised = if available.supervised_only { vec![(platform, "(declaration)".to_string())] } else { Vec::new() };
+        let supervised =
+            if available.supervised_only { vec![(platform, "(declaration)".to_string())] } else { Vec::new() };
         if entry.is_supplemental() {
-            out.push(configuration(ids.make("enforcement", Some(&n)), payload(entry, false), range, &supervised, origin));
+            out.push(configuration(
+                ids.make("enforcement", Some(&n)),
+                payload(entry, false),
+                range,
+                &supervised,
+                origin,
+            ));
             let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version) };
             out.push(configuration(ids.make("bsi", Some(&n)), payload(entry, true), base, &supervised, origin));
         } else {
-            out.push(configuration(ids.make("enforcement", Some(&n)), payload(entry, true), range, &supervised, origin));
+            out.push(configuration(
+                ids.make("enforcement", Some(&n)),
+                payload(entry, true),
+                range,
+                &supervised,
+                origin,
+            ));
         }
     }
     out
@@ -43,7 +58,13 @@ fn payload(entry: &Enforce, with_build: bool) -> Map<String, Value> {
     payload
 }
 
-fn configuration(identifier: String, payload: Map<String, Value>, range: OsRange, supervised: &[(Platform, String)], origin: &Origin) -> Configuration {
+fn configuration(
+    identifier: String,
+    payload: Map<String, Value>,
+    range: OsRange,
+    supervised: &[(Platform, String)],
+    origin: &Origin,
+) -> Configuration {
     let predicate = range.predicate();
     Configuration {
         declaration: Declaration {

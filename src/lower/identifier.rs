@@ -31,11 +31,18 @@ impl<'a> Identifiers<'a> {
             return;
         }
         out.push(
-            Diagnostic::error(Code::IdentifierTooLong, format!("Identifier `{identifier}` is {len} octets; Apple allows at most {MAX_OCTETS}"))
-                .at(&self.doc.file, self.doc.span(&["id"]))
-                .label(format!("policy id `{}` is {} octets", self.policy, self.policy.len()))
-                .note(format!("Identifiers are `<identifier_prefix>.<policy id>.<kind>`; the prefix `{}` is {} octets", self.prefix, self.prefix.len()))
-                .help(format!("shorten the policy id (or the prefix) by {} octets", len - MAX_OCTETS)),
+            Diagnostic::error(
+                Code::IdentifierTooLong,
+                format!("Identifier `{identifier}` is {len} octets; Apple allows at most {MAX_OCTETS}"),
+            )
+            .at(&self.doc.file, self.doc.span(&["id"]))
+            .label(format!("policy id `{}` is {} octets", self.policy, self.policy.len()))
+            .note(format!(
+                "Identifiers are `<identifier_prefix>.<policy id>.<kind>`; the prefix `{}` is {} octets",
+                self.prefix,
+                self.prefix.len()
+            ))
+            .help(format!("shorten the policy id (or the prefix) by {} octets", len - MAX_OCTETS)),
         );
     }
 }

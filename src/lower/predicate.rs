@@ -64,10 +64,7 @@ pub enum Predicate {
     StatusEquals { item: StatusItem, value: String },
     /// `@status(item) IN {'a', 'b'}`. With no values it renders as `FALSEPREDICATE` (the
     /// same meaning), since an empty aggregate literal is not something Apple documents.
-    StatusIn {
-        item: StatusItem,
-        values: Vec<String>,
-    },
+    StatusIn { item: StatusItem, values: Vec<String> },
     /// `@status(item) MATCHES 'regex'`: the ICU regex must match the whole value.
     StatusMatches { item: StatusItem, regex: String },
     /// Conjunction (`AND`); empty renders as `TRUEPREDICATE`.
@@ -93,10 +90,7 @@ impl Predicate {
     /// This is string equality, so the caller must pass the form devices report
     /// (`26.3.1`, `18.0`): `18` would not match a device reporting `18.0`.
     pub fn os_equals(version: &str) -> Predicate {
-        Predicate::StatusEquals {
-            item: StatusItem::OperatingSystemVersion,
-            value: version.to_owned(),
-        }
+        Predicate::StatusEquals { item: StatusItem::OperatingSystemVersion, value: version.to_owned() }
     }
 
     /// The device's OS family is one of `families`.
@@ -136,12 +130,7 @@ impl Predicate {
 
     /// Renders the operands of an `All` (`parent_is_all`) or `Any`, joined by `op`,
     /// parenthesising the compound operands of the other kind (see [`Predicate`]).
-    fn fmt_operands(
-        f: &mut fmt::Formatter<'_>,
-        operands: &[Predicate],
-        op: &str,
-        parent_is_all: bool,
-    ) -> fmt::Result {
+    fn fmt_operands(f: &mut fmt::Formatter<'_>, operands: &[Predicate], op: &str, parent_is_all: bool) -> fmt::Result {
         for (i, operand) in operands.iter().enumerate() {
             if i > 0 {
                 f.write_str(op)?;
@@ -228,11 +217,7 @@ const COMPONENT: &str = "(0|[1-9][0-9]*)";
 /// Regex for up to `max` (1 or 2) further `.component` parts: the components a version
 /// string may leave out, which then count as 0.
 fn more_components(max: u8) -> String {
-    if max == 1 {
-        format!("([.]{COMPONENT})?")
-    } else {
-        format!("([.]{COMPONENT}){{0,{max}}}")
-    }
+    if max == 1 { format!("([.]{COMPONENT})?") } else { format!("([.]{COMPONENT}){{0,{max}}}") }
 }
 
 /// A regex accepting exactly the version strings `M`, `M.m` or `M.m.p` (decimal
@@ -257,18 +242,9 @@ pub fn version_at_least(major: u16, minor: u16, patch: u16) -> String {
     let rest = if patch == 0 {
         format!("{}{}", group(&at_least(minor.into())), more_components(1))
     } else {
-        format!(
-            "({}{}|{minor}[.]{})",
-            group(&greater_than(minor)),
-            more_components(1),
-            group(&at_least(patch.into()))
-        )
+        format!("({}{}|{minor}[.]{})", group(&greater_than(minor)), more_components(1), group(&at_least(patch.into())))
     };
-    format!(
-        "({}{}|{major}[.]{rest})",
-        group(&greater_than(major)),
-        more_components(2)
-    )
+    format!("({}{}|{major}[.]{rest})", group(&greater_than(major)), more_components(2))
 }
 
 /// Joins regex alternatives, grouping them only when there is more than one.
@@ -294,11 +270,7 @@ fn greater_than(n: u16) -> Vec<String> {
 /// after it, "that digit or larger, then any digits" is exact. Numbers with more digits
 /// than `n` always qualify. This keeps round floors short: 100 gives `[1-9][0-9]{2,}`.
 fn at_least(n: u32) -> Vec<String> {
-    let digits: Vec<u8> = n
-        .to_string()
-        .bytes()
-        .map(|b| b.saturating_sub(b'0'))
-        .collect();
+    let digits: Vec<u8> = n.to_string().bytes().map(|b| b.saturating_sub(b'0')).collect();
     let len = digits.len();
     let Some(last_nonzero) = digits.iter().rposition(|&d| d != 0) else {
         // n = 0: every number; a leading zero is allowed only in `0` itself.
@@ -379,10 +351,7 @@ mod tests {
                         'r' => value.push('\r'),
                         't' => value.push('\t'),
                         'u' => {
-                            let hex: String = (0..4)
-                                .filter_map(|_| chars.next())
-                                .map(|(_, h)| h)
-                                .collect();
+                            let hex: String = (0..4).filter_map(|_| chars.next()).map(|(_, h)| h).collect();
                             if hex.len() != 4 {
                                 return None;
                             }
@@ -410,11 +379,9 @@ mod tests {
     fn parse_version(s: &str) -> Option<Vec<&str>> {
         let parts: Vec<&str> = s.split('.').collect();
         let ok = (1..=3).contains(&parts.len())
-            && parts.iter().all(|p| {
-                !p.is_empty()
-                    && p.bytes().all(|b| b.is_ascii_digit())
-                    && (*p == "0" || !p.starts_with('0'))
-            });
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (*p == "0" || !p.starts_with('0')));
         ok.then_some(parts)
     }
 
@@ -428,11 +395,7 @@ mod tests {
         let Some(parts) = parse_version(s) else {
             return false;
         };
-        let floor = [
-            floor.0.to_string(),
-            floor.1.to_string(),
-            floor.2.to_string(),
-        ];
+        let floor = [floor.0.to_string(), floor.1.to_string(), floor.2.to_string()];
         for (i, f) in floor.iter().enumerate() {
             let v = parts.get(i).copied().unwrap_or("0");
             match cmp_decimal(v, f) {
@@ -462,46 +425,22 @@ mod tests {
 
     #[test]
     fn status_item_names() {
-        assert_eq!(
-            StatusItem::OperatingSystemFamily.as_str(),
-            "device.operating-system.family"
-        );
-        assert_eq!(
-            StatusItem::OperatingSystemVersion.to_string(),
-            "device.operating-system.version"
-        );
+        assert_eq!(StatusItem::OperatingSystemFamily.as_str(), "device.operating-system.family");
+        assert_eq!(StatusItem::OperatingSystemVersion.to_string(), "device.operating-system.version");
     }
 
     #[test]
     fn renders_status_equals() {
-        assert_eq!(
-            mac().to_string(),
-            "@status(device.operating-system.family) == 'macOS'"
-        );
-        assert_eq!(
-            Predicate::os_equals("26.3.1").to_string(),
-            "@status(device.operating-system.version) == '26.3.1'"
-        );
+        assert_eq!(mac().to_string(), "@status(device.operating-system.family) == 'macOS'");
+        assert_eq!(Predicate::os_equals("26.3.1").to_string(), "@status(device.operating-system.version) == '26.3.1'");
     }
 
     #[test]
     fn renders_status_in() {
-        assert_eq!(
-            ios().to_string(),
-            "@status(device.operating-system.family) IN {'iOS', 'iPadOS'}"
-        );
-        let single = Predicate::StatusIn {
-            item: StatusItem::OperatingSystemFamily,
-            values: vec!["tvOS".into()],
-        };
-        assert_eq!(
-            single.to_string(),
-            "@status(device.operating-system.family) IN {'tvOS'}"
-        );
-        let empty = Predicate::StatusIn {
-            item: StatusItem::OperatingSystemFamily,
-            values: vec![],
-        };
+        assert_eq!(ios().to_string(), "@status(device.operating-system.family) IN {'iOS', 'iPadOS'}");
+        let single = Predicate::StatusIn { item: StatusItem::OperatingSystemFamily, values: vec!["tvOS".into()] };
+        assert_eq!(single.to_string(), "@status(device.operating-system.family) IN {'tvOS'}");
+        let empty = Predicate::StatusIn { item: StatusItem::OperatingSystemFamily, values: vec![] };
         assert_eq!(empty.to_string(), "FALSEPREDICATE");
     }
 
@@ -519,10 +458,7 @@ mod tests {
         assert!(matches!(mac(), Predicate::StatusEquals { .. }));
         assert!(matches!(ios(), Predicate::StatusIn { .. }));
         assert_eq!(Predicate::family_in(&["macOS", "macOS"]), mac());
-        assert_eq!(
-            Predicate::family_in(&["iOS", "iPadOS", "iOS"]).to_string(),
-            ios().to_string()
-        );
+        assert_eq!(Predicate::family_in(&["iOS", "iPadOS", "iOS"]).to_string(), ios().to_string());
         assert_eq!(Predicate::family_in(&[]).to_string(), "FALSEPREDICATE");
     }
 
@@ -531,10 +467,7 @@ mod tests {
         assert_eq!(Predicate::All(vec![]).to_string(), "TRUEPREDICATE");
         assert_eq!(Predicate::Any(vec![]).to_string(), "FALSEPREDICATE");
         let nested = Predicate::Any(vec![Predicate::All(vec![]), mac()]);
-        assert_eq!(
-            nested.to_string(),
-            "TRUEPREDICATE OR @status(device.operating-system.family) == 'macOS'"
-        );
+        assert_eq!(nested.to_string(), "TRUEPREDICATE OR @status(device.operating-system.family) == 'macOS'");
     }
 
     #[test]
@@ -542,17 +475,11 @@ mod tests {
         let m = mac().to_string();
         assert_eq!(Predicate::All(vec![mac()]).to_string(), m);
         assert_eq!(Predicate::Any(vec![mac()]).to_string(), m);
-        assert_eq!(
-            Predicate::Any(vec![Predicate::All(vec![Predicate::Any(vec![mac()])])]).to_string(),
-            m
-        );
+        assert_eq!(Predicate::Any(vec![Predicate::All(vec![Predicate::Any(vec![mac()])])]).to_string(), m);
         // A one-operand wrapper around a compound takes that compound's parentheses.
         let inner_any = Predicate::All(vec![Predicate::Any(vec![mac(), ios()])]);
         let p = Predicate::All(vec![inner_any, Predicate::os_equals("1")]);
-        assert_eq!(
-            p.to_string(),
-            format!("({m} OR {}) AND {}", ios(), Predicate::os_equals("1"))
-        );
+        assert_eq!(p.to_string(), format!("({m} OR {}) AND {}", ios(), Predicate::os_equals("1")));
     }
 
     #[test]
@@ -573,20 +500,14 @@ mod tests {
 
         let either = Predicate::Any(vec![mac(), ios()]);
         let all = Predicate::All(vec![either.clone(), Predicate::os_equals("18.0")]);
-        assert_eq!(
-            all.to_string(),
-            format!("({either}) AND {}", Predicate::os_equals("18.0"))
-        );
+        assert_eq!(all.to_string(), format!("({either}) AND {}", Predicate::os_equals("18.0")));
     }
 
     #[test]
     fn same_kind_nesting_needs_no_parentheses() {
         let v = Predicate::os_equals("1");
         let all = Predicate::All(vec![mac(), Predicate::All(vec![ios(), v.clone()])]);
-        assert_eq!(
-            all.to_string(),
-            format!("{} AND {} AND {}", mac(), ios(), v)
-        );
+        assert_eq!(all.to_string(), format!("{} AND {} AND {}", mac(), ios(), v));
         let any = Predicate::Any(vec![Predicate::Any(vec![mac(), ios()]), v.clone()]);
         assert_eq!(any.to_string(), format!("{} OR {} OR {}", mac(), ios(), v));
     }
@@ -626,22 +547,15 @@ mod tests {
             value: "macOS' OR TRUEPREDICATE OR 'x".into(),
         };
         let rendered = p.to_string();
-        let literal = rendered
-            .strip_prefix("@status(device.operating-system.family) == ")
-            .expect("fixed prefix");
-        assert_eq!(
-            unquote_exact(literal).as_deref(),
-            Some("macOS' OR TRUEPREDICATE OR 'x")
-        );
+        let literal = rendered.strip_prefix("@status(device.operating-system.family) == ").expect("fixed prefix");
+        assert_eq!(unquote_exact(literal).as_deref(), Some("macOS' OR TRUEPREDICATE OR 'x"));
 
         let p = Predicate::StatusIn {
             item: StatusItem::OperatingSystemFamily,
             values: vec!["a', 'b".into(), "}) OR (TRUEPREDICATE".into()],
         };
         let rendered = p.to_string();
-        let mut rest = rendered
-            .strip_prefix("@status(device.operating-system.family) IN {")
-            .expect("fixed prefix");
+        let mut rest = rendered.strip_prefix("@status(device.operating-system.family) IN {").expect("fixed prefix");
         let (first, after) = unquote_prefix(rest).expect("first literal");
         assert_eq!(first, "a', 'b");
         rest = after.strip_prefix(", ").expect("separator");
@@ -655,14 +569,8 @@ mod tests {
     #[test]
     fn version_regex_forms_are_readable() {
         let cases = [
-            (
-                (15, 0, 0),
-                "(1[5-9]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}",
-            ),
-            (
-                (18, 0, 0),
-                "(1[89]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}",
-            ),
+            ((15, 0, 0), "(1[5-9]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}"),
+            ((18, 0, 0), "(1[89]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}"),
             (
                 (15, 4, 0),
                 "((1[6-9]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}\
@@ -677,10 +585,7 @@ mod tests {
             ((1, 0, 0), "[1-9][0-9]*([.](0|[1-9][0-9]*)){0,2}"),
             ((99, 0, 0), "(99|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}"),
             ((100, 0, 0), "[1-9][0-9]{2,}([.](0|[1-9][0-9]*)){0,2}"),
-            (
-                (20, 0, 0),
-                "([2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}",
-            ),
+            ((20, 0, 0), "([2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}"),
             (
                 (15, 10, 0),
                 "((1[6-9]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}\
@@ -688,11 +593,7 @@ mod tests {
             ),
         ];
         for ((major, minor, patch), expected) in cases {
-            assert_eq!(
-                version_at_least(major, minor, patch),
-                expected,
-                "floor {major}.{minor}.{patch}"
-            );
+            assert_eq!(version_at_least(major, minor, patch), expected, "floor {major}.{minor}.{patch}");
         }
     }
 
@@ -743,11 +644,7 @@ mod tests {
             ((0, 0, 1), "0.1", true),
         ];
         for &((major, minor, patch), version, expected) in cases {
-            assert_eq!(
-                whole(major, minor, patch).is_match(version),
-                expected,
-                "{version} >= {major}.{minor}.{patch}"
-            );
+            assert_eq!(whole(major, minor, patch).is_match(version), expected, "{version} >= {major}.{minor}.{patch}");
             assert_eq!(
                 reference_at_least(version, (major, minor, patch)),
                 expected,

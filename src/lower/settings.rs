@@ -2,8 +2,8 @@
 //! platforms need different payloads. Keys a platform does not have are left out, with a
 //! warning that cites Apple's schema.
 
-use super::{Configuration, Context, Declaration, OsRange, Origin, insert_path};
 use super::identifier::Identifiers;
+use super::{Configuration, Context, Declaration, Origin, OsRange, insert_path};
 use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -30,7 +30,11 @@ fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnost
     };
     if let Some(bsi) = &policy.background_security_improvements {
         const BSI: &str = "background_security_improvements";
-        push(&[BSI, "automatic_install"], "AutomaticActions.InstallSecurityUpdate", bsi.automatic_install.map(|c| json!(c.apple())));
+        push(
+            &[BSI, "automatic_install"],
+            "AutomaticActions.InstallSecurityUpdate",
+            bsi.automatic_install.map(|c| json!(c.apple())),
+        );
         push(&[BSI, "user_install"], "RapidSecurityResponse.Enable", bsi.user_install.map(Value::Bool));
         push(&[BSI, "user_removal"], "RapidSecurityResponse.EnableRollback", bsi.user_removal.map(Value::Bool));
     }
@@ -38,19 +42,34 @@ fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnost
         const SU: &str = "software_updates";
         push(&[SU, "notifications"], "Notifications", su.notifications.map(Value::Bool));
         push(&[SU, "automatic_download"], "AutomaticActions.Download", su.automatic_download.map(|c| json!(c.apple())));
-        push(&[SU, "automatic_install"], "AutomaticActions.InstallOSUpdates", su.automatic_install.map(|c| json!(c.apple())));
-        push(&[SU, "standard_users_can_update"], "AllowStandardUserOSUpdates", su.standard_users_can_update.map(Value::Bool));
+        push(
+            &[SU, "automatic_install"],
+            "AutomaticActions.InstallOSUpdates",
+            su.automatic_install.map(|c| json!(c.apple())),
+        );
+        push(
+            &[SU, "standard_users_can_update"],
+            "AllowStandardUserOSUpdates",
+            su.standard_users_can_update.map(Value::Bool),
+        );
         push(&[SU, "recommended_cadence"], "RecommendedCadence", su.recommended_cadence.map(|c| json!(c.apple())));
         if let Some(d) = &su.deferrals {
             push(&[SU, "deferrals", "major_days"], "Deferrals.MajorPeriodInDays", d.major_days.map(|n| json!(n)));
             push(&[SU, "deferrals", "minor_days"], "Deferrals.MinorPeriodInDays", d.minor_days.map(|n| json!(n)));
             push(&[SU, "deferrals", "system_days"], "Deferrals.SystemPeriodInDays", d.system_days.map(|n| json!(n)));
-            push(&[SU, "deferrals", "combined_days"], "Deferrals.CombinedPeriodInDays", d.combined_days.map(|n| json!(n)));
+            push(
+                &[SU, "deferrals", "combined_days"],
+                "Deferrals.CombinedPeriodInDays",
+                d.combined_days.map(|n| json!(n)),
+            );
         }
         if let Some(beta) = &su.beta {
             push(&[SU, "beta", "enrollment"], "Beta.ProgramEnrollment", beta.enrollment.map(|c| json!(c.apple())));
             let offered = beta.offer_programs.as_ref().map(|programs| {
-                let programs = programs.iter().enumerate().map(|(i, p)| program(p, &["offer_programs", &i.to_string()], doc, cx, out));
+                let programs = programs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| program(p, &["offer_programs", &i.to_string()], doc, cx, out));
                 Value::Array(programs.collect())
             });
             push(&[SU, "beta", "offer_programs"], "Beta.OfferPrograms", offered);
@@ -68,12 +87,15 @@ fn program(p: &BetaProgram, path: &[&str], doc: &Document, cx: &Context<'_>, out
     let token = match (&p.token, &p.token_env) {
         (Some(token), _) => token.clone(),
         (None, Some(var)) => (cx.secret)(var).unwrap_or_else(|| {
-            let full: Vec<&str> = ["software_updates", "beta"].iter().chain(path).chain(&["token_env"]).copied().collect();
+            let full: Vec<&str> =
+                ["software_updates", "beta"].iter().chain(path).chain(&["token_env"]).copied().collect();
             let message = format!("environment variable `{var}` is not set");
             let diagnostic = if cx.missing_secret_is_error {
-                Diagnostic::error(Code::TokenEnvUnset, message).help(format!("set `{var}` to the beta program's seeding token where `ddmc build` runs"))
+                Diagnostic::error(Code::TokenEnvUnset, message)
+                    .help(format!("set `{var}` to the beta program's seeding token where `ddmc build` runs"))
             } else {
-                Diagnostic::warning(Code::TokenEnvUnset, message).help(format!("`ddmc build` will fail unless `{var}` is set"))
+                Diagnostic::warning(Code::TokenEnvUnset, message)
+                    .help(format!("`ddmc build` will fail unless `{var}` is set"))
             };
             out.push(diagnostic.at(&doc.file, doc.span(&full)).label("the seeding token comes from here"));
             format!("${var}")
@@ -140,14 +162,22 @@ pub(super) fn lower(
         let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
         let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
         let first = payloads.swap_remove(0);
-        let supervised = std::iter::once(first.supervised).chain(payloads.into_iter().map(|p| p.supervised)).flatten().collect();
+        let supervised =
+            std::iter::once(first.supervised).chain(payloads.into_iter().map(|p| p.supervised)).flatten().collect();
         vec![configuration(ids.make("settings", None), first.payload, ranges, supervised, predicate, origin)]
     } else {
         payloads
             .into_iter()
             .map(|p| {
                 let predicate = p.range.predicate();
-                configuration(ids.make("settings", Some(p.platform.slug())), p.payload, vec![p.range], p.supervised, predicate, origin)
+                configuration(
+                    ids.make("settings", Some(p.platform.slug())),
+                    p.payload,
+                    vec![p.range],
+                    p.supervised,
+                    predicate,
+                    origin,
+                )
             })
             .collect()
     }
@@ -193,12 +223,20 @@ fn not_applied(setting: &Setting, platforms: &[Platform], doc: &Document) -> Dia
 
 /// A key with a later `introduced` (`Beta`: macOS 15.4) raises the floor of the whole
 /// declaration: devices between the two get none of the policy's settings.
-fn warn_raised_floor(settings: &[Setting], entry: &PlatformPayload, base: crate::model::OsVersion, doc: &Document, out: &mut Diagnostics) {
+fn warn_raised_floor(
+    settings: &[Setting],
+    entry: &PlatformPayload,
+    base: crate::model::OsVersion,
+    doc: &Document,
+    out: &mut Diagnostics,
+) {
     if entry.range.min <= base {
         return;
     }
-    let late = settings.iter().find(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced > base));
-    let others = settings.iter().any(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced <= base));
+    let late =
+        settings.iter().find(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced > base));
+    let others =
+        settings.iter().any(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced <= base));
     if let (Some(late), true) = (late, others) {
         let platform = entry.platform;
         let field = late.field[..late.field.len() - 1].join(".");

@@ -33,7 +33,9 @@ pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declarati
     let mut platforms = BTreeSet::new();
     for declaration in policies {
         match declaration.ty {
-            DeclarationType::SoftwareUpdateSettings if declaration.payload.contains_key("Beta") => items.extend(SETTINGS_ITEMS),
+            DeclarationType::SoftwareUpdateSettings if declaration.payload.contains_key("Beta") => {
+                items.extend(SETTINGS_ITEMS)
+            }
             DeclarationType::SoftwareUpdateSettings => {
                 items.insert("softwareupdate.pending-version");
             }

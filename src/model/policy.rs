@@ -246,7 +246,6 @@ pub struct Enforce {
 impl Enforce {
     /// A supplemental (BSI/RSR) enforcement, as stated or as inferred from the build.
     pub fn is_supplemental(&self) -> bool {
-        self.supplemental
-            .unwrap_or_else(|| self.build_version.as_ref().is_some_and(BuildVersion::is_supplemental))
+        self.supplemental.unwrap_or_else(|| self.build_version.as_ref().is_some_and(BuildVersion::is_supplemental))
     }
 }

@@ -24,10 +24,7 @@ fn add_alias(schema: &mut Value, canonical: &str, alias: &str) {
         property["description"] = Value::String(format!("Alias of `{canonical}`."));
         properties.insert(alias.to_string(), property);
     }
-    map.insert(
-        "dependentSchemas".into(),
-        serde_json::json!({ alias: { "not": { "required": [canonical] } } }),
-    );
+    map.insert("dependentSchemas".into(), serde_json::json!({ alias: { "not": { "required": [canonical] } } }));
 }
 
 pub fn project_schema() -> Value {
@@ -56,7 +53,8 @@ fn strip_null(value: &mut Value) {
                     map.insert("type".into(), only);
                 }
             }
-            let is_null = |v: &Value| v.get("type").is_some_and(|t| t == "null") && v.as_object().is_some_and(|o| o.len() == 1);
+            let is_null =
+                |v: &Value| v.get("type").is_some_and(|t| t == "null") && v.as_object().is_some_and(|o| o.len() == 1);
             if let Some(Value::Array(any)) = map.get("anyOf")
                 && any.len() == 2
                 && any.iter().any(is_null)

@@ -26,10 +26,7 @@ pub struct VersionError {
 
 impl VersionError {
     fn new(message: String) -> Self {
-        Self {
-            message,
-            help: None,
-        }
+        Self { message, help: None }
     }
 
     fn with_help(mut self, help: String) -> Self {
@@ -79,11 +76,7 @@ impl OsVersion {
     /// Builds a version from its parts. The policy rule "major is at least 1" is a check on
     /// what admins write, so `FromStr` enforces it and this constructor does not.
     pub const fn new(major: u16, minor: u16, patch: Option<u16>) -> Self {
-        Self {
-            major,
-            minor,
-            patch,
-        }
+        Self { major, minor, patch }
     }
 
     pub const fn major(self) -> u16 {
@@ -158,14 +151,8 @@ fn parse_os_version(s: &str) -> Result<OsVersion, VersionError> {
     let shown = shown(s);
     let fail = |message: String| Err(VersionError::new(message));
     if s.trim().is_empty() {
-        let found = if s.is_empty() {
-            "an empty string"
-        } else {
-            "only whitespace"
-        };
-        return fail(format!(
-            "expected an OS version such as `26.1`, found {found}"
-        ));
+        let found = if s.is_empty() { "an empty string" } else { "only whitespace" };
+        return fail(format!("expected an OS version such as `26.1`, found {found}"));
     }
     if let Some((_, letter)) = split_supplemental_letter(s) {
         return fail(format!(
@@ -178,20 +165,14 @@ fn parse_os_version(s: &str) -> Result<OsVersion, VersionError> {
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_digit() && *c != '.') {
         let c = shown_char(c);
-        return fail(format!(
-            "an OS version has only digits and dots, found `{c}` in `{shown}`"
-        ));
+        return fail(format!("an OS version has only digits and dots, found `{c}` in `{shown}`"));
     }
     let parts: Vec<&str> = s.split('.').collect();
     if parts.iter().any(|part| part.is_empty()) {
-        return fail(format!(
-            "an OS version has a number on each side of every dot, found `{shown}`"
-        ));
+        return fail(format!("an OS version has a number on each side of every dot, found `{shown}`"));
     }
     let &[major, minor, ref patch @ ..] = parts.as_slice() else {
-        return fail(format!(
-            "expected major.minor or major.minor.patch, found `{shown}`"
-        ));
+        return fail(format!("expected major.minor or major.minor.patch, found `{shown}`"));
     };
     if patch.len() > 1 {
         return Err(VersionError::new(format!(
@@ -207,17 +188,10 @@ fn parse_os_version(s: &str) -> Result<OsVersion, VersionError> {
             )));
         }
         part.parse().map_err(|_| {
-            VersionError::new(format!(
-                "version component `{part}` is too large (at most {}) in `{shown}`",
-                u16::MAX
-            ))
+            VersionError::new(format!("version component `{part}` is too large (at most {}) in `{shown}`", u16::MAX))
         })
     };
-    let version = OsVersion::new(
-        number(major)?,
-        number(minor)?,
-        patch.first().map(|part| number(part)).transpose()?,
-    );
+    let version = OsVersion::new(number(major)?, number(minor)?, patch.first().map(|part| number(part)).transpose()?);
     if version.major == 0 {
         return fail(format!("the major version is at least 1, found `{shown}`"));
     }
@@ -239,9 +213,7 @@ fn os_version_fix(s: &str) -> Option<String> {
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let body = split_supplemental_letter(&compact).map_or(compact.as_str(), |(v, _)| v);
     // `v26.1`, `macOS26.1` and `+26.1` all mean `26.1`.
-    let body = body
-        .trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '+')
-        .trim_end_matches('.');
+    let body = body.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '+').trim_end_matches('.');
     let mut parts: Vec<&str> = body.split('.').map(without_leading_zeros).collect();
     if parts.len() == 1 {
         parts.push("0");
@@ -332,14 +304,8 @@ fn parse_build_version(s: &str) -> Result<BuildVersion, VersionError> {
     let shown = shown(s);
     let fail = |message: String| Err(VersionError::new(message));
     if s.trim().is_empty() {
-        let found = if s.is_empty() {
-            "an empty string"
-        } else {
-            "only whitespace"
-        };
-        return fail(format!(
-            "expected a build version such as `25D771280a`, found {found}"
-        ));
+        let found = if s.is_empty() { "an empty string" } else { "only whitespace" };
+        return fail(format!("expected a build version such as `25D771280a`, found {found}"));
     }
     if s.contains(char::is_whitespace) {
         return fail(format!("a build version has no spaces, found `{shown}`"));
@@ -352,9 +318,7 @@ fn parse_build_version(s: &str) -> Result<BuildVersion, VersionError> {
     }
     if let Some(c) = s.chars().find(|c| !c.is_ascii_alphanumeric()) {
         let c = shown_char(c);
-        return fail(format!(
-            "a build version has only letters and digits, found `{c}` in `{shown}`"
-        ));
+        return fail(format!("a build version has only letters and digits, found `{c}` in `{shown}`"));
     }
     let (major, rest) = split_digits(s);
     if major.is_empty() || major.len() > 2 {
@@ -364,29 +328,21 @@ fn parse_build_version(s: &str) -> Result<BuildVersion, VersionError> {
         ));
     }
     if major.starts_with('0') {
-        return fail(format!(
-            "the train number has no leading zero, found `{major}` in `{shown}`"
-        ));
+        return fail(format!("the train number has no leading zero, found `{major}` in `{shown}`"));
     }
     let mut chars = rest.chars();
     let train_letter = match chars.next() {
         Some(c) if c.is_ascii_uppercase() => c,
         Some(c) if c.is_ascii_lowercase() => {
-            return fail(format!(
-                "the train letter is upper case, found `{c}` in `{shown}`"
-            ));
+            return fail(format!("the train letter is upper case, found `{c}` in `{shown}`"));
         }
         _ => {
-            return fail(format!(
-                "expected an upper-case train letter after `{major}` in `{shown}`"
-            ));
+            return fail(format!("expected an upper-case train letter after `{major}` in `{shown}`"));
         }
     };
     let (number, rest) = split_digits(chars.as_str());
     if number.is_empty() {
-        return fail(format!(
-            "expected a build number after the train `{major}{train_letter}` in `{shown}`"
-        ));
+        return fail(format!("expected a build number after the train `{major}{train_letter}` in `{shown}`"));
     }
     if number.len() > 6 {
         return fail(format!(
@@ -399,9 +355,7 @@ fn parse_build_version(s: &str) -> Result<BuildVersion, VersionError> {
         (None, _) => None,
         (Some(c), None) if c.is_ascii_lowercase() => Some(c),
         (Some(c), None) if c.is_ascii_uppercase() => {
-            return fail(format!(
-                "the suffix letter is lower case, found `{c}` in `{shown}`"
-            ));
+            return fail(format!("the suffix letter is lower case, found `{c}` in `{shown}`"));
         }
         _ => {
             return fail(format!(
@@ -441,9 +395,7 @@ fn split_digits(s: &str) -> (&str, &str) {
 
 /// The value of at most nine ASCII digits (callers check the length), so no overflow.
 fn digits_value(digits: &str) -> u32 {
-    digits.bytes().fold(0, |value, digit| {
-        value * 10 + u32::from(digit.wrapping_sub(b'0'))
-    })
+    digits.bytes().fold(0, |value, digit| value * 10 + u32::from(digit.wrapping_sub(b'0')))
 }
 
 /// The input as it may be quoted in a one-line message: control characters escaped.
@@ -452,11 +404,7 @@ fn shown(s: &str) -> String {
 }
 
 fn shown_char(c: char) -> String {
-    if c.is_control() {
-        c.escape_default().to_string()
-    } else {
-        c.to_string()
-    }
+    if c.is_control() { c.escape_default().to_string() } else { c.to_string() }
 }
 
 /// Deserializes any of this module's types from a string through `FromStr`.
@@ -473,8 +421,7 @@ impl<T: FromStr<Err = VersionError>> Visitor<'_> for ParseVisitor<T> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        v.parse()
-            .map_err(|err: VersionError| E::custom(err.one_line()))
+        v.parse().map_err(|err: VersionError| E::custom(err.one_line()))
     }
 }
 
@@ -569,13 +516,11 @@ mod tests {
     use std::sync::LazyLock;
 
     fn os(s: &str) -> OsVersion {
-        s.parse()
-            .unwrap_or_else(|err: VersionError| panic!("`{s}`: {}", err.one_line()))
+        s.parse().unwrap_or_else(|err: VersionError| panic!("`{s}`: {}", err.one_line()))
     }
 
     fn build(s: &str) -> BuildVersion {
-        s.parse()
-            .unwrap_or_else(|err: VersionError| panic!("`{s}`: {}", err.one_line()))
+        s.parse().unwrap_or_else(|err: VersionError| panic!("`{s}`: {}", err.one_line()))
     }
 
     #[track_caller]
@@ -650,27 +595,13 @@ mod tests {
 
     #[test]
     fn os_version_prefix_suggests_plain_version() {
-        let cases = [
-            ("v26.1", "v", "26.1"),
-            ("V26.1", "V", "26.1"),
-            ("+26.1", "+", "26.1"),
-            ("v26", "v", "26.0"),
-        ];
+        let cases = [("v26.1", "v", "26.1"), ("V26.1", "V", "26.1"), ("+26.1", "+", "26.1"), ("v26", "v", "26.0")];
         for (input, found, fix) in cases {
-            let message =
-                format!("an OS version has only digits and dots, found `{found}` in `{input}`");
+            let message = format!("an OS version has only digits and dots, found `{found}` in `{input}`");
             assert_os_error(input, &message, Some(&format!("write `{fix}`")));
         }
-        assert_os_error(
-            "macOS 26.1",
-            "an OS version has no spaces, found `macOS 26.1`",
-            Some("write `26.1`"),
-        );
-        assert_os_error(
-            "26.1-beta",
-            "an OS version has only digits and dots, found `-` in `26.1-beta`",
-            None,
-        );
+        assert_os_error("macOS 26.1", "an OS version has no spaces, found `macOS 26.1`", Some("write `26.1`"));
+        assert_os_error("26.1-beta", "an OS version has only digits and dots, found `-` in `26.1-beta`", None);
     }
 
     #[test]
@@ -692,12 +623,7 @@ mod tests {
 
     #[test]
     fn os_version_whitespace_suggests_trimmed() {
-        let cases = [
-            (" 26.1", "26.1"),
-            ("26.1 ", "26.1"),
-            ("26. 1", "26.1"),
-            ("26.1\t", "26.1"),
-        ];
+        let cases = [(" 26.1", "26.1"), ("26.1 ", "26.1"), ("26. 1", "26.1"), ("26.1\t", "26.1")];
         for (input, fix) in cases {
             let message = format!("an OS version has no spaces, found `{}`", shown(input));
             assert_os_error(input, &message, Some(&format!("write `{fix}`")));
@@ -753,11 +679,7 @@ mod tests {
     fn build_version_classifies_samples() {
         for (text, seed, supplemental) in SAMPLE_BUILDS {
             let version = build(text);
-            assert_eq!(
-                (version.is_seed(), version.is_supplemental()),
-                (seed, supplemental),
-                "{text}"
-            );
+            assert_eq!((version.is_seed(), version.is_supplemental()), (seed, supplemental), "{text}");
             assert_eq!(version.to_string(), text);
         }
     }
@@ -765,15 +687,9 @@ mod tests {
     #[test]
     fn build_version_parts_as_written() {
         let version = build("22A771000a");
-        assert_eq!(
-            (version.train(), version.number(), version.suffix()),
-            ("22A", "771000", Some('a'))
-        );
+        assert_eq!((version.train(), version.number(), version.suffix()), ("22A", "771000", Some('a')));
         let version = build("9A0042");
-        assert_eq!(
-            (version.train(), version.number(), version.suffix()),
-            ("9A", "0042", None)
-        );
+        assert_eq!((version.train(), version.number(), version.suffix()), ("9A", "0042", None));
         assert_eq!(version.to_string(), "9A0042");
     }
 
@@ -848,7 +764,8 @@ mod tests {
             ),
             (
                 "24A5264nb",
-                "expected at most one lower-case letter after the build number `5264`, found `nb` in `24A5264nb`".into(),
+                "expected at most one lower-case letter after the build number `5264`, found `nb` in `24A5264nb`"
+                    .into(),
                 None,
             ),
         ];
@@ -869,12 +786,8 @@ mod tests {
     fn serde_round_trips_as_strings() -> Result<(), serde_json::Error> {
         let json = serde_json::to_string(&(os("16.1"), os("26.3.1"), build("25D771280a")))?;
         assert_eq!(json, r#"["16.1","26.3.1","25D771280a"]"#);
-        let (short, long, supplemental): (OsVersion, OsVersion, BuildVersion) =
-            serde_json::from_str(&json)?;
-        assert_eq!(
-            (short.to_string(), long.to_string()),
-            ("16.1".into(), "26.3.1".into())
-        );
+        let (short, long, supplemental): (OsVersion, OsVersion, BuildVersion) = serde_json::from_str(&json)?;
+        assert_eq!((short.to_string(), long.to_string()), ("16.1".into(), "26.3.1".into()));
         assert!(supplemental.is_supplemental());
         Ok(())
     }
@@ -883,38 +796,25 @@ mod tests {
     fn serde_errors_carry_message_and_help() {
         let err = serde_json::from_str::<OsVersion>(r#""26""#).map(|v| v.to_string());
         let err = err.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(
-            err.starts_with(
-                "expected major.minor or major.minor.patch, found `26`; help: write `26.0`"
-            ),
-            "{err}"
-        );
+        assert!(err.starts_with("expected major.minor or major.minor.patch, found `26`; help: write `26.0`"), "{err}");
         let err = serde_json::from_str::<BuildVersion>(r#""25d771280a""#).map(|v| v.to_string());
         let err = err.err().map(|e| e.to_string()).unwrap_or_default();
         assert!(err.contains("help: write `25D771280a`"), "{err}");
         let err = serde_json::from_str::<OsVersion>("26.1").map(|v| v.to_string());
         let err = err.err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(
-            err.contains(r#"expected an OS version in quotes, such as "26.1""#),
-            "{err}"
-        );
+        assert!(err.contains(r#"expected an OS version in quotes, such as "26.1""#), "{err}");
     }
 
     #[test]
     fn schemas_are_strings_with_format_pattern_and_valid_examples() {
-        for (schema, format) in [
-            (schemars::schema_for!(OsVersion), "os-version"),
-            (schemars::schema_for!(BuildVersion), "build-version"),
-        ] {
+        for (schema, format) in
+            [(schemars::schema_for!(OsVersion), "os-version"), (schemars::schema_for!(BuildVersion), "build-version")]
+        {
             let field = |key: &str| schema.get(key).and_then(|v| v.as_str()).map(str::to_owned);
             assert_eq!(field("type").as_deref(), Some("string"));
             assert_eq!(field("format").as_deref(), Some(format));
             assert!(field("description").is_some_and(|d| !d.is_empty()));
-            let examples = schema
-                .get("examples")
-                .and_then(|v| v.as_array())
-                .cloned()
-                .unwrap_or_default();
+            let examples = schema.get("examples").and_then(|v| v.as_array()).cloned().unwrap_or_default();
             assert!(!examples.is_empty());
             for example in examples.iter().filter_map(|v| v.as_str()) {
                 let valid = match format {
@@ -930,11 +830,7 @@ mod tests {
     fn os_version_pattern_agrees_on_every_component_value() {
         for n in 0..=70_000_u32 {
             for text in [format!("1.{n}"), format!("{n}.1.0"), format!("2.0.0{n}")] {
-                assert_eq!(
-                    OS_REGEX.is_match(&text),
-                    text.parse::<OsVersion>().is_ok(),
-                    "{text}"
-                );
+                assert_eq!(OS_REGEX.is_match(&text), text.parse::<OsVersion>().is_ok(), "{text}");
             }
         }
     }
@@ -942,15 +838,11 @@ mod tests {
     #[test]
     fn patterns_agree_on_edge_cases() {
         let os_cases = [
-            "", "1", "1.0", "0.0", "1.0.0", "1.0.0.0", "01.0", "1.00", "65535.0", "65536.0",
-            "1.2.", ".1.2", "1..2", "v1.2", "1.2\n", "\n1.2", " 1.2", "１.2", "1.2 (a)",
+            "", "1", "1.0", "0.0", "1.0.0", "1.0.0.0", "01.0", "1.00", "65535.0", "65536.0", "1.2.", ".1.2", "1..2",
+            "v1.2", "1.2\n", "\n1.2", " 1.2", "１.2", "1.2 (a)",
         ];
         for text in os_cases {
-            assert_eq!(
-                OS_REGEX.is_match(text),
-                text.parse::<OsVersion>().is_ok(),
-                "{text:?}"
-            );
+            assert_eq!(OS_REGEX.is_match(text), text.parse::<OsVersion>().is_ok(), "{text:?}");
         }
         let build_cases = [
             "",
@@ -970,11 +862,7 @@ mod tests {
             "25D771280a",
         ];
         for text in build_cases {
-            assert_eq!(
-                BUILD_REGEX.is_match(text),
-                text.parse::<BuildVersion>().is_ok(),
-                "{text:?}"
-            );
+            assert_eq!(BUILD_REGEX.is_match(text), text.parse::<BuildVersion>().is_ok(), "{text:?}");
         }
     }
 

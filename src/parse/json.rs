@@ -18,11 +18,7 @@ const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 pub fn parse_json(text: &str) -> Result<Node, ParseError> {
     let locator = Locator::new(text);
     // RFC 8259 lets parsers ignore a byte order mark, which some Windows editors write.
-    let start = if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
+    let start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
     let body = text.get(start..).unwrap_or_default();
     if body.trim_matches(WHITESPACE).is_empty() {
         return Err(ParseError::empty_file(&locator));
@@ -35,12 +31,7 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
         }
         return Err(ParseError::new(serde_message(&error), at));
     }
-    Scanner {
-        text,
-        at: start,
-        locator,
-    }
-    .value(0)
+    Scanner { text, at: start, locator }.value(0)
 }
 
 /// serde_json's message without its " at line L column C" suffix: we give the position apart.
@@ -56,11 +47,7 @@ fn serde_message(error: &serde_json::Error) -> String {
 /// pointing at the offending byte (1-based); for an unexpected end it points at the last byte
 /// read, so we point just after it, where something is missing.
 fn serde_offset(body: &str, error: &serde_json::Error) -> usize {
-    let line_start: usize = body
-        .split_inclusive('\n')
-        .take(error.line().saturating_sub(1))
-        .map(str::len)
-        .sum();
+    let line_start: usize = body.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
     let column = match error.classify() {
         Category::Eof => error.column(),
         _ => error.column().saturating_sub(1),
@@ -86,12 +73,7 @@ impl<'a> Scanner<'a> {
             Some(b'[') => self.array(depth),
             Some(b'"') => {
                 let (value, span, raw) = self.string()?;
-                Ok(Node {
-                    value: Value::String(value),
-                    span,
-                    raw: Some(raw.to_owned()),
-                    plain: false,
-                })
+                Ok(Node { value: Value::String(value), span, raw: Some(raw.to_owned()), plain: false })
             }
             Some(b't' | b'f' | b'n') => {
                 let (span, raw) = self.token(|b| b.is_ascii_alphabetic());
@@ -105,8 +87,8 @@ impl<'a> Scanner<'a> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let (span, raw) = self.token(|b| b"+-.eE".contains(&b) || b.is_ascii_digit());
-                let number: serde_json::Number = serde_json::from_str(raw)
-                    .map_err(|_| self.internal(span.start.offset))?;
+                let number: serde_json::Number =
+                    serde_json::from_str(raw).map_err(|_| self.internal(span.start.offset))?;
                 let value = match (number.as_i64(), number.as_f64()) {
                     (Some(int), _) => Value::Int(int),
                     // An integer literal beyond i64: an error, as in YAML, not a rounded float.
@@ -132,11 +114,7 @@ impl<'a> Scanner<'a> {
                 self.skip_whitespace();
                 self.expect(b':')?;
                 let value = self.value(depth + 1)?;
-                map.push(Entry {
-                    key,
-                    key_span,
-                    value,
-                })?;
+                map.push(Entry { key, key_span, value })?;
                 if self.close_if(b'}') {
                     break;
                 }
@@ -174,12 +152,7 @@ impl<'a> Scanner<'a> {
 
     /// A list or mapping spanning from `start` to just before `self.at`.
     fn collection(&self, value: Value, start: usize) -> Node {
-        Node {
-            value,
-            span: self.span(start, self.at),
-            raw: None,
-            plain: false,
-        }
+        Node { value, span: self.span(start, self.at), raw: None, plain: false }
     }
 
     /// Decodes the string token here, returning its value, span (quotes included) and text.
@@ -208,10 +181,7 @@ impl<'a> Scanner<'a> {
     fn token(&mut self, part: impl Fn(u8) -> bool) -> (Span, &'a str) {
         let start = self.at;
         let rest = self.text.as_bytes().get(start..).unwrap_or_default();
-        let len = rest
-            .iter()
-            .take_while(|&&b| part(b))
-            .count();
+        let len = rest.iter().take_while(|&&b| part(b)).count();
         self.at += len;
         let raw = self.text.get(start..self.at).unwrap_or_default();
         (self.span(start, self.at), raw)
@@ -256,10 +226,5 @@ impl<'a> Scanner<'a> {
 }
 
 fn scalar(value: Value, span: Span, raw: &str) -> Node {
-    Node {
-        value,
-        span,
-        raw: Some(raw.to_owned()),
-        plain: true,
-    }
+    Node { value, span, raw: Some(raw.to_owned()), plain: true }
 }

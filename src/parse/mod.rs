@@ -45,12 +45,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(message: impl Into<String>, span: Span) -> Self {
-        ParseError {
-            message: message.into(),
-            span,
-            help: None,
-            note: None,
-        }
+        ParseError { message: message.into(), span, help: None, note: None }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -65,11 +60,8 @@ impl ParseError {
 
     /// The error for a file without content; shared so both formats say the same thing.
     fn empty_file(locator: &Locator) -> Self {
-        ParseError::new(
-            "the file is empty; expected a policy mapping",
-            Span::point(locator.pos_at_byte(0)),
-        )
-        .with_help("write the policy as a mapping of keys to values, e.g. `name: my-policy`")
+        ParseError::new("the file is empty; expected a policy mapping", Span::point(locator.pos_at_byte(0)))
+            .with_help("write the policy as a mapping of keys to values, e.g. `name: my-policy`")
     }
 }
 
@@ -98,11 +90,7 @@ pub(crate) struct Locator<'a> {
 
 impl<'a> Locator<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let first = if text.starts_with('\u{feff}') {
-            (1, '\u{feff}'.len_utf8())
-        } else {
-            (0, 0)
-        };
+        let first = if text.starts_with('\u{feff}') { (1, '\u{feff}'.len_utf8()) } else { (0, 0) };
         let mut lines = vec![first];
         let mut chars = text.char_indices().enumerate().peekable();
         while let Some((ci, (byte, c))) = chars.next() {
@@ -112,11 +100,7 @@ impl<'a> Locator<'a> {
                 lines.push((ci + 1, byte + 1));
             }
         }
-        Locator {
-            text,
-            lines,
-            cursor: Cell::new(first),
-        }
+        Locator { text, lines, cursor: Cell::new(first) }
     }
 
     /// Position of the character with index `char_index` (clamped to the end of the text).
@@ -183,11 +167,9 @@ pub(crate) struct MapBuilder {
 impl MapBuilder {
     pub(crate) fn push(&mut self, entry: Entry) -> Result<(), ParseError> {
         if let Some(&first) = self.first_seen.get(&entry.key) {
-            return Err(
-                ParseError::new(format!("duplicate key `{}`", entry.key), entry.key_span)
-                    .with_note("first defined here", first)
-                    .with_help("each key may appear only once in a mapping; remove one of them"),
-            );
+            return Err(ParseError::new(format!("duplicate key `{}`", entry.key), entry.key_span)
+                .with_note("first defined here", first)
+                .with_help("each key may appear only once in a mapping; remove one of them"));
         }
         self.first_seen.insert(entry.key.clone(), entry.key_span);
         self.entries.push(entry);
@@ -201,17 +183,13 @@ impl MapBuilder {
 
 /// The error for nesting beyond [`MAX_DEPTH`], at the collection that went too deep.
 pub(crate) fn too_deep(span: Span) -> ParseError {
-    ParseError::new(
-        format!("lists and mappings are nested too deeply (more than {MAX_DEPTH} levels)"),
-        span,
-    )
+    ParseError::new(format!("lists and mappings are nested too deeply (more than {MAX_DEPTH} levels)"), span)
 }
 
 /// The error for a number that does not fit an i64 (integers) or a finite f64: rounding it
 /// silently could change a security setting.
 pub(crate) fn out_of_range(text: &str, span: Span) -> ParseError {
-    ParseError::new(format!("the number `{text}` is out of range"), span)
-        .with_help("quote it if it is meant as text")
+    ParseError::new(format!("the number `{text}` is out of range"), span).with_help("quote it if it is meant as text")
 }
 
 #[cfg(test)]
@@ -219,11 +197,7 @@ mod tests {
     use super::*;
 
     fn pos(line: u32, column: u32, offset: usize) -> Pos {
-        Pos {
-            line,
-            column,
-            offset,
-        }
+        Pos { line, column, offset }
     }
 
     #[test]

@@ -56,9 +56,7 @@ impl Node {
     /// Walks down mappings by key and lists by decimal index (`["rules", "0", "name"]`), like a
     /// JSON Pointer. An empty path is the node itself.
     pub fn pointer(&self, segments: &[&str]) -> Option<&Node> {
-        segments
-            .iter()
-            .try_fold(self, |node, segment| node.child(segment))
+        segments.iter().try_fold(self, |node, segment| node.child(segment))
     }
 
     /// Where to point for the value at `segments`: the span of its KEY when its parent is a
@@ -82,18 +80,13 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or_else(
-                || J::String(self.raw.clone().unwrap_or_else(|| f.to_string())),
-                J::Number,
-            ),
+            Value::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or_else(|| J::String(self.raw.clone().unwrap_or_else(|| f.to_string())), J::Number),
             Value::String(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .map(|entry| (entry.key.clone(), entry.value.to_json()))
-                    .collect(),
-            ),
+            Value::Map(entries) => {
+                J::Object(entries.iter().map(|entry| (entry.key.clone(), entry.value.to_json())).collect())
+            }
         }
     }
 
@@ -214,10 +207,7 @@ mod tests {
     fn to_json_keeps_document_order_and_types() {
         let root = parse_yaml("z: 1\na: [true, null, 1.5, x]\nm: {b: 2, a: 1}\n").expect("yaml");
         let json = root.to_json();
-        assert_eq!(
-            json,
-            json!({"z": 1, "a": [true, null, 1.5, "x"], "m": {"b": 2, "a": 1}})
-        );
+        assert_eq!(json, json!({"z": 1, "a": [true, null, 1.5, "x"], "m": {"b": 2, "a": 1}}));
         let keys: Vec<_> = json.as_object().expect("object").keys().cloned().collect();
         assert_eq!(keys, ["z", "a", "m"]);
         let inner: Vec<_> = json["m"].as_object().expect("m").keys().cloned().collect();
@@ -233,23 +223,7 @@ mod tests {
     #[test]
     fn kind_names() {
         let root = parse_yaml("[~, true, 1, 1.5, s, [], {}]").expect("yaml");
-        let kinds: Vec<_> = root
-            .as_seq()
-            .expect("list")
-            .iter()
-            .map(Node::kind_name)
-            .collect();
-        assert_eq!(
-            kinds,
-            [
-                "null",
-                "a boolean",
-                "a number",
-                "a number",
-                "a string",
-                "a list",
-                "a mapping"
-            ]
-        );
+        let kinds: Vec<_> = root.as_seq().expect("list").iter().map(Node::kind_name).collect();
+        assert_eq!(kinds, ["null", "a boolean", "a number", "a number", "a string", "a list", "a mapping"]);
     }
 }

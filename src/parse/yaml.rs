@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, StrInput, Tag};
 
-use super::{
-    Entry, Locator, MAX_DEPTH, MAX_NODES, MapBuilder, Node, ParseError, Value, out_of_range, too_deep,
-};
+use super::{Entry, Locator, MAX_DEPTH, MAX_NODES, MapBuilder, Node, ParseError, Value, out_of_range, too_deep};
 use crate::source::Span;
 
 /// saphyr's span type: positions in characters, not bytes.
@@ -18,14 +16,8 @@ type CharSpan = saphyr_parser::Span;
 
 /// Parses one YAML document (a policy file) into a tree of spanned nodes.
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
-    Builder {
-        text,
-        events: Parser::new_from_str(text),
-        locator: Locator::new(text),
-        anchors: HashMap::new(),
-        nodes: 0,
-    }
-    .document()
+    Builder { text, events: Parser::new_from_str(text), locator: Locator::new(text), anchors: HashMap::new(), nodes: 0 }
+        .document()
 }
 
 struct Builder<'a> {
@@ -64,11 +56,8 @@ impl<'a> Builder<'a> {
         let (event, span) = self.next()?;
         match event {
             Event::StreamEnd => Ok(root),
-            Event::DocumentStart(_) => Err(ParseError::new(
-                "only one document per file",
-                self.span(span),
-            )
-            .with_help("remove this `---` line and what follows, or move it to its own file")),
+            Event::DocumentStart(_) => Err(ParseError::new("only one document per file", self.span(span))
+                .with_help("remove this `---` line and what follows, or move it to its own file")),
             _ => Err(self.unexpected(span)),
         }
     }
@@ -109,11 +98,7 @@ impl<'a> Builder<'a> {
         span: CharSpan,
     ) -> Result<Node, ParseError> {
         let full = self.span(span);
-        let span = if has_anchor || tag.is_some() {
-            self.skip_properties(full)
-        } else {
-            full
-        };
+        let span = if has_anchor || tag.is_some() { self.skip_properties(full) } else { full };
         let plain = style == ScalarStyle::Plain;
         // An empty plain scalar (`key:` with no value) has no text; saphyr places it at the
         // indicator before it (at `:`, just after `-`), which is where we point.
@@ -129,12 +114,7 @@ impl<'a> Builder<'a> {
             None if plain => resolve_plain(value).map_err(|OutOfRange| out_of_range(value, span))?,
             None => Value::String(value.to_owned()),
         };
-        Ok(Node {
-            value,
-            span,
-            raw: Some(raw),
-            plain: plain && tag.is_none(),
-        })
+        Ok(Node { value, span, raw: Some(raw), plain: plain && tag.is_none() })
     }
 
     /// Checks what may precede a list or mapping and returns where it starts.
@@ -149,11 +129,7 @@ impl<'a> Builder<'a> {
         if tag.is_some() {
             return Err(unsupported_tag(full));
         }
-        let start = if has_anchor {
-            self.skip_properties(full)
-        } else {
-            full
-        };
+        let start = if has_anchor { self.skip_properties(full) } else { full };
         if depth >= MAX_DEPTH {
             return Err(too_deep(start));
         }
@@ -184,18 +160,11 @@ impl<'a> Builder<'a> {
                 }
                 Event::Scalar(value, ..) => value.to_string(),
                 Event::Alias(_) => {
-                    return Err(ParseError::new(
-                        "an alias cannot be used as a mapping key",
-                        self.span(span),
-                    )
-                    .with_help("write the key out"));
+                    return Err(ParseError::new("an alias cannot be used as a mapping key", self.span(span))
+                        .with_help("write the key out"));
                 }
                 _ => {
-                    let kind = if matches!(event, Event::SequenceStart(..)) {
-                        "a list"
-                    } else {
-                        "a mapping"
-                    };
+                    let kind = if matches!(event, Event::SequenceStart(..)) { "a list" } else { "a mapping" };
                     return Err(ParseError::new(
                         format!("a mapping key must be a plain value, not {kind}"),
                         self.span(span),
@@ -209,11 +178,7 @@ impl<'a> Builder<'a> {
             let (event, span) = self.next()?;
             let value = self.node(event, span, depth + 1)?;
             last = Some(value.span);
-            map.push(Entry {
-                key,
-                key_span: key_node.span,
-                value,
-            })?;
+            map.push(Entry { key, key_span: key_node.span, value })?;
         }
     }
 
@@ -244,11 +209,8 @@ impl<'a> Builder<'a> {
     fn count(&mut self, n: usize, at: Span) -> Result<(), ParseError> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
-            return Err(ParseError::new(
-                format!("the document is too large (more than {MAX_NODES} values)"),
-                at,
-            )
-            .with_help("aliases (`*name`) copy the whole anchored value; use fewer of them"));
+            return Err(ParseError::new(format!("the document is too large (more than {MAX_NODES} values)"), at)
+                .with_help("aliases (`*name`) copy the whole anchored value; use fewer of them"));
         }
         Ok(())
     }
@@ -256,11 +218,7 @@ impl<'a> Builder<'a> {
     /// Where a collection ends: a flow collection's `]`/`}`, else its last child (saphyr puts
     /// a block collection's end at the next token, possibly lines further down).
     fn end_of_collection(&self, end: CharSpan, last_child: Option<Span>, start: Span) -> Span {
-        if end.is_empty() {
-            last_child.unwrap_or(start)
-        } else {
-            self.span(end)
-        }
+        if end.is_empty() { last_child.unwrap_or(start) } else { self.span(end) }
     }
 
     fn next(&mut self) -> Result<(Event<'a>, CharSpan), ParseError> {
@@ -283,16 +241,11 @@ impl<'a> Builder<'a> {
         if info == "recursion limit exceeded" {
             return too_deep(at);
         }
-        let (message, help) = if info.ends_with("found unexpected end of stream")
-            && info.contains("quoted scalar")
-        {
+        let (message, help) = if info.ends_with("found unexpected end of stream") && info.contains("quoted scalar") {
             ("this quoted string is not closed".to_owned(), "add the closing quote")
         } else if info == "while parsing node, found unknown anchor" {
             let name = self.slice(at).trim_start_matches('*');
-            (
-                format!("unknown anchor `{name}`"),
-                "an alias `*name` needs an anchor `&name` earlier in the file",
-            )
+            (format!("unknown anchor `{name}`"), "an alias `*name` needs an anchor `&name` earlier in the file")
         } else if info.starts_with("tabs disallowed") {
             (info.to_owned(), "indent with spaces; YAML does not allow tabs here")
         } else if info == "invalid indentation in quoted scalar" {
@@ -313,22 +266,16 @@ impl<'a> Builder<'a> {
     }
 
     fn span(&self, span: CharSpan) -> Span {
-        Span::new(
-            self.locator.pos_at_char(span.start.index()),
-            self.locator.pos_at_char(span.end.index()),
-        )
+        Span::new(self.locator.pos_at_char(span.start.index()), self.locator.pos_at_char(span.end.index()))
     }
 
     /// The source text of `span`; for a point, the word starting there (e.g. an alias name).
     fn slice(&self, span: Span) -> &'a str {
         let rest = self.text.get(span.start.offset..).unwrap_or_default();
         if span.end.offset > span.start.offset {
-            rest.get(..span.end.offset - span.start.offset)
-                .unwrap_or_default()
+            rest.get(..span.end.offset - span.start.offset).unwrap_or_default()
         } else {
-            rest.split(|c: char| c.is_whitespace() || ",[]{}".contains(c))
-                .next()
-                .unwrap_or_default()
+            rest.split(|c: char| c.is_whitespace() || ",[]{}".contains(c)).next().unwrap_or_default()
         }
     }
 
@@ -374,18 +321,12 @@ impl<'a> Builder<'a> {
 }
 
 fn collection(value: Value, start: Span, end: Span) -> Node {
-    Node {
-        value,
-        span: Span::new(start.start, end.end),
-        raw: None,
-        plain: false,
-    }
+    Node { value, span: Span::new(start.start, end.end), raw: None, plain: false }
 }
 
 /// `!!str` (or its verbatim form), the one tag we accept: it is how YAML says "this is text".
 fn is_str_tag(tag: &Tag) -> bool {
-    let core = tag.is_yaml_core_schema()
-        || (tag.handle.is_empty() && tag.suffix.starts_with("tag:yaml.org,2002:"));
+    let core = tag.is_yaml_core_schema() || (tag.handle.is_empty() && tag.suffix.starts_with("tag:yaml.org,2002:"));
     core && tag.suffix.trim_start_matches("tag:yaml.org,2002:") == "str"
 }
 
@@ -416,9 +357,7 @@ fn resolve_plain(text: &str) -> Result<Value, OutOfRange> {
                 ok.then_some((digits, radix))
             });
             if let Some((digits, radix)) = radix {
-                i64::from_str_radix(digits, radix)
-                    .map(Value::Int)
-                    .map_err(|_| OutOfRange)?
+                i64::from_str_radix(digits, radix).map(Value::Int).map_err(|_| OutOfRange)?
             } else if is_decimal_int(text) {
                 text.parse().map(Value::Int).map_err(|_| OutOfRange)?
             } else if is_float(text) {
@@ -468,7 +407,6 @@ fn is_float(text: &str) -> bool {
     let (exp_digits, rest) = digits(exponent.strip_prefix(['-', '+']).unwrap_or(exponent));
     !exp_digits.is_empty() && rest.is_empty()
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -593,10 +531,41 @@ mod tests {
             assert!(matches!(value_of(nan), Value::Float(f) if f.is_nan()), "{nan}");
         }
         let strings = [
-            "yes", "no", "on", "off", "y", "n", "Yes", "tRue", "nul", "26.3.1", "2026-12-01",
-            "2026-12-01T18:00:00", "0b101", "1_000", "-0x1F", "0o8", "0x", "0o", "0xG", "1e",
-            "1e+", ".", "+", "+-1", "e3", ".e3", ".infinity", "inf", "nan", "1.5.", "12:30",
-            "1,000", "v1.2", "~x", "0x1F ff",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "Yes",
+            "tRue",
+            "nul",
+            "26.3.1",
+            "2026-12-01",
+            "2026-12-01T18:00:00",
+            "0b101",
+            "1_000",
+            "-0x1F",
+            "0o8",
+            "0x",
+            "0o",
+            "0xG",
+            "1e",
+            "1e+",
+            ".",
+            "+",
+            "+-1",
+            "e3",
+            ".e3",
+            ".infinity",
+            "inf",
+            "nan",
+            "1.5.",
+            "12:30",
+            "1,000",
+            "v1.2",
+            "~x",
+            "0x1F ff",
         ];
         for text in strings {
             assert_eq!(value_of(text), Value::String(text.to_owned()), "{text:?}");
@@ -609,14 +578,10 @@ mod tests {
     fn quoted_and_block_scalars_are_always_strings() {
         let text = "a: \"true\"\nb: '1'\nc: \"\"\nd: |\n  1\ne: >\n  null\n";
         let root = parse(text);
-        let strings: Vec<_> = ["a", "b", "c", "d", "e"]
-            .iter()
-            .map(|k| root.get(k).and_then(Node::as_str).expect(k))
-            .collect();
+        let strings: Vec<_> =
+            ["a", "b", "c", "d", "e"].iter().map(|k| root.get(k).and_then(Node::as_str).expect(k)).collect();
         assert_eq!(strings, ["true", "1", "", "1\n", "null\n"]);
-        assert!(["a", "b", "c", "d", "e"]
-            .iter()
-            .all(|k| root.get(k).is_some_and(|n| !n.plain)));
+        assert!(["a", "b", "c", "d", "e"].iter().all(|k| root.get(k).is_some_and(|n| !n.plain)));
     }
 
     #[test]
@@ -695,12 +660,7 @@ mod tests {
     #[test]
     fn keys_are_the_scalar_text_as_written() {
         let root = parse("1: a\ntrue: b\n\"q\": c\nnull: d\n~: e\n0x10: f\n'1.0': g\n");
-        let keys: Vec<_> = root
-            .as_map()
-            .expect("map")
-            .iter()
-            .map(|e| e.key.as_str())
-            .collect();
+        let keys: Vec<_> = root.as_map().expect("map").iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["1", "true", "q", "null", "~", "0x10", "1.0"]);
         let quoted = root.entry("q").expect("q");
         assert_eq!((at(quoted.key_span), end(quoted.key_span)), ((3, 1), (3, 4)));
@@ -883,10 +843,7 @@ mod tests {
         let normalised = before.replace("\r\n", "\n").replace('\r', "\n");
         let line = normalised.matches('\n').count() + 1;
         let column = normalised.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-        (
-            u32::try_from(line).expect("line"),
-            u32::try_from(column).expect("column"),
-        )
+        (u32::try_from(line).expect("line"), u32::try_from(column).expect("column"))
     }
 
     fn check_pos(text: &str, pos: Pos) {
@@ -913,9 +870,44 @@ mod tests {
     /// Fragments that exercise most of YAML's syntax, including invalid combinations.
     fn yamlish() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
-            "a", "b", "é", "✓", ":", ": ", " ", "  ", "\n", "\r\n", "\r", "- ", "-", "[", "]",
-            "{", "}", ", ", "\"", "'", "\\", "&a ", "*a", "!!str ", "!x ", "? ", "# c", "|",
-            ">", "---\n", "...\n", "\t", "1", "26.10", "~", "\u{feff}", "%YAML 1.2\n", "@",
+            "a",
+            "b",
+            "é",
+            "✓",
+            ":",
+            ": ",
+            " ",
+            "  ",
+            "\n",
+            "\r\n",
+            "\r",
+            "- ",
+            "-",
+            "[",
+            "]",
+            "{",
+            "}",
+            ", ",
+            "\"",
+            "'",
+            "\\",
+            "&a ",
+            "*a",
+            "!!str ",
+            "!x ",
+            "? ",
+            "# c",
+            "|",
+            ">",
+            "---\n",
+            "...\n",
+            "\t",
+            "1",
+            "26.10",
+            "~",
+            "\u{feff}",
+            "%YAML 1.2\n",
+            "@",
         ]);
         prop::collection::vec(pieces, 0..24).prop_map(|pieces| pieces.concat())
     }

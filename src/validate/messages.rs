@@ -7,9 +7,9 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::schema::ALIASES;
 use crate::parse::Node;
 use crate::source::Span;
+use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind as Kind};
 use jsonschema::paths::LocationSegment;
-use jsonschema::ValidationError;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -47,7 +47,7 @@ pub fn diagnose_all(errors: &[ValidationError<'_>], cx: &Context<'_>) -> Vec<Dia
 /// Lower is more telling.
 fn rank(kind: &Kind) -> u8 {
     match kind {
-        Kind::Enum { .. } => 0,
+        Kind::Enum { .. } | Kind::OneOfNotValid { .. } => 0,
         Kind::Format { .. } => 1,
         Kind::Type { .. } => 2,
         Kind::Pattern { .. } => 3,
@@ -130,9 +130,13 @@ fn missing_key(cx: &Context<'_>, path: &[String], property: &Value) -> Diagnosti
         "deadline" => "deadline: \"2026-12-01T18:00:00\"".to_string(),
         other => format!("{other}: ..."),
     };
-    at(cx, Diagnostic::error(Code::MissingKey, format!("missing required key `{name}` in {within}")), Span::point(parent.start))
-        .label(format!("`{name}` is required here"))
-        .help(format!("add `{example}`"))
+    at(
+        cx,
+        Diagnostic::error(Code::MissingKey, format!("missing required key `{name}` in {within}")),
+        Span::point(parent.start),
+    )
+    .label(format!("`{name}` is required here"))
+    .help(format!("add `{example}`"))
 }
 
 fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -> Diagnostic {
@@ -143,10 +147,10 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
     let diagnostic = match error.kind() {
         Kind::Enum { options } => {
             let options: Vec<String> = options.as_array().map(|a| a.iter().map(plain).collect()).unwrap_or_default();
-            let help = did_you_mean(&shown, options.iter().map(String::as_str)).map(|c| format!("did you mean `{c}`?"));
-            Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not a valid value for `{field}`"))
-                .label(format!("expected one of {}", list(&options)))
-                .help_opt(help)
+            not_one_of(&shown, &field, &options)
+        }
+        Kind::OneOfNotValid { .. } if !constants(cx, path).is_empty() => {
+            not_one_of(&shown, &field, &constants(cx, path))
         }
         Kind::Format { format } => {
             let (message, help) = formats::explain(format, &shown);
@@ -162,23 +166,48 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
         Kind::Pattern { pattern } => bad_pattern(path, &shown, pattern),
         Kind::MinItems { .. } => Diagnostic::error(Code::InvalidValue, format!("`{field}` is empty"))
             .label("expected at least one entry")
-            .help(if field.ends_with("platforms") { "list a platform, e.g. `[macOS]`" } else { "add an entry or remove the key" }),
+            .help(if field.ends_with("platforms") {
+                "list a platform, e.g. `[macOS]`"
+            } else {
+                "add an entry or remove the key"
+            }),
         Kind::UniqueItems => Diagnostic::error(Code::InvalidValue, format!("`{field}` lists the same value twice"))
             .label("each value may appear once")
             .help("remove the repeated value"),
         Kind::MinLength { .. } => Diagnostic::error(Code::InvalidValue, format!("`{field}` is empty"))
             .label("expected some text")
             .help("write a value or remove the key"),
-        Kind::OneOfNotValid { .. } => Diagnostic::error(Code::MissingKey, format!("`{field}` needs `token` or `token_env`"))
-            .label("no seeding token")
-            .help("add `token_env: BETA_TOKEN` and set that variable where `ddmc build` runs"),
-        Kind::OneOfMultipleValid { .. } => Diagnostic::error(Code::InvalidValue, format!("`{field}` sets both `token` and `token_env`"))
-            .label("one token source at a time")
-            .help("keep `token_env`, so the secret stays out of git"),
+        Kind::OneOfNotValid { .. } => {
+            Diagnostic::error(Code::MissingKey, format!("`{field}` needs `token` or `token_env`"))
+                .label("no seeding token")
+                .help("add `token_env: BETA_TOKEN` and set that variable where `ddmc build` runs")
+        }
+        Kind::OneOfMultipleValid { .. } => {
+            Diagnostic::error(Code::InvalidValue, format!("`{field}` sets both `token` and `token_env`"))
+                .label("one token source at a time")
+                .help("keep `token_env`, so the secret stays out of git")
+        }
         Kind::Not { .. } => return alias_clash(cx),
         _ => Diagnostic::error(Code::InvalidValue, format!("invalid `{field}`: {error}")),
     };
     at(cx, diagnostic, span)
+}
+
+fn not_one_of(shown: &str, field: &str, options: &[String]) -> Diagnostic {
+    let help = did_you_mean(shown, options.iter().map(String::as_str)).map(|c| format!("did you mean `{c}`?"));
+    Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not a valid value for `{field}`"))
+        .label(format!("expected one of {}", list(options)))
+        .help_opt(help)
+}
+
+/// The values of an enum whose variants are documented: schemars writes it as a `oneOf`
+/// of `const`s.
+fn constants(cx: &Context<'_>, path: &[String]) -> Vec<String> {
+    let Some(Value::Array(variants)) = schema_at(cx.schema, path).and_then(|s| s.get("oneOf")) else {
+        return Vec::new();
+    };
+    let consts: Option<Vec<String>> = variants.iter().map(|v| v.get("const").map(plain)).collect();
+    consts.unwrap_or_default()
 }
 
 fn alias_clash(cx: &Context<'_>) -> Diagnostic {
@@ -192,7 +221,9 @@ fn alias_clash(cx: &Context<'_>) -> Diagnostic {
 fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str) -> Diagnostic {
     let expected = match kind {
         TypeKind::Single(t) => type_name(&t.to_string()).to_string(),
-        TypeKind::Multiple(set) => set.iter().map(|t| type_name(&t.to_string()).to_string()).collect::<Vec<_>>().join(" or "),
+        TypeKind::Multiple(set) => {
+            set.iter().map(|t| type_name(&t.to_string()).to_string()).collect::<Vec<_>>().join(" or ")
+        }
     };
     let found = node.map(Node::kind_name).unwrap_or("nothing");
     let raw = node.and_then(|n| n.raw.as_deref()).unwrap_or_default();
@@ -205,7 +236,9 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str) -> Diagnostic {
         },
         ("a list", _) if !raw.is_empty() => Some(format!("write a list: `[{raw}]`")),
         ("a mapping", "null") => Some("the section is empty: add settings under it or remove it".to_string()),
-        ("a whole number", "a string") => Some(format!("write the number without quotes: `{}`", raw.trim_matches(['"', '\'']))),
+        ("a whole number", "a string") => {
+            Some(format!("write the number without quotes: `{}`", raw.trim_matches(['"', '\''])))
+        }
         _ => None,
     };
     Diagnostic::error(Code::WrongType, format!("`{field}` must be {expected}, found {found}"))
@@ -228,8 +261,16 @@ fn type_name(json_type: &str) -> &'static str {
 fn bad_pattern(path: &[String], shown: &str, pattern: &str) -> Diagnostic {
     let last = path.iter().rev().find(|s| s.parse::<usize>().is_err()).map(String::as_str).unwrap_or("");
     let (what, rule, fix) = match last {
-        "id" => ("policy id", "2 to 48 lower-case letters, digits and `-`, starting and ending with a letter or digit", slug(shown, false, 48)),
-        "groups" => ("group name", "lower-case letters, digits, `-` and `_`, starting with a letter or digit", slug(shown, true, usize::MAX)),
+        "id" => (
+            "policy id",
+            "2 to 48 lower-case letters, digits and `-`, starting and ending with a letter or digit",
+            slug(shown, false, 48),
+        ),
+        "groups" => (
+            "group name",
+            "lower-case letters, digits, `-` and `_`, starting with a letter or digit",
+            slug(shown, true, usize::MAX),
+        ),
         "identifier_prefix" => ("identifier prefix", "reverse-DNS such as `com.example.ddm`", None),
         "token_env" => ("environment variable name", "letters, digits and `_`, not starting with a digit", None),
         _ => ("value", pattern, None),
@@ -327,5 +368,6 @@ fn home_of(root: &Value, key: &str) -> Option<String> {
         }
         None
     }
-    walk(root, root, &mut Vec::new(), key, 0).map(|p| if p.is_empty() { "the top level".into() } else { p.replace("[0]", "[]") })
+    walk(root, root, &mut Vec::new(), key, 0)
+        .map(|p| if p.is_empty() { "the top level".into() } else { p.replace("[0]", "[]") })
 }

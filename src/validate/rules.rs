@@ -75,10 +75,13 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
     let platform = match (entry.platform, targets.as_slice()) {
         (Some(p), _) if !targets.contains(&p) => {
             out.push(
-                Diagnostic::error(Code::EnforcePlatform, format!("`enforce[{i}]` is for {p}, which the policy does not target"))
-                    .at(&doc.file, at("platform"))
-                    .label(format!("targets are {}", names(targets)))
-                    .help(format!("add {p} to `targets.platforms`, or change this platform")),
+                Diagnostic::error(
+                    Code::EnforcePlatform,
+                    format!("`enforce[{i}]` is for {p}, which the policy does not target"),
+                )
+                .at(&doc.file, at("platform"))
+                .label(format!("targets are {}", names(targets)))
+                .help(format!("add {p} to `targets.platforms`, or change this platform")),
             );
             return;
         }
@@ -86,10 +89,13 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
         (None, [only]) => *only,
         (None, _) => {
             out.push(
-                Diagnostic::error(Code::EnforcePlatform, format!("`enforce[{i}]` needs `platform`: the policy targets {}", names(targets)))
-                    .at(&doc.file, doc.span(&["enforce", &i]))
-                    .label("which platform is this update for?")
-                    .help(format!("add `platform: {}`", targets.first().map(|p| p.as_str()).unwrap_or("macOS"))),
+                Diagnostic::error(
+                    Code::EnforcePlatform,
+                    format!("`enforce[{i}]` needs `platform`: the policy targets {}", names(targets)),
+                )
+                .at(&doc.file, doc.span(&["enforce", &i]))
+                .label("which platform is this update for?")
+                .help(format!("add `platform: {}`", targets.first().map(|p| p.as_str()).unwrap_or("macOS"))),
             );
             return;
         }
@@ -107,11 +113,17 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
         && version < floor.introduced
     {
         out.push(
-            Diagnostic::warning(Code::Unsupported, format!("{platform} {version} is older than any device that can enforce it"))
-                .at(&doc.file, at("os_version"))
-                .label(format!("enforcement needs {platform} {} or later", floor.introduced))
-                .note(format!("Apple's schema: `softwareupdate.enforcement.specific` is introduced in {platform} {}", floor.introduced))
-                .help("enforce a current version"),
+            Diagnostic::warning(
+                Code::Unsupported,
+                format!("{platform} {version} is older than any device that can enforce it"),
+            )
+            .at(&doc.file, at("os_version"))
+            .label(format!("enforcement needs {platform} {} or later", floor.introduced))
+            .note(format!(
+                "Apple's schema: `softwareupdate.enforcement.specific` is introduced in {platform} {}",
+                floor.introduced
+            ))
+            .help("enforce a current version"),
         );
     }
     match (entry.supplemental, &entry.build_version) {

@@ -55,7 +55,13 @@ fn walk(keys: &[Node], prefix: &str, inherited: &Support, out: &mut BTreeMap<Str
         let path = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
         match key.get("subkeys").and_then(Node::as_seq) {
             // An array's single subkey is a placeholder for its items, not a key.
-            Some(sub) if key.get("type").and_then(Node::as_str) == Some("<dictionary>") => walk(sub, &path, &support, out),
+            // A dictionary with a combine rule (`RequireProgram`) is one value, not a section.
+            Some(sub)
+                if key.get("type").and_then(Node::as_str) == Some("<dictionary>")
+                    && key.get("combinetype").is_none() =>
+            {
+                walk(sub, &path, &support, out)
+            }
             _ => {
                 out.insert(path, support);
             }
@@ -87,9 +93,18 @@ fn settings_keys_match_apple() {
 fn declarations_match_apple() {
     let Some(dir) = reference() else { return };
     let files = [
-        (DeclarationType::SoftwareUpdateSettings, "declarative/declarations/configurations/softwareupdate.settings.yaml"),
-        (DeclarationType::SoftwareUpdateEnforcement, "declarative/declarations/configurations/softwareupdate.enforcement.specific.yaml"),
-        (DeclarationType::StatusSubscriptions, "declarative/declarations/configurations/management.status-subscriptions.yaml"),
+        (
+            DeclarationType::SoftwareUpdateSettings,
+            "declarative/declarations/configurations/softwareupdate.settings.yaml",
+        ),
+        (
+            DeclarationType::SoftwareUpdateEnforcement,
+            "declarative/declarations/configurations/softwareupdate.enforcement.specific.yaml",
+        ),
+        (
+            DeclarationType::StatusSubscriptions,
+            "declarative/declarations/configurations/management.status-subscriptions.yaml",
+        ),
         (DeclarationType::ActivationSimple, "declarative/declarations/activations/simple.yaml"),
     ];
     for (ty, file) in files {
@@ -97,7 +112,8 @@ fn declarations_match_apple() {
         let mut support = Support::new();
         overlay(&mut support, doc.pointer(&["payload", "supportedOS"]));
         for platform in Platform::ALL {
-            let ours = declaration(ty, platform).map(|a| (a.introduced.major(), a.introduced.minor(), a.supervised_only));
+            let ours =
+                declaration(ty, platform).map(|a| (a.introduced.major(), a.introduced.minor(), a.supervised_only));
             let mut theirs = expected(&support, platform);
             // Activations have no enrollment list: nothing is supervised-only.
             if ty.is_activation() {
