@@ -245,7 +245,10 @@ fn warn_raised_floor(
                 .at(&doc.file, doc.key_span(&late.field[..late.field.len() - 1]))
                 .label(format!("needs {platform} {}", entry.range.min))
                 .note(format!("Apple's schema: `{}` is introduced in {platform} {}", late.key, entry.range.min))
-                .help(format!("devices on {platform} {base} to {} get none of these settings; move `{field}` into a policy of its own", entry.range.min)),
+                .help(format!(
+                    "devices on {platform} {base} and later but older than {} get none of these settings; move `{field}` into a policy of its own",
+                    entry.range.min
+                )),
         );
     }
 }

@@ -2,8 +2,8 @@
 //! scanner walks the now known-valid text to record where each value sits.
 //!
 //! We do not reuse the YAML builder: saphyr rejects some valid JSON (surrogate-pair escapes
-//! such as `"\ud83d\ude00"`) and would type `-0` differently. Strings and numbers are decoded
-//! by serde_json itself, so every value is exactly what serde_json reads.
+//! such as `"\ud83d\ude00"`) and would type `-0` differently. Strings are decoded by serde_json
+//! itself and numbers typed as serde_json types them, so values are what serde_json reads.
 
 use serde_json::error::Category;
 
@@ -87,18 +87,7 @@ impl<'a> Scanner<'a> {
             }
             Some(b'-' | b'0'..=b'9') => {
                 let (span, raw) = self.token(|b| b"+-.eE".contains(&b) || b.is_ascii_digit());
-                let number: serde_json::Number =
-                    serde_json::from_str(raw).map_err(|_| self.internal(span.start.offset))?;
-                let value = match (number.as_i64(), number.as_f64()) {
-                    (Some(int), _) => Value::Int(int),
-                    // An integer literal beyond i64: an error, as in YAML, not a rounded float.
-                    _ if raw.bytes().all(|b| b == b'-' || b.is_ascii_digit()) => {
-                        return Err(out_of_range(raw, span));
-                    }
-                    (None, Some(float)) => Value::Float(float),
-                    (None, None) => return Err(self.internal(span.start.offset)),
-                };
-                Ok(scalar(value, span, raw))
+                Ok(scalar(number(raw, span)?, span, raw))
             }
             _ => Err(self.internal(self.at)),
         }
@@ -225,6 +214,247 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The value of a (valid) JSON number, typed as serde_json types it: integer literals are
+/// integers except `-0`, which is the float -0.0. Integer literals beyond i64 are errors, as in
+/// YAML, not rounded floats. Other numbers go through Rust's float parser, which (unlike
+/// serde_json without its `float_roundtrip` feature) always rounds correctly, so a number
+/// reads the same from JSON as from YAML.
+fn number(raw: &str, span: Span) -> Result<Value, ParseError> {
+    if raw == "-0" {
+        return Ok(Value::Float(-0.0));
+    }
+    if raw.bytes().all(|b| b == b'-' || b.is_ascii_digit()) {
+        return raw.parse().map(Value::Int).map_err(|_| out_of_range(raw, span));
+    }
+    match raw.parse::<f64>() {
+        Ok(float) if float.is_finite() => Ok(Value::Float(float)),
+        _ => Err(out_of_range(raw, span)),
+    }
+}
+
 fn scalar(value: Value, span: Span, raw: &str) -> Node {
     Node { value, span, raw: Some(raw.to_owned()), plain: true }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_yaml;
+    use proptest::prelude::*;
+
+    fn parse(text: &str) -> Node {
+        parse_json(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    fn fail(text: &str) -> ParseError {
+        match parse_json(text) {
+            Ok(node) => panic!("{text:?} parsed as {:?}", node.to_json()),
+            Err(e) => e,
+        }
+    }
+
+    fn at(span: Span) -> (u32, u32) {
+        (span.start.line, span.start.column)
+    }
+
+    /// What serde_json itself reads from `text`.
+    fn serde(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
+    }
+
+    #[test]
+    fn values_match_serde_json() {
+        let text = r#"{
+            "escapes": "caf\u00e9 \/ \"q\" \\ \t \n \ud83d\ude00 ✓",
+            "numbers": [0, -0, 1e3, 1E+3, -1.5e-3, 0.5, 9223372036854775807, -9223372036854775808],
+            "literals": [true, false, null],
+            "nested": [[], [[1], [2, [3]]], {}],
+            "empty_object": {}, "empty_array": [],
+            "": "empty key",
+            "object": {"z": 1, "a": {"b": [{"c": null}]}}
+        }"#;
+        let root = parse(text);
+        assert_eq!(root.to_json(), serde(text));
+        // Key order is the document's.
+        let keys: Vec<_> = root.as_map().expect("map").iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys[..3], ["escapes", "numbers", "literals"]);
+        assert_eq!(root.get("escapes").and_then(Node::as_str), Some("café / \"q\" \\ \t \n 😀 ✓"));
+        let numbers = root.get("numbers").and_then(Node::as_seq).expect("numbers");
+        assert_eq!(numbers[0].value, Value::Int(0));
+        assert!(matches!(numbers[1].value, Value::Float(f) if f == 0.0 && f.is_sign_negative()));
+        assert_eq!(numbers[2].value, Value::Float(1000.0));
+    }
+
+    #[test]
+    fn top_level_scalars() {
+        assert_eq!(parse(" \"x\" ").value, Value::String("x".into()));
+        assert_eq!(parse("12").value, Value::Int(12));
+        assert_eq!(parse("null\n").value, Value::Null);
+    }
+
+    #[test]
+    fn raw_text_and_plain_flags() {
+        let root = parse(r#"{"a": 1e3, "b": "1e3", "c": true, "d": 26.10}"#);
+        let raw = |k: &str| root.get(k).map(|n| (n.raw.as_deref(), n.plain));
+        assert_eq!(raw("a"), Some((Some("1e3"), true)));
+        assert_eq!(raw("b"), Some((Some("\"1e3\""), false)));
+        assert_eq!(raw("c"), Some((Some("true"), true)));
+        assert_eq!(raw("d"), Some((Some("26.10"), true)));
+    }
+
+    #[test]
+    fn spans_with_non_ascii_text() {
+        let text = "{\n  \"description\": \"Café ✓\", \"version\": 26.10,\n  \"list\": [1, {\"é\": []}]\n}\n";
+        let root = parse(text);
+        let version = root.entry("version").expect("version");
+        assert_eq!(at(version.key_span), (2, 28));
+        assert_eq!(version.key_span.start.offset, text.find("\"version\"").expect("key"));
+        assert_eq!(at(version.value.span), (2, 39));
+        assert_eq!(version.value.span.start.offset, text.find("26.10").expect("value"));
+        let list = root.get("list").expect("list");
+        assert_eq!(&text[list.span.start.offset..list.span.end.offset], "[1, {\"é\": []}]");
+        let inner = root.pointer(&["list", "1", "é"]).expect("inner");
+        assert_eq!((at(inner.span), inner.span.end.column - inner.span.start.column), ((3, 21), 2));
+        assert_eq!((at(root.span), (root.span.end.line, root.span.end.column)), ((1, 1), (4, 2)));
+        let key = root.key_span_at(&["list", "1", "é"]).expect("key");
+        assert_eq!(&text[key.start.offset..key.end.offset], "\"é\"");
+    }
+
+    #[test]
+    fn syntax_errors_have_serde_json_messages_and_positions() {
+        for (text, message, pos) in [
+            ("{\"a\": 1,}", "trailing comma", (1, 9)),
+            // serde_json reports a trailing comma at the bracket after it.
+            ("{\n  \"a\": [1, 2,]\n}", "trailing comma", (2, 14)),
+            ("{\"a\" 1}", "expected `:`", (1, 6)),
+            ("{\"a\": tru}", "expected ident", (1, 10)),
+            ("[1] x", "trailing characters", (1, 5)),
+            ("{\"a\": \"x\", b: 1}", "key must be a string", (1, 12)),
+            ("{\"n\": 1e400}", "number out of range", (1, 11)),
+            // A missing quote runs to the end of the file: point just after the last byte read.
+            ("{\"a: 1}", "EOF while parsing a string", (1, 8)),
+            ("{\"a\": 1\n", "EOF while parsing an object", (2, 1)),
+        ] {
+            let e = fail(text);
+            assert_eq!((e.message.as_str(), at(e.span)), (message, pos), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn syntax_error_columns_count_characters_and_offsets_bytes() {
+        let text = "{\n  \"d\": \"Café ✓\", x}";
+        let e = fail(text);
+        assert_eq!((e.message.as_str(), at(e.span)), ("key must be a string", (2, 18)));
+        assert_eq!(e.span.start.offset, text.find('x').expect("x"));
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let root = parse("\u{feff}{\"a\": 1}");
+        let a = root.entry("a").expect("a");
+        assert_eq!((at(a.key_span), a.key_span.start.offset), ((1, 2), 4));
+        let e = fail("\u{feff}{\"a\": 1,}");
+        assert_eq!((at(e.span), e.span.start.offset), ((1, 9), 11));
+    }
+
+    #[test]
+    fn empty_files_are_errors_at_the_start() {
+        for text in ["", "  \n\t", "\u{feff}"] {
+            let e = fail(text);
+            assert_eq!(e.message, "the file is empty; expected a policy mapping", "{text:?}");
+            assert_eq!(at(e.span), (1, 1));
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let e = fail("{\"a\": 1,\n \"b\": {\"a\": 2},\n \"a\": 3}");
+        assert_eq!((e.message.as_str(), at(e.span)), ("duplicate key `a`", (3, 2)));
+        let (note, first) = e.note.expect("note");
+        assert_eq!((note.as_str(), at(first)), ("first defined here", (1, 2)));
+        // Escapes are decoded before comparing.
+        let e = fail(r#"{"é": 1, "\u00e9": 2}"#);
+        assert_eq!(e.message, "duplicate key `é`");
+    }
+
+    #[test]
+    fn integers_beyond_i64_are_errors() {
+        for text in ["[9223372036854775808]", "[-9223372036854775809]", "[18446744073709551616]"] {
+            let e = fail(text);
+            assert!(e.message.contains("out of range"), "{text}: {}", e.message);
+            assert_eq!(at(e.span), (1, 2));
+        }
+    }
+
+    #[test]
+    fn nesting_is_limited() {
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        parse(&ok);
+        for depth in [MAX_DEPTH + 1, 127, 128, 10_000] {
+            let deep = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let e = fail(&deep);
+            assert!(e.message.contains("nested too deeply"), "{depth}: {}", e.message);
+        }
+    }
+
+    #[test]
+    fn same_structure_in_json_and_yaml_gives_the_same_tree() {
+        let yaml = "name: demo\nversion: 26.10\ncount: 3\nenabled: true\nnothing: null\n\
+                    tags: [a, 'b c']\nrules:\n  - id: \"x\"\n    when: {os: macOS}\n";
+        let json = r#"{"name": "demo", "version": 26.10, "count": 3, "enabled": true,
+            "nothing": null, "tags": ["a", "b c"], "rules": [{"id": "x", "when": {"os": "macOS"}}]}"#;
+        assert_eq!(parse_yaml(yaml).expect("yaml").to_json(), parse(json).to_json());
+        // JSON text is YAML too, and reads the same both ways.
+        assert_eq!(parse_yaml(json).expect("json as yaml").to_json(), parse(json).to_json());
+    }
+
+    /// Any JSON value without duplicate keys or integers beyond i64 (the two things we refuse).
+    fn json_value() -> impl Strategy<Value = serde_json::Value> {
+        let text = "[a-zé✓😀 \"\\\\/\t\n\u{1}]{0,6}";
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (-1e300f64..1e300).prop_map(serde_json::Value::from),
+            text.prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                prop::collection::vec((text, inner), 0..5)
+                    .prop_map(|entries| serde_json::Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Compact or pretty, our tree holds exactly what serde_json reads, and the YAML reader
+        /// agrees on the same text.
+        #[test]
+        fn round_trips_through_serde_json(value in json_value()) {
+            for text in [value.to_string(), serde_json::to_string_pretty(&value).expect("json")] {
+                let root = parse_json(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(&root.to_json(), &value);
+                let yaml = parse_yaml(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(&yaml.to_json(), &value);
+            }
+        }
+
+        /// Truncated or corrupted JSON never panics and errors point inside the text.
+        #[test]
+        fn broken_json_never_panics(value in json_value(), cut in 0usize..200, junk in "[\\[\\]{},:\"\\\\ 0a-]") {
+            let mut text = value.to_string();
+            let mut cut = cut.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.insert_str(cut, &junk);
+            if let Err(e) = parse_json(&text) {
+                prop_assert!(e.span.start.offset <= text.len());
+                prop_assert!(text.is_char_boundary(e.span.start.offset));
+            }
+        }
+    }
 }

@@ -153,33 +153,46 @@ impl<'a> Builder<'a> {
         let mut last = None;
         loop {
             let (event, span) = self.next()?;
-            let key = match &event {
-                Event::MappingEnd => {
-                    let end = self.end_of_collection(span, last, start);
-                    return Ok(collection(Value::Map(map.finish()), start, end));
-                }
-                Event::Scalar(value, ..) => value.to_string(),
-                Event::Alias(_) => {
-                    return Err(ParseError::new("an alias cannot be used as a mapping key", self.span(span))
-                        .with_help("write the key out"));
-                }
-                _ => {
-                    let kind = if matches!(event, Event::SequenceStart(..)) { "a list" } else { "a mapping" };
-                    return Err(ParseError::new(
-                        format!("a mapping key must be a plain value, not {kind}"),
-                        self.span(span),
-                    ));
-                }
-            };
-            let key_node = self.node(event, span, depth + 1)?;
-            if key_node.plain && key_node.value == Value::Null && key.is_empty() {
-                return Err(ParseError::new("this mapping key is empty", key_node.span));
+            if event == Event::MappingEnd {
+                let end = self.end_of_collection(span, last, start);
+                return Ok(collection(Value::Map(map.finish()), start, end));
             }
+            let (key, key_span) = self.key(event, span, depth)?;
             let (event, span) = self.next()?;
             let value = self.node(event, span, depth + 1)?;
             last = Some(value.span);
-            map.push(Entry { key, key_span: key_node.span, value })?;
+            map.push(Entry { key, key_span, value })?;
         }
+    }
+
+    /// A mapping key: its text as written (`1` is "1", `"a"` is "a") and its span. Keys must
+    /// be scalars, because every key of a policy names a setting.
+    fn key(&mut self, event: Event<'a>, span: CharSpan, depth: usize) -> Result<(String, Span), ParseError> {
+        let key = match &event {
+            Event::Scalar(value, ..) => value.to_string(),
+            Event::Alias(_) => {
+                let message = "an alias cannot be used as a mapping key";
+                return Err(ParseError::new(message, self.span(span)).with_help("write the key out"));
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                let kind = if matches!(event, Event::SequenceStart(..)) { "a list" } else { "a mapping" };
+                let message = format!("a mapping key must be a plain value, not {kind}");
+                return Err(ParseError::new(message, self.span(span)));
+            }
+            _ => return Err(self.unexpected(span)),
+        };
+        let node = self.node(event, span, depth + 1)?;
+        if node.plain && node.value == Value::Null && key.is_empty() {
+            return Err(ParseError::new("this mapping key is empty", node.span));
+        }
+        // YAML 1.1's merge key is not part of YAML 1.2: read as a plain key it would silently
+        // merge nothing, so say so.
+        if node.plain && key == "<<" {
+            let help = "write the keys out, or use an alias (`*name`) for the whole value";
+            let message = "merge keys (`<<`) are not supported";
+            return Err(ParseError::new(message, node.span).with_help(help));
+        }
+        Ok((key, node.span))
     }
 
     /// A copy of the anchored node, placed at the alias.
@@ -570,8 +583,8 @@ mod tests {
         for text in strings {
             assert_eq!(value_of(text), Value::String(text.to_owned()), "{text:?}");
         }
-        // `-` alone cannot be a plain value in a block mapping, only in flow context.
-        assert_eq!(parse("[-]").pointer(&["0"]).and_then(Node::as_str), Some("-"));
+        // YAML's syntax never lets `-` alone be a plain scalar, but the rule still holds.
+        assert!(matches!(resolve_plain("-"), Ok(Value::String(s)) if s == "-"));
     }
 
     #[test]
@@ -681,6 +694,10 @@ mod tests {
         assert_eq!((e.message.as_str(), at(e.span)), ("an alias cannot be used as a mapping key", (2, 1)));
         let e = fail("a: 1\n: 2\n");
         assert_eq!((e.message.as_str(), at(e.span)), ("this mapping key is empty", (2, 1)));
+        let e = fail("base: &b {x: 1}\nother:\n  <<: *b\n");
+        assert_eq!((e.message.as_str(), at(e.span)), ("merge keys (`<<`) are not supported", (3, 3)));
+        // Quoted, it is just a key.
+        assert!(parse("\"<<\": 1").get("<<").is_some());
     }
 
     #[test]
