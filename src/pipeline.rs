@@ -46,16 +46,17 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
             .push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
     }
     let (project, project_doc) = match &repository.project {
+        // Every setting is optional: a ddmc.yaml with nothing but comments means the defaults.
+        Some(file) if parse::parse_yaml(&file.text).is_err_and(|e| e.message == parse::EMPTY_FILE) => {
+            (Project::default(), None)
+        }
         Some(file) => load_project(file, &validators, &mut diagnostics),
         None => (Project::default(), None),
     };
     let loaded: Vec<Loaded> =
         repository.policies.iter().filter_map(|file| load_policy(file, &validators, &mut diagnostics)).collect();
     if repository.policies.is_empty() && repository.unreadable.is_empty() {
-        diagnostics.push(
-            Diagnostic::error(Code::NoPolicies, format!("no policies in `{}/`", repo::POLICY_DIR))
-                .help(format!("add a policy file such as `{}/mac-baseline.yaml`", repo::POLICY_DIR)),
-        );
+        diagnostics.push(no_policies(root));
     }
     check_unique_ids(&loaded, &mut diagnostics);
 
@@ -135,6 +136,28 @@ fn load_policy(file: &SourceFile, validators: &Validators, out: &mut Diagnostics
     let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, validators, out)?;
     rules::check_policy(&policy, &doc, out);
     Some(Loaded { doc, policy })
+}
+
+/// Where ddmc looked, and the likely mistake: REPO given as the `policies/` folder itself.
+fn no_policies(root: &Path) -> Diagnostic {
+    let dir = root.join(repo::POLICY_DIR);
+    let holds_policies = std::fs::read_dir(root)
+        .map(|entries| {
+            entries.flatten().any(|e| e.file_name() != repo::PROJECT_FILE && repo::is_policy_file(&e.path()))
+        })
+        .unwrap_or(false);
+    if !dir.is_dir() && holds_policies {
+        let parent = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".."));
+        return Diagnostic::error(
+            Code::NoPolicies,
+            format!("`{}` has no `{}/` folder", root.display(), repo::POLICY_DIR),
+        )
+        .note(format!("REPO is the folder that contains `{}/` (and `ddmc.yaml`)", repo::POLICY_DIR))
+        .help(format!("run ddmc on `{}`", parent.display()));
+    }
+    Diagnostic::error(Code::NoPolicies, format!("no policy files in `{}`", dir.display()))
+        .note("policies are `.yaml`, `.yml` or `.json` files, searched recursively")
+        .help(format!("add a policy file such as `{}/mac-baseline.yaml`", repo::POLICY_DIR))
 }
 
 /// Policy ids are unique in the repository: they name Identifiers and files.

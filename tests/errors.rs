@@ -108,9 +108,6 @@ cases! {
         ],
         ..BUILD
     };
-    #[ignore = "src bug: format errors are explained from the raw text *with its quotes*, so a quoted \
-                (or any JSON) deadline gets `found \"\"2026-12-01 18:00\"\"` and only a generic example, \
-                not the exact fix"]
     deadline_quoted_with_space => Case {
         short: &[
             "policies/macos-26-3.json:5:40: error[invalid-format]: invalid `enforce[0].deadline`: expected \
@@ -152,8 +149,6 @@ cases! {
         ],
         ..BUILD
     };
-    #[ignore = "src bug: `os_version: 26` gets the help `quote it: \"26\"`, which is itself invalid \
-                (an OS version needs a minor number); it should suggest `\"26.0\"`"]
     os_version_major_only => Case {
         short: &[
             "policies/macos-26.yaml:5:17: error[wrong-type]: `enforce[0].os_version` must be a string, found a \
@@ -162,8 +157,6 @@ cases! {
         ],
         ..BUILD
     };
-    #[ignore = "src bug: the quoted value is checked with its quotes, so ddmc says `an OS version has no \
-                spaces, found \"\"26.3.1 (a)\"\"` instead of explaining `(a)` and suggesting `26.3.1`"]
     os_version_bsi_letter_quoted => Case {
         short: &[
             "policies/bsi-26-3-1-a.yaml:5:17: error[invalid-format]: invalid `enforce[0].os_version`: `(a)` is not \
@@ -263,8 +256,6 @@ cases! {
         ],
         ..BUILD
     };
-    #[ignore = "src bug: saphyr reports the tab error after the tab (5:2, caret under `notifications`), \
-                not at the tab itself (5:1)"]
     yaml_tab_indent => Case {
         short: &[
             "policies/mac-baseline.yaml:5:1: error[syntax]: tabs disallowed within this context (block \
@@ -281,8 +272,6 @@ cases! {
         ],
         ..BUILD
     };
-    #[ignore = "src bug: serde_json's position is used, the bracket *after* the comma (5:3, line `},`), \
-                so the caret points at a comma-free `}` while the stray comma is on line 4"]
     json_trailing_comma => Case {
         short: &["policies/mac-baseline.json:4:27: error[syntax]: trailing comma...", "error: 1 error; nothing was written"],
         ..BUILD
@@ -291,8 +280,6 @@ cases! {
         short: &["policies/mac-baseline.json:3:3: error[syntax]: expected `,` or `}`", "error: 1 error; nothing was written"],
         ..BUILD
     };
-    #[ignore = "src bug: the help for an empty (comments-only) policy file suggests `name: my-policy`, \
-                but policies have no `name` key: it should suggest `id: ...`"]
     empty_policy_file => Case {
         short: &[
             "policies/ios.yaml:1:1: error[syntax]: the file is empty; expected a policy mapping...",
@@ -390,8 +377,6 @@ cases! {
         human: &["policy id `macos-security-baseline-for-engineering-laptops` is 47 octets"],
         ..BUILD
     };
-    #[ignore = "src bug: an unknown key in ddmc.yaml is reported as `unknown key `output_dir` in a policy`; \
-                ddmc.yaml is the project file, not a policy"]
     project_unknown_key => Case {
         short: &[
             "ddmc.yaml:4:1: error[unknown-key]: unknown key `output_dir`...",
@@ -419,7 +404,7 @@ cases! {
     };
     empty_policies_dir => Case {
         short: &[
-            "error[no-policies]: no policies in `policies/` (help: add a policy file such as \
+            "error[no-policies]: no policy files in `[REPO]/policies` (help: add a policy file such as \
              `policies/mac-baseline.yaml`)",
             "error: 1 error; nothing was written",
         ],
@@ -427,7 +412,7 @@ cases! {
     };
     no_policies_dir => Case {
         short: &[
-            "error[no-policies]: no policies in `policies/` (help: add a policy file such as \
+            "error[no-policies]: no policy files in `[REPO]/policies` (help: add a policy file such as \
              `policies/mac-baseline.yaml`)",
             "error: 1 error; nothing was written",
         ],
@@ -474,9 +459,6 @@ cases! {
         short: &["error: `[REPO]/policies/mac-baseline.yaml` is not a folder"],
         ..BUILD
     };
-    #[ignore = "poor message: `ddmc build ./policies` says `no policies in `policies/`` and to add a \
-                policy file, next to a folder full of them; it should say where it looked and that REPO \
-                is the folder above `policies/`"]
     repo_is_the_policies_folder => Case {
         args: &["build", "[REPO]/policies"],
         short: &["error[no-policies]: ...", "error: 1 error; nothing was written"],

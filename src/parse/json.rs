@@ -29,7 +29,16 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
         if error.to_string().starts_with("recursion limit exceeded") {
             return Err(too_deep(at));
         }
-        return Err(ParseError::new(serde_message(&error), at));
+        let message = serde_message(&error);
+        if message.starts_with("trailing comma") {
+            // serde_json stops at the bracket after the comma; point at the comma itself.
+            let comma = text[..offset].trim_end_matches(WHITESPACE).len().saturating_sub(1);
+            if text.as_bytes().get(comma) == Some(&b',') {
+                let at = Span::point(locator.pos_at_byte(comma));
+                return Err(ParseError::new(message, at).with_help("remove this comma"));
+            }
+        }
+        return Err(ParseError::new(message, at));
     }
     Scanner { text, at: start, locator }.value(0)
 }

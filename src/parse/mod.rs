@@ -30,6 +30,9 @@ pub const MAX_DEPTH: usize = 100;
 
 /// Most nodes one YAML document may produce. Aliases copy whole subtrees, so a few lines can
 /// describe billions of nodes (an "alias bomb"); this caps the work and memory.
+/// The message of [`ParseError`] for a file with no content (only comments, or nothing).
+pub const EMPTY_FILE: &str = "the file is empty; expected a policy mapping";
+
 pub const MAX_NODES: usize = 100_000;
 
 /// Why a file could not be read as a document, and where.
@@ -60,8 +63,8 @@ impl ParseError {
 
     /// The error for a file without content; shared so both formats say the same thing.
     fn empty_file(locator: &Locator) -> Self {
-        ParseError::new("the file is empty; expected a policy mapping", Span::point(locator.pos_at_byte(0)))
-            .with_help("write the policy as a mapping of keys to values, e.g. `name: my-policy`")
+        ParseError::new(EMPTY_FILE, Span::point(locator.pos_at_byte(0)))
+            .with_help("a policy starts with `id: my-policy` and `targets: {platforms: [macOS]}`")
     }
 }
 

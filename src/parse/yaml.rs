@@ -260,7 +260,14 @@ impl<'a> Builder<'a> {
             let name = self.slice(at).trim_start_matches('*');
             (format!("unknown anchor `{name}`"), "an alias `*name` needs an anchor `&name` earlier in the file")
         } else if info.starts_with("tabs disallowed") {
-            (info.to_owned(), "indent with spaces; YAML does not allow tabs here")
+            // saphyr reports the position after the indentation; point at the tab itself.
+            let offset = at.start.offset.min(self.text.len());
+            let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let at = match self.text[line_start..offset].find('\t') {
+                Some(tab) => Span::point(self.locator.pos_at_byte(line_start + tab)),
+                None => at,
+            };
+            return ParseError::new(info, at).with_help("indent with spaces; YAML does not allow tabs here");
         } else if info == "invalid indentation in quoted scalar" {
             (info.to_owned(), "check for a missing closing quote")
         } else if info.contains("expected ',' or ']'") {

@@ -25,6 +25,18 @@ pub fn explain(format: &str, value: &str) -> (String, Option<String>) {
     error.unwrap_or_else(|| (format!("`{value}` is not a valid {format}"), None))
 }
 
+/// The corrected value for `value`, when the format's parser offers one ("write `26.0`"),
+/// or `value` itself when it is already valid.
+pub fn fix(format: &str, value: &str) -> Option<String> {
+    let (_, help) = match CHECKS.iter().find(|(name, _)| *name == format) {
+        Some((_, check)) if check(value) => return Some(value.to_string()),
+        _ => explain(format, value),
+    };
+    let help = help?;
+    let fixed = help.strip_prefix("write `")?.split('`').next()?;
+    CHECKS.iter().any(|(name, check)| *name == format && check(fixed)).then(|| fixed.to_string())
+}
+
 /// `DetailsURL` is "the URL of a web page": http or https, a host, no spaces.
 fn web_url(s: &str) -> Result<(), (String, Option<String>)> {
     let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
@@ -45,6 +57,13 @@ fn web_url(s: &str) -> Result<(), (String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixes_are_valid_values() {
+        assert_eq!(fix("os-version", "26").as_deref(), Some("26.0"));
+        assert_eq!(fix("os-version", "26.1").as_deref(), Some("26.1"));
+        assert_eq!(fix("os-version", "x"), None);
+    }
 
     #[test]
     fn web_urls() {

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 pub struct Context<'a> {
     pub file: &'a str,
+    pub kind: super::DocumentKind,
     pub root: &'a Node,
     pub schema: &'a Value,
 }
@@ -103,7 +104,7 @@ fn unknown_key(cx: &Context<'_>, path: &[String], key: &str) -> Diagnostic {
         .and_then(Value::as_object)
         .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
         .unwrap_or_default();
-    let within = if path.is_empty() { "a policy".to_string() } else { format!("`{}`", display_path(path)) };
+    let within = if path.is_empty() { cx.kind.name(false).to_string() } else { format!("`{}`", display_path(path)) };
     let help = if let Some(close) = did_you_mean(key, known.iter().map(String::as_str)) {
         Some(format!("did you mean `{close}`?"))
     } else if let Some(home) = home_of(cx.schema, key).filter(|home| home != &display_path(path)) {
@@ -121,7 +122,7 @@ fn unknown_key(cx: &Context<'_>, path: &[String], key: &str) -> Diagnostic {
 fn missing_key(cx: &Context<'_>, path: &[String], property: &Value) -> Diagnostic {
     let name = property.as_str().unwrap_or_default();
     let parent = node_span(cx, path);
-    let within = if path.is_empty() { "the policy".to_string() } else { format!("`{}`", display_path(path)) };
+    let within = if path.is_empty() { cx.kind.name(true).to_string() } else { format!("`{}`", display_path(path)) };
     let example = match name {
         "id" => "id: my-policy".to_string(),
         "targets" => "targets: {platforms: [macOS]}".to_string(),
@@ -156,7 +157,7 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
             let (message, help) = formats::explain(format, &shown);
             Diagnostic::error(Code::InvalidFormat, format!("invalid `{field}`: {message}")).help_opt(help)
         }
-        Kind::Type { kind } => wrong_type(kind, node, &field),
+        Kind::Type { kind } => wrong_type(kind, node, &field, schema_at(cx.schema, path)),
         Kind::Minimum { .. } | Kind::Maximum { .. } | Kind::ExclusiveMinimum { .. } | Kind::ExclusiveMaximum { .. } => {
             let range = schema_at(cx.schema, path).map(range_text).unwrap_or_default();
             Diagnostic::error(Code::OutOfRange, format!("`{shown}` is out of range for `{field}`"))
@@ -218,7 +219,7 @@ fn alias_clash(cx: &Context<'_>) -> Diagnostic {
         .help(format!("merge them under `{canonical}`"))
 }
 
-fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str) -> Diagnostic {
+fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<&Value>) -> Diagnostic {
     let expected = match kind {
         TypeKind::Single(t) => type_name(&t.to_string()).to_string(),
         TypeKind::Multiple(set) => {
@@ -228,7 +229,12 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str) -> Diagnostic {
     let found = node.map(Node::kind_name).unwrap_or("nothing");
     let raw = node.and_then(|n| n.raw.as_deref()).unwrap_or_default();
     let help = match (expected.as_str(), found) {
-        ("a string", "a number") => Some(format!("YAML reads `{raw}` as a number; quote it: `\"{raw}\"`")),
+        ("a string", "a number") => {
+            // Quoting must give a valid value: `26` becomes `"26.0"`, not `"26"`.
+            let format = schema.and_then(|s| s.get("format")).and_then(Value::as_str);
+            let fixed = format.and_then(|f| formats::fix(f, raw)).unwrap_or_else(|| raw.to_string());
+            Some(format!("YAML reads `{raw}` as a number; quote it: `\"{fixed}\"`"))
+        }
         ("`true` or `false`", "a string") => match raw.to_ascii_lowercase().as_str() {
             "yes" | "on" | "y" | "enabled" | "enable" => Some("write `true`".to_string()),
             "no" | "off" | "n" | "disabled" | "disable" => Some("write `false`".to_string()),
@@ -304,9 +310,13 @@ fn range_text(schema: &Value) -> String {
     }
 }
 
-/// The value as the user wrote it (for scalars), or its kind.
+/// The value as the user meant it: a string's content (without its quotes), a number or
+/// boolean as written.
 fn shown(node: &Node) -> String {
-    node.raw.clone().unwrap_or_else(|| plain(&node.to_json()))
+    match &node.value {
+        crate::parse::Value::String(s) => s.clone(),
+        _ => node.raw.clone().unwrap_or_else(|| plain(&node.to_json())),
+    }
 }
 
 fn plain(value: &Value) -> String {

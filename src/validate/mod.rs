@@ -19,6 +19,17 @@ pub enum DocumentKind {
     Project,
 }
 
+impl DocumentKind {
+    /// For messages: "a policy" or "the policy"; the project file by its name.
+    pub fn name(self, definite: bool) -> &'static str {
+        match (self, definite) {
+            (DocumentKind::Policy, false) => "a policy",
+            (DocumentKind::Policy, true) => "the policy",
+            (DocumentKind::Project, _) => "`ddmc.yaml`",
+        }
+    }
+}
+
 /// Compiled validators, built once per run and shared by every file.
 pub struct Validators {
     policy: Compiled,
@@ -62,7 +73,7 @@ impl Validators {
         if errors.is_empty() {
             return true;
         }
-        let context = messages::Context { file, root: node, schema: &compiled.schema };
+        let context = messages::Context { file, kind, root: node, schema: &compiled.schema };
         for diagnostic in messages::diagnose_all(&errors, &context) {
             diagnostics.push(diagnostic);
         }
