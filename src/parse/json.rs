@@ -332,9 +332,9 @@ mod tests {
     #[test]
     fn syntax_errors_have_serde_json_messages_and_positions() {
         for (text, message, pos) in [
-            ("{\"a\": 1,}", "trailing comma", (1, 9)),
+            ("{\"a\": 1,}", "trailing comma", (1, 8)),
             // serde_json reports a trailing comma at the bracket after it.
-            ("{\n  \"a\": [1, 2,]\n}", "trailing comma", (2, 14)),
+            ("{\n  \"a\": [1, 2,]\n}", "trailing comma", (2, 13)),
             ("{\"a\" 1}", "expected `:`", (1, 6)),
             ("{\"a\": tru}", "expected ident", (1, 10)),
             ("[1] x", "trailing characters", (1, 5)),
@@ -362,8 +362,9 @@ mod tests {
         let root = parse("\u{feff}{\"a\": 1}");
         let a = root.entry("a").expect("a");
         assert_eq!((at(a.key_span), a.key_span.start.offset), ((1, 2), 4));
+        // The trailing comma itself: column 8, byte 10 after the 3-byte mark.
         let e = fail("\u{feff}{\"a\": 1,}");
-        assert_eq!((at(e.span), e.span.start.offset), ((1, 9), 11));
+        assert_eq!((at(e.span), e.span.start.offset), ((1, 8), 10));
     }
 
     #[test]

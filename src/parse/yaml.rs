@@ -787,7 +787,7 @@ mod tests {
     fn syntax_errors_are_reported_at_saphyrs_position() {
         let e = fail("a:\n\tb: 1\n");
         assert!(e.message.contains("tabs"), "{}", e.message);
-        assert_eq!(at(e.span), (2, 2));
+        assert_eq!(at(e.span), (2, 1), "at the tab itself");
         assert!(e.help.is_some_and(|h| h.contains("spaces")));
 
         let e = fail("a: \"abc");
