@@ -210,8 +210,10 @@ fn emit(project: &Project, declarations: &[Declaration]) -> Vec<OutputFile> {
         files.push(OutputFile { path: path.clone(), bytes: declaration::render(d, &token).into_bytes() });
         emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
     }
-    let manifest = manifest::render(project.identifier_prefix(), &emitted);
-    files.push(OutputFile { path: "manifest.json".into(), bytes: declaration::pretty(&manifest).into_bytes() });
+    files.push(OutputFile {
+        path: "manifest.json".into(),
+        bytes: manifest::render(project.identifier_prefix(), &emitted),
+    });
     files.sort();
     files
 }

@@ -1,11 +1,12 @@
 //! `manifest.json`: what an MDM importer needs to serve the declarations: every artifact
 //! with its origin and reach, and per group the declarations it gets and their
-//! `DeclarationsToken`.
+//! `DeclarationsToken`. Serialised from borrowed structs: with thousands of policies and
+//! many groups it is the largest file of a build.
 
 use super::canonical::token;
 use crate::lower::{Declaration, OsRange};
 use crate::model::GROUP_ALL;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Marks an output folder as ddmc's, so that a build never replaces anything else.
@@ -18,74 +19,127 @@ pub struct Emitted<'a> {
     pub path: String,
 }
 
-pub fn render(prefix: &str, emitted: &[Emitted<'_>]) -> Value {
-    let artifacts: Vec<Value> = emitted.iter().map(artifact).collect();
-    json!({
-        "generator": GENERATOR,
-        "format": 1,
-        "identifier_prefix": prefix,
-        "artifacts": artifacts,
-        "groups": groups(emitted),
-    })
+#[derive(Serialize)]
+struct Manifest<'a> {
+    generator: &'static str,
+    format: u32,
+    identifier_prefix: &'a str,
+    artifacts: Vec<Artifact<'a>>,
+    groups: BTreeMap<&'a str, Group<'a>>,
 }
 
-fn artifact(e: &Emitted<'_>) -> Value {
+#[derive(Serialize)]
+struct Artifact<'a> {
+    kind: &'static str,
+    #[serde(rename = "Type")]
+    ty: &'static str,
+    #[serde(rename = "Identifier")]
+    identifier: &'a str,
+    #[serde(rename = "ServerToken")]
+    server_token: &'a str,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    groups: Vec<&'a str>,
+    platforms: BTreeSet<&'static str>,
+    os_range: Vec<Range<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    supervised_only: BTreeMap<&'static str, Vec<&'a str>>,
+}
+
+#[derive(Serialize)]
+struct Range<'a> {
+    platform: &'static str,
+    min: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max: Option<String>,
+    #[serde(skip)]
+    _range: std::marker::PhantomData<&'a ()>,
+}
+
+#[derive(Serialize)]
+struct Group<'a> {
+    declarations: Vec<&'a str>,
+    #[serde(rename = "DeclarationsToken")]
+    declarations_token: String,
+}
+
+/// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
+pub fn render(prefix: &str, emitted: &[Emitted<'_>]) -> Vec<u8> {
+    let manifest = Manifest {
+        generator: GENERATOR,
+        format: 1,
+        identifier_prefix: prefix,
+        artifacts: emitted.iter().map(artifact).collect(),
+        groups: groups(emitted),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
     let d = e.declaration;
-    let mut a = Map::new();
-    a.insert("kind".into(), json!("declaration"));
-    a.insert("Type".into(), json!(d.ty.as_str()));
-    a.insert("Identifier".into(), json!(d.identifier));
-    a.insert("ServerToken".into(), json!(e.server_token));
-    a.insert("path".into(), json!(e.path));
-    match &d.origin {
-        Some(origin) => {
-            a.insert("policy".into(), json!(origin.policy));
-            a.insert("source".into(), json!(origin.source));
-            a.insert("groups".into(), json!(origin.groups));
-        }
-        None => {
-            a.insert("groups".into(), json!([GROUP_ALL]));
-        }
+    let mut supervised_only: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+    for (platform, key) in &d.supervised_keys {
+        supervised_only.entry(platform.as_str()).or_default().push(key);
     }
-    let platforms: BTreeSet<&str> = d.applies_to.iter().map(|r| r.platform.as_str()).collect();
-    a.insert("platforms".into(), json!(platforms));
-    a.insert("os_range".into(), Value::Array(d.applies_to.iter().map(os_range).collect()));
-    if !d.supervised_keys.is_empty() {
-        let mut by_platform: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (platform, key) in &d.supervised_keys {
-            by_platform.entry(platform.as_str()).or_default().push(key);
-        }
-        a.insert("supervised_only".into(), json!(by_platform));
+    Artifact {
+        kind: "declaration",
+        ty: d.ty.as_str(),
+        identifier: &d.identifier,
+        server_token: &e.server_token,
+        path: &e.path,
+        policy: d.origin.as_ref().map(|o| o.policy.as_str()),
+        source: d.origin.as_ref().map(|o| o.source.as_str()),
+        groups: match &d.origin {
+            Some(origin) => origin.groups.iter().map(String::as_str).collect(),
+            None => vec![GROUP_ALL],
+        },
+        platforms: d.applies_to.iter().map(|r| r.platform.as_str()).collect(),
+        os_range: d.applies_to.iter().map(range).collect(),
+        supervised_only,
     }
-    Value::Object(a)
 }
 
-fn os_range(range: &OsRange) -> Value {
-    match &range.exactly {
-        Some(v) => json!({"platform": range.platform.as_str(), "min": v.to_string(), "max": v.to_string()}),
-        None => json!({"platform": range.platform.as_str(), "min": range.min.to_string()}),
-    }
+fn range<'a>(r: &OsRange) -> Range<'a> {
+    let (min, max) = match &r.exactly {
+        Some(v) => (v.to_string(), Some(v.to_string())),
+        None => (r.min.to_string(), None),
+    };
+    Range { platform: r.platform.as_str(), min, max, _range: std::marker::PhantomData }
 }
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own) and the
 /// `DeclarationsToken` over their Identifiers and ServerTokens.
-fn groups(emitted: &[Emitted<'_>]) -> Value {
-    let reaches = |e: &Emitted<'_>, group: &str| match &e.declaration.origin {
-        None => true,
-        Some(origin) => origin.groups.iter().any(|g| g == GROUP_ALL || g == group),
-    };
+fn groups<'a>(emitted: &'a [Emitted<'a>]) -> BTreeMap<&'a str, Group<'a>> {
+    // Each declaration's groups, `None` for every group.
+    let reach: Vec<Option<&[String]>> = emitted
+        .iter()
+        .map(|e| match &e.declaration.origin {
+            Some(origin) if !origin.groups.iter().any(|g| g == GROUP_ALL) => Some(origin.groups.as_slice()),
+            _ => None,
+        })
+        .collect();
     let mut names: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
     names.extend(
         emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
     );
-    let mut out = Map::new();
-    for group in names {
-        let mut members: Vec<&Emitted<'_>> = emitted.iter().filter(|e| reaches(e, group)).collect();
-        members.sort_by(|a, b| a.declaration.identifier.cmp(&b.declaration.identifier));
-        let parts: Vec<&str> =
-            members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
-        let identifiers: Vec<&str> = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
-        out.insert(group.to_string(), json!({"declarations": identifiers, "DeclarationsToken": token(&parts)}));
-    }
-    Value::Object(out)
+    names
+        .into_iter()
+        .map(|group| {
+            let members: Vec<&Emitted<'_>> = emitted
+                .iter()
+                .zip(&reach)
+                .filter(|(_, reach)| reach.is_none_or(|groups| groups.iter().any(|g| g == group)))
+                .map(|(e, _)| e)
+                .collect();
+            let parts: Vec<&str> =
+                members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
+            let declarations = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
+            (group, Group { declarations, declarations_token: token(&parts) })
+        })
+        .collect()
 }
