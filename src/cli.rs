@@ -113,7 +113,7 @@ pub fn run() -> i32 {
                                 "built {} {} into `{}`: {} declarations ({})",
                                 c.policies,
                                 plural(c.policies, "policy", "policies"),
-                                out.display(),
+                                out.strip_prefix(".").unwrap_or(&out).display(),
                                 c.declarations,
                                 counts(&c)
                             ),

@@ -182,6 +182,24 @@ fn server_tokens_follow_content() {
 }
 
 #[test]
+fn quiet_hides_warnings_but_not_the_result() {
+    let repo = fixture("every-field").join("repo");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = ddmc()
+        .args(["--quiet", "build"])
+        .arg(&repo)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .env(BETA_VAR, "x")
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("warning["), "{stderr}");
+    assert!(stderr.contains("built 4 policies"), "{stderr}");
+}
+
+#[test]
 fn check_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("repo");
