@@ -4,7 +4,7 @@
 //! many groups it is the largest file of a build.
 
 use super::canonical::token;
-use crate::lower::{Declaration, OsRange};
+use crate::lower::{Declaration, OsRange, Supervised};
 use crate::model::GROUP_ALL;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,7 +46,7 @@ struct Artifact<'a> {
     platforms: BTreeSet<&'static str>,
     os_range: Vec<Range<'a>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    supervised_only: BTreeMap<&'static str, Vec<&'a str>>,
+    supervised_only: BTreeMap<&'static str, &'a Supervised>,
 }
 
 #[derive(Serialize)]
@@ -82,10 +82,6 @@ pub fn render(prefix: &str, emitted: &[Emitted<'_>]) -> Vec<u8> {
 
 fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
     let d = e.declaration;
-    let mut supervised_only: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
-    for (platform, key) in &d.supervised_keys {
-        supervised_only.entry(platform.as_str()).or_default().push(key);
-    }
     Artifact {
         kind: "declaration",
         ty: d.ty.as_str(),
@@ -100,7 +96,7 @@ fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
         },
         platforms: d.applies_to.iter().map(|r| r.platform.as_str()).collect(),
         os_range: d.applies_to.iter().map(range).collect(),
-        supervised_only,
+        supervised_only: d.supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
     }
 }
 

@@ -3,15 +3,15 @@
 //! reports `Info.NotReferencedByActivation`.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Declaration, Origin};
+use super::{Configuration, Declaration, Origin, Supervision};
 use crate::apple::DeclarationType;
 use serde_json::{Map, Value, json};
 
 pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
-    let mut groups: Vec<(Option<String>, Vec<&Configuration>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
-        let predicate = configuration.predicate.as_ref().map(ToString::to_string);
+        let predicate = configuration.predicate.to_string();
         match groups.iter_mut().find(|(p, _)| *p == predicate) {
             Some((_, members)) => members.push(configuration),
             None => groups.push((predicate, vec![configuration])),
@@ -25,7 +25,7 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
             let n = (index + 1).to_string();
             let identifier = ids.make("activation", numbered.then_some(n.as_str()));
             let members: Vec<&Declaration> = members.iter().map(|c| &c.declaration).collect();
-            activation(identifier, predicate, &members, Some(origin.clone()))
+            activation(identifier, Some(predicate), &members, Some(origin.clone()))
         })
         .collect()
 }
@@ -52,6 +52,6 @@ pub(super) fn activation(
         payload,
         origin,
         applies_to,
-        supervised_keys: Vec::new(),
+        supervision: Supervision::new(),
     }
 }

@@ -4,9 +4,9 @@
 //! requires exactly that base version.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Declaration, Origin, OsRange};
+use super::{Configuration, Declaration, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, support};
-use crate::model::{Enforce, Platform, Policy};
+use crate::model::{Enforce, Policy};
 use serde_json::{Map, Value, json};
 
 pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
@@ -19,24 +19,24 @@ pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> 
         };
         let n = (index + 1).to_string();
         let range = OsRange { platform, min: available.introduced, exactly: None };
-        let supervised =
-            if available.supervised_only { vec![(platform, "(declaration)".to_string())] } else { Vec::new() };
+        let supervision: Supervision =
+            if available.supervised_only { [(platform, Supervised::Declaration)].into() } else { Supervision::new() };
         if entry.is_supplemental() {
             out.push(configuration(
                 ids.make("enforcement", Some(&n)),
                 payload(entry, false),
                 range,
-                &supervised,
+                &supervision,
                 origin,
             ));
             let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version) };
-            out.push(configuration(ids.make("bsi", Some(&n)), payload(entry, true), base, &supervised, origin));
+            out.push(configuration(ids.make("bsi", Some(&n)), payload(entry, true), base, &supervision, origin));
         } else {
             out.push(configuration(
                 ids.make("enforcement", Some(&n)),
                 payload(entry, true),
                 range,
-                &supervised,
+                &supervision,
                 origin,
             ));
         }
@@ -62,7 +62,7 @@ fn configuration(
     identifier: String,
     payload: Map<String, Value>,
     range: OsRange,
-    supervised: &[(Platform, String)],
+    supervision: &Supervision,
     origin: &Origin,
 ) -> Configuration {
     let predicate = range.predicate();
@@ -73,8 +73,8 @@ fn configuration(
             payload,
             origin: Some(origin.clone()),
             applies_to: vec![range],
-            supervised_keys: supervised.to_vec(),
+            supervision: supervision.clone(),
         },
-        predicate: Some(predicate),
+        predicate,
     }
 }

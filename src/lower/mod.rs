@@ -14,7 +14,9 @@ use crate::diagnostics::Diagnostics;
 use crate::document::Document;
 use crate::model::{OsVersion, Platform, Policy};
 use predicate::Predicate;
+use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 pub use subscriptions::lower_repository;
 
@@ -73,14 +75,31 @@ pub struct Declaration {
     /// `None` for the repository's own declarations, which reach every device.
     pub origin: Option<Origin>,
     pub applies_to: Vec<OsRange>,
-    /// Keys Apple allows only on supervised devices, per platform.
-    pub supervised_keys: Vec<(Platform, String)>,
+    /// What Apple allows only on supervised devices, per platform.
+    pub supervision: Supervision,
+}
+
+/// Per platform, what needs a supervised device: the whole declaration (Apple allows it
+/// only with the `supervised` enrollment there), or some of its keys.
+pub type Supervision = BTreeMap<Platform, Supervised>;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Supervised {
+    /// Serialised as the word `declaration`.
+    #[serde(serialize_with = "declaration_word")]
+    Declaration,
+    Keys(Vec<String>),
+}
+
+fn declaration_word<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("declaration")
 }
 
 /// A configuration and the ranges its activation must be limited to.
 struct Configuration {
     declaration: Declaration,
-    predicate: Option<Predicate>,
+    predicate: Predicate,
 }
 
 /// All declarations of one policy: its configurations, then their activations.

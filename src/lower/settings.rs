@@ -3,7 +3,7 @@
 //! warning that cites Apple's schema.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Context, Declaration, Origin, OsRange, insert_path};
+use super::{Configuration, Context, Declaration, Origin, OsRange, Supervised, Supervision, insert_path};
 use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -110,7 +110,7 @@ struct PlatformPayload {
     platform: Platform,
     payload: Map<String, Value>,
     range: OsRange,
-    supervised: Vec<(Platform, String)>,
+    supervised: Option<Supervised>,
 }
 
 pub(super) fn lower(
@@ -135,15 +135,18 @@ pub(super) fn lower(
             platform,
             payload: Map::new(),
             range: OsRange { platform, min: declaration.introduced, exactly: None },
-            supervised: Vec::new(),
+            supervised: declaration.supervised_only.then_some(Supervised::Declaration),
         };
         for (setting, missing_on) in missing.iter_mut() {
             match support::settings_key(setting.key, platform) {
                 Some(key) => {
                     insert_path(&mut entry.payload, setting.key, setting.value.clone());
                     entry.range.min = entry.range.min.max(key.introduced);
-                    if key.supervised_only || declaration.supervised_only {
-                        entry.supervised.push((platform, setting.key.to_string()));
+                    if key.supervised_only && !declaration.supervised_only {
+                        match &mut entry.supervised {
+                            Some(Supervised::Keys(keys)) => keys.push(setting.key.to_string()),
+                            _ => entry.supervised = Some(Supervised::Keys(vec![setting.key.to_string()])),
+                        }
                     }
                 }
                 None => missing_on.push(platform),
@@ -162,8 +165,10 @@ pub(super) fn lower(
         let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
         let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
         let first = payloads.swap_remove(0);
-        let supervised =
-            std::iter::once(first.supervised).chain(payloads.into_iter().map(|p| p.supervised)).flatten().collect();
+        let supervised = std::iter::once((first.platform, first.supervised))
+            .chain(payloads.into_iter().map(|p| (p.platform, p.supervised)))
+            .filter_map(|(platform, s)| Some((platform, s?)))
+            .collect();
         vec![configuration(ids.make("settings", None), first.payload, ranges, supervised, predicate, origin)]
     } else {
         payloads
@@ -174,7 +179,7 @@ pub(super) fn lower(
                     ids.make("settings", Some(p.platform.slug())),
                     p.payload,
                     vec![p.range],
-                    p.supervised,
+                    p.supervised.map(|s| Supervision::from([(p.platform, s)])).unwrap_or_default(),
                     predicate,
                     origin,
                 )
@@ -187,7 +192,7 @@ fn configuration(
     identifier: String,
     payload: Map<String, Value>,
     applies_to: Vec<OsRange>,
-    supervised_keys: Vec<(Platform, String)>,
+    supervision: Supervision,
     predicate: Predicate,
     origin: &Origin,
 ) -> Configuration {
@@ -198,9 +203,9 @@ fn configuration(
             payload,
             origin: Some(origin.clone()),
             applies_to,
-            supervised_keys,
+            supervision,
         },
-        predicate: Some(predicate),
+        predicate,
     }
 }
 

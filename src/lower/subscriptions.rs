@@ -2,7 +2,7 @@
 //! that makes every device apply it: the status items that show where devices stand.
 
 use super::activation::activation;
-use super::{Declaration, OsRange};
+use super::{Declaration, OsRange, Supervision};
 use crate::apple::{DeclarationType, support};
 use crate::model::Platform;
 use serde_json::{Map, Value, json};
@@ -53,7 +53,7 @@ pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declarati
         payload,
         origin: None,
         applies_to: ranges(&platforms),
-        supervised_keys: Vec::new(),
+        supervision: Supervision::new(),
     };
     let activation = activation(format!("{prefix}.status-subscriptions.activation"), None, &[&subscription], None);
     vec![subscription, activation]
