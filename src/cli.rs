@@ -1,6 +1,7 @@
 //! The command line: parses arguments, runs the pipeline, renders diagnostics, and decides
 //! the exit code in one place.
 
+use crate::apple::generate;
 use crate::diagnostics::{self, Severity, render::Sources};
 use crate::emit::write::{WriteError, write_tree};
 use crate::model::schema;
@@ -57,6 +58,18 @@ enum Command {
         #[arg(long)]
         project: bool,
     },
+    /// Regenerate `schemas/apple/` (JSON Schemas and the support table) from Apple's
+    /// device-management YAML.
+    AppleSchemas {
+        /// Apple's schema folder (apple/device-management).
+        #[arg(long, default_value = generate::DEFAULT_REFERENCE)]
+        reference: PathBuf,
+        #[arg(long, default_value = "schemas/apple")]
+        out: PathBuf,
+        /// Write nothing; exit 1 when the committed files differ from what would be generated.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,6 +94,7 @@ pub fn run() -> i32 {
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             exit::OK
         }
+        Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
         Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
             Ok(c) => {
                 let code = report(&cli, &c);
@@ -133,6 +147,38 @@ pub fn run() -> i32 {
             Err(e) => load_failed(&e),
         },
     }
+}
+
+fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
+    let files = match generate::generate(reference) {
+        Ok(files) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::IO;
+        }
+    };
+    if check {
+        let stale: Vec<&str> = files
+            .iter()
+            .filter(|f| std::fs::read(out.join(&f.path)).ok().as_deref() != Some(f.bytes.as_slice()))
+            .map(|f| f.path.as_str())
+            .collect();
+        if stale.is_empty() {
+            eprintln!("`{}` is up to date with `{}`", out.display(), reference.display());
+            return exit::OK;
+        }
+        eprintln!("error: stale in `{}`: {}; run `ddmc apple-schemas`", out.display(), stale.join(", "));
+        return exit::POLICY;
+    }
+    for file in &files {
+        let path = out.join(&file.path);
+        if let Err(e) = std::fs::create_dir_all(out).and_then(|()| std::fs::write(&path, &file.bytes)) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return exit::IO;
+        }
+    }
+    eprintln!("wrote {} files into `{}`", files.len(), out.display());
+    exit::OK
 }
 
 /// Prints the diagnostics; the exit code they call for.

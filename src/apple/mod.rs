@@ -3,6 +3,7 @@
 //! needs supervision.
 
 pub mod declaration;
+pub mod generate;
 pub mod support;
 
 pub use declaration::DeclarationType;
