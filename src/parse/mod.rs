@@ -89,6 +89,8 @@ pub(crate) struct Locator<'a> {
     lines: Vec<(usize, usize)>,
     /// The last (char index, byte offset) pair computed.
     cursor: Cell<(usize, usize)>,
+    /// Whether characters and bytes coincide; computed once, since every position asks.
+    ascii: bool,
 }
 
 impl<'a> Locator<'a> {
@@ -103,12 +105,12 @@ impl<'a> Locator<'a> {
                 lines.push((ci + 1, byte + 1));
             }
         }
-        Locator { text, lines, cursor: Cell::new(first) }
+        Locator { text, lines, cursor: Cell::new(first), ascii: text.is_ascii() }
     }
 
     /// Position of the character with index `char_index` (clamped to the end of the text).
     pub(crate) fn pos_at_char(&self, char_index: usize) -> Pos {
-        let byte = if self.text.is_ascii() {
+        let byte = if self.ascii {
             char_index.min(self.text.len())
         } else {
             let (mut ci, mut byte) = self.cursor.get();
@@ -140,7 +142,7 @@ impl<'a> Locator<'a> {
         let (line_char, line_byte) = self.lines[line - 1];
         let column = if byte < line_byte {
             0 // inside the byte order mark
-        } else if self.text.is_ascii() {
+        } else if self.ascii {
             byte - line_byte
         } else {
             let (mut ci, mut at) = self.cursor.get();
