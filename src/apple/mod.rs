@@ -4,6 +4,7 @@
 
 pub mod declaration;
 pub mod generate;
+pub mod later;
 pub mod support;
 
 pub use declaration::DeclarationType;

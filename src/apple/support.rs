@@ -1,82 +1,97 @@
-//! Which declaration and which `softwareupdate.settings` key exists on which platform,
-//! from which OS version, and whether it needs a supervised device: Apple's `supportedOS`
-//! with its inheritance rule (a key's support is its parents' overlaid by its own) already
-//! applied. A test re-derives every row from Apple's YAML in `../shared/reference`.
+//! Which declaration, payload and key exists on which platform, from which OS version,
+//! until which, and whether it needs a supervised device. The table is generated from
+//! Apple's `supportedOS` (`schemas/apple/support.json`, by `ddmc apple-schemas`) with
+//! the inheritance rule applied; facts from later releases are laid over it.
 
 use super::DeclarationType;
+use super::later;
 use crate::model::{OsVersion, Platform};
+use serde_json::Value;
+use std::sync::OnceLock;
 
-/// Where a declaration or key is available on one platform.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where something is available on one platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Availability {
     pub introduced: OsVersion,
-    /// Apple allows only the `supervised` enrollment.
+    pub deprecated: Option<OsVersion>,
+    pub removed: Option<OsVersion>,
+    /// Apple allows it only on supervised devices (`allowed-enrollments: [supervised]`
+    /// for declarations, `supervised: true` for profile keys).
     pub supervised_only: bool,
+    /// Declaration enrollments Apple allows (`supervised`, `device`, `user`, `local`).
+    pub enrollments: Vec<String>,
+    /// Where a later release's fact comes from, if one applies.
+    pub later_source: Option<&'static str>,
 }
 
-/// `(major, minor, supervised only)` per platform, in [`Platform::ALL`] order; `None` is
-/// Apple's `n/a`.
-type Row = [Option<(u16, u16, bool)>; 4];
+impl Availability {
+    /// Available on a device running `version`.
+    pub fn at(&self, version: OsVersion) -> bool {
+        self.introduced <= version && self.removed.is_none_or(|removed| version < removed)
+    }
+}
 
-/// Source: apple/device-management, `declarative/declarations/**` (see shared/reference SOURCE.md).
-const DECLARATIONS: &[(DeclarationType, Row)] = &[
-    (
-        DeclarationType::SoftwareUpdateSettings,
-        [Some((15, 0, true)), Some((18, 0, false)), Some((18, 4, false)), Some((26, 0, false))],
-    ),
-    (
-        DeclarationType::SoftwareUpdateEnforcement,
-        [Some((14, 0, true)), Some((17, 0, false)), Some((18, 4, false)), Some((26, 0, false))],
-    ),
-    (
-        DeclarationType::StatusSubscriptions,
-        [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))],
-    ),
-    (
-        DeclarationType::ActivationSimple,
-        [Some((13, 0, false)), Some((15, 0, false)), Some((16, 0, false)), Some((1, 1, false))],
-    ),
-];
+fn table() -> &'static Value {
+    static TABLE: OnceLock<Value> = OnceLock::new();
+    TABLE.get_or_init(|| serde_json::from_str(include_str!("../../schemas/apple/support.json")).unwrap_or(Value::Null))
+}
 
-/// Source: `softwareupdate.settings.yaml` (OS 26.x release). Key paths use `.` between a
-/// dictionary and its subkeys.
-pub const SETTINGS_KEYS: &[(&str, Row)] = &[
-    ("Notifications", [Some((15, 0, true)), Some((18, 0, false)), Some((18, 4, false)), Some((26, 0, false))]),
-    ("Deferrals.CombinedPeriodInDays", [None, Some((18, 0, true)), Some((18, 4, true)), Some((26, 0, true))]),
-    ("Deferrals.MajorPeriodInDays", [Some((15, 0, true)), None, None, None]),
-    ("Deferrals.MinorPeriodInDays", [Some((15, 0, true)), None, None, None]),
-    ("Deferrals.SystemPeriodInDays", [Some((15, 0, true)), None, None, None]),
-    ("RecommendedCadence", [None, Some((18, 0, false)), None, Some((26, 0, false))]),
-    ("AutomaticActions.Download", [Some((15, 0, true)), Some((18, 0, true)), None, Some((26, 0, true))]),
-    (
-        "AutomaticActions.InstallOSUpdates",
-        [Some((15, 0, true)), Some((18, 0, true)), Some((18, 4, true)), Some((26, 0, true))],
-    ),
-    ("AutomaticActions.InstallSecurityUpdate", [Some((15, 0, true)), Some((18, 0, true)), None, Some((26, 0, true))]),
-    ("RapidSecurityResponse.Enable", [Some((15, 0, true)), Some((18, 0, true)), None, None]),
-    ("RapidSecurityResponse.EnableRollback", [Some((15, 0, true)), Some((18, 0, true)), None, None]),
-    ("AllowStandardUserOSUpdates", [Some((15, 0, true)), None, None, None]),
-    ("Beta.ProgramEnrollment", [Some((15, 4, true)), Some((18, 0, true)), None, None]),
-    ("Beta.OfferPrograms", [Some((15, 4, true)), Some((18, 0, false)), None, None]),
-    ("Beta.RequireProgram", [Some((15, 4, true)), Some((18, 0, true)), None, None]),
-];
-
-fn cell(row: &Row, platform: Platform) -> Option<Availability> {
-    let index = Platform::ALL.iter().position(|p| *p == platform)?;
-    row[index].map(|(major, minor, supervised_only)| Availability {
-        introduced: OsVersion::new(major, minor, None),
+/// A `supportedOS` entry for one platform, read into an [`Availability`].
+fn read(os: Option<&Value>, subject: &str, key: Option<&str>) -> Option<Availability> {
+    let os = os?;
+    let version = |field: &str| os.get(field).and_then(Value::as_str).and_then(|v| v.parse::<OsVersion>().ok());
+    let introduced = version("introduced")?;
+    let enrollments: Vec<String> = os
+        .get("allowed-enrollments")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let supervised_only = enrollments == ["supervised"] || os.get("supervised") == Some(&Value::Bool(true));
+    let mut availability = Availability {
+        introduced,
+        deprecated: version("deprecated"),
+        removed: version("removed"),
         supervised_only,
-    })
+        enrollments,
+        later_source: None,
+    };
+    if let Some(fact) = later::find(subject, key) {
+        let v = |(major, minor): (u16, u16)| OsVersion::new(major, minor, None);
+        availability.deprecated = availability.deprecated.or(fact.deprecated.map(v));
+        availability.removed = availability.removed.or(fact.removed.map(v));
+        availability.later_source = Some(fact.source);
+    }
+    Some(availability)
 }
 
-/// Where a declaration type is available on `platform`.
+/// Where a declaration or payload type is available on `platform`; `None` is `n/a`.
+pub fn subject(subject: &str, platform: Platform) -> Option<Availability> {
+    read(table().get(subject)?.get("supportedOS")?.get(platform.as_str()), subject, None)
+}
+
+/// Where a key (dotted path: `Deferrals.CombinedPeriodInDays`) of a declaration or
+/// payload type is available on `platform`; `None` is `n/a` or unknown.
+pub fn key(subject: &str, path: &str, platform: Platform) -> Option<Availability> {
+    let entry = table().get(subject)?.get("keys")?.get(path)?;
+    read(entry.get("supportedOS")?.get(platform.as_str()), subject, Some(path))
+}
+
+/// Apple's `combinetype` of a key, if it has one.
+pub fn combine_type(subject: &str, path: &str) -> Option<&'static str> {
+    table().get(subject)?.get("keys")?.get(path)?.get("combinetype")?.as_str()
+}
+
+/// Position of a key in Apple's schema order, for payloads that read like Apple's examples.
+pub fn order(subject: &str, path: &str) -> Option<usize> {
+    table().get(subject)?.get("keys")?.as_object()?.keys().position(|k| k == path)
+}
+
 pub fn declaration(ty: DeclarationType, platform: Platform) -> Option<Availability> {
-    DECLARATIONS.iter().find(|(t, _)| *t == ty).and_then(|(_, row)| cell(row, platform))
+    subject(ty.as_str(), platform)
 }
 
-/// Where a `softwareupdate.settings` key is available on `platform`; `None` is `n/a`.
 pub fn settings_key(path: &str, platform: Platform) -> Option<Availability> {
-    SETTINGS_KEYS.iter().find(|(p, _)| *p == path).and_then(|(_, row)| cell(row, platform))
+    key(DeclarationType::SoftwareUpdateSettings.as_str(), path, platform)
 }
 
 #[cfg(test)]

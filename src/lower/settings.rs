@@ -77,8 +77,7 @@ fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnost
             push(&[SU, "beta", "require_program"], "Beta.RequireProgram", required);
         }
     }
-    let order = |key: &str| support::SETTINGS_KEYS.iter().position(|(k, _)| *k == key);
-    set.sort_by_key(|s| order(s.key));
+    set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.key));
     set
 }
 
