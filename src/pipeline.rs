@@ -1,6 +1,7 @@
 //! The whole compiler, without I/O of its own output: load -> parse -> validate -> model ->
 //! lower -> emit. Every problem becomes a diagnostic; output exists only without errors.
 
+use crate::apple::schemas;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::emit::{OutputFile, declaration, manifest};
@@ -73,7 +74,10 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
 
-    let files = if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations) };
+    let mut files = if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations, &mut diagnostics) };
+    if diagnostics.has_errors() {
+        files.clear();
+    }
     Ok(Compilation {
         policies: loaded.len(),
         declarations: declarations.len(),
@@ -199,7 +203,9 @@ fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>,
     out.push(d);
 }
 
-fn emit(project: &Project, declarations: &[Declaration]) -> Vec<OutputFile> {
+/// The output tree. Every declaration is first validated against Apple's schema for its
+/// type: a failure is ddmc's bug, reported as an internal error, and nothing is written.
+fn emit(project: &Project, declarations: &[Declaration], out: &mut Diagnostics) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut files = Vec::new();
@@ -207,7 +213,22 @@ fn emit(project: &Project, declarations: &[Declaration]) -> Vec<OutputFile> {
     for d in sorted {
         let token = declaration::server_token(d);
         let path = format!("declarations/{}.json", d.identifier);
-        files.push(OutputFile { path: path.clone(), bytes: declaration::render(d, &token).into_bytes() });
+        let envelope = declaration::envelope(d, &token);
+        for problem in schemas::violations(d.ty.as_str(), &envelope) {
+            out.push(
+                Diagnostic::error(
+                    Code::Internal,
+                    format!(
+                        "internal error: `{}` does not validate against Apple's schema for `{}`",
+                        d.identifier,
+                        d.ty.as_str()
+                    ),
+                )
+                .note(problem)
+                .help("this is a bug in ddmc; please report it with the policy that caused it"),
+            );
+        }
+        files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&envelope).into_bytes() });
         emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
     }
     files.push(OutputFile {

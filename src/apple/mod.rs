@@ -5,6 +5,7 @@
 pub mod declaration;
 pub mod generate;
 pub mod later;
+pub mod schemas;
 pub mod support;
 
 pub use declaration::DeclarationType;

@@ -11,14 +11,14 @@ pub fn server_token(declaration: &Declaration) -> String {
     token(&[declaration.ty.as_str(), &declaration.identifier, &payload])
 }
 
-/// The declaration file's JSON, keys in Apple's order, pretty-printed, newline-terminated.
-pub fn render(declaration: &Declaration, server_token: &str) -> String {
+/// The declaration as served: `Type`, `Identifier`, `ServerToken`, `Payload`, in Apple's order.
+pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
     let mut envelope = Map::new();
     envelope.insert("Type".into(), json!(declaration.ty.as_str()));
     envelope.insert("Identifier".into(), json!(declaration.identifier));
     envelope.insert("ServerToken".into(), json!(server_token));
     envelope.insert("Payload".into(), Value::Object(declaration.payload.clone()));
-    pretty(&Value::Object(envelope))
+    Value::Object(envelope)
 }
 
 pub fn pretty(value: &Value) -> String {

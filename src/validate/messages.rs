@@ -15,9 +15,17 @@ use std::collections::BTreeMap;
 
 pub struct Context<'a> {
     pub file: &'a str,
-    pub kind: super::DocumentKind,
+    pub document: Noun,
     pub root: &'a Node,
     pub schema: &'a Value,
+}
+
+/// What messages call the document at the top level: "unknown key `x` in a policy",
+/// "missing required key `y` in the policy".
+#[derive(Clone, Copy)]
+pub struct Noun {
+    pub a: &'static str,
+    pub the: &'static str,
 }
 
 /// One diagnostic per problem: errors about the same value are reduced to the most
@@ -104,7 +112,7 @@ fn unknown_key(cx: &Context<'_>, path: &[String], key: &str) -> Diagnostic {
         .and_then(Value::as_object)
         .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
         .unwrap_or_default();
-    let within = if path.is_empty() { cx.kind.name(false).to_string() } else { format!("`{}`", display_path(path)) };
+    let within = if path.is_empty() { cx.document.a.to_string() } else { format!("`{}`", display_path(path)) };
     let help = if let Some(close) = did_you_mean(key, known.iter().map(String::as_str)) {
         Some(format!("did you mean `{close}`?"))
     } else if let Some(home) = home_of(cx.schema, key).filter(|home| home != &display_path(path)) {
@@ -122,7 +130,7 @@ fn unknown_key(cx: &Context<'_>, path: &[String], key: &str) -> Diagnostic {
 fn missing_key(cx: &Context<'_>, path: &[String], property: &Value) -> Diagnostic {
     let name = property.as_str().unwrap_or_default();
     let parent = node_span(cx, path);
-    let within = if path.is_empty() { cx.kind.name(true).to_string() } else { format!("`{}`", display_path(path)) };
+    let within = if path.is_empty() { cx.document.the.to_string() } else { format!("`{}`", display_path(path)) };
     let example = match name {
         "id" => "id: my-policy".to_string(),
         "targets" => "targets: {platforms: [macOS]}".to_string(),

@@ -3,7 +3,7 @@
 //! column of the offending value. `rules` then checks what a schema cannot say.
 
 mod formats;
-mod messages;
+pub mod messages;
 pub mod rules;
 
 use crate::diagnostics::Diagnostics;
@@ -20,12 +20,11 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
-    /// For messages: "a policy" or "the policy"; the project file by its name.
-    pub fn name(self, definite: bool) -> &'static str {
-        match (self, definite) {
-            (DocumentKind::Policy, false) => "a policy",
-            (DocumentKind::Policy, true) => "the policy",
-            (DocumentKind::Project, _) => "`ddmc.yaml`",
+    /// What messages call the document.
+    pub fn noun(self) -> messages::Noun {
+        match self {
+            DocumentKind::Policy => messages::Noun { a: "a policy", the: "the policy" },
+            DocumentKind::Project => messages::Noun { a: "`ddmc.yaml`", the: "`ddmc.yaml`" },
         }
     }
 }
@@ -73,7 +72,7 @@ impl Validators {
         if errors.is_empty() {
             return true;
         }
-        let context = messages::Context { file, kind, root: node, schema: &compiled.schema };
+        let context = messages::Context { file, document: kind.noun(), root: node, schema: &compiled.schema };
         for diagnostic in messages::diagnose_all(&errors, &context) {
             diagnostics.push(diagnostic);
         }
