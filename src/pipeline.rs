@@ -238,3 +238,31 @@ fn emit(project: &Project, declarations: &[Declaration], out: &mut Diagnostics) 
     files.sort();
     files
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apple::DeclarationType;
+
+    /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.
+    #[test]
+    fn emit_reports_a_declaration_apple_would_reject() {
+        let mut payload = serde_json::Map::new();
+        payload.insert("Notifications".into(), serde_json::json!("yes"));
+        let bad = Declaration {
+            ty: DeclarationType::SoftwareUpdateSettings,
+            identifier: "com.example.ddm.broken.settings".into(),
+            payload,
+            origin: None,
+            applies_to: Vec::new(),
+            supervision: Default::default(),
+        };
+        let mut out = Diagnostics::default();
+        emit(&Project::default(), &[bad], &mut out);
+        let errors = out.into_sorted();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].code, Code::Internal);
+        assert!(errors[0].message.contains("com.example.ddm.broken.settings"), "{:?}", errors[0]);
+        assert!(errors[0].notes[0].starts_with("/Payload/Notifications"), "{:?}", errors[0]);
+    }
+}
