@@ -4,8 +4,10 @@
 use crate::apple::schemas;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
-use crate::emit::{OutputFile, declaration, manifest};
+use crate::emit::{OutputFile, declaration, manifest, profile};
+use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
+use crate::model::project::LegacyProfiles;
 use crate::model::{Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
@@ -30,6 +32,7 @@ pub struct Compilation {
     pub files: Vec<OutputFile>,
     pub policies: usize,
     pub declarations: usize,
+    pub profiles: usize,
 }
 
 /// A policy that parsed and validated.
@@ -65,22 +68,29 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
         identifier_prefix: project.identifier_prefix(),
         secret,
         missing_secret_is_error: mode == Mode::Build,
+        organization: project.organization.name.as_deref(),
     };
     let mut declarations: Vec<Declaration> = Vec::new();
+    let mut profiles: Vec<Profile> = Vec::new();
     for item in &loaded {
         declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut diagnostics));
+        if project.legacy_profiles == LegacyProfiles::Auto {
+            profiles.extend(lower::legacy::lower(&item.policy, &item.doc, &cx, &mut diagnostics));
+        }
     }
     let repository_declarations = lower::lower_repository(cx.identifier_prefix, &declarations);
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
 
-    let mut files = if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations, &mut diagnostics) };
+    let mut files =
+        if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations, &profiles, &mut diagnostics) };
     if diagnostics.has_errors() {
         files.clear();
     }
     Ok(Compilation {
         policies: loaded.len(),
         declarations: declarations.len(),
+        profiles: profiles.len(),
         repository,
         project,
         diagnostics,
@@ -205,7 +215,12 @@ fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>,
 
 /// The output tree. Every declaration is first validated against Apple's schema for its
 /// type: a failure is ddmc's bug, reported as an internal error, and nothing is written.
-fn emit(project: &Project, declarations: &[Declaration], out: &mut Diagnostics) -> Vec<OutputFile> {
+fn emit(
+    project: &Project,
+    declarations: &[Declaration],
+    profiles: &[Profile],
+    out: &mut Diagnostics,
+) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut files = Vec::new();
@@ -231,10 +246,31 @@ fn emit(project: &Project, declarations: &[Declaration], out: &mut Diagnostics) 
         files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&envelope).into_bytes() });
         emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
     }
-    files.push(OutputFile {
-        path: "manifest.json".into(),
-        bytes: manifest::render(project.identifier_prefix(), &emitted),
-    });
+    let mut emitted_profiles = Vec::new();
+    for p in profiles {
+        let top = profile::top_level(p);
+        for problem in profile::violations(&top) {
+            out.push(
+                Diagnostic::error(
+                    Code::Internal,
+                    format!("internal error: profile `{}` does not validate against Apple's schema", p.identifier),
+                )
+                .note(problem)
+                .help("this is a bug in ddmc; please report it with the policy that caused it"),
+            );
+        }
+        let path = format!("profiles/{}.mobileconfig", p.identifier);
+        files.push(OutputFile { path: path.clone(), bytes: profile::to_xml(&top) });
+        emitted_profiles.push(manifest::EmittedProfile {
+            profile: p,
+            uuid: profile::uuid_for(&p.identifier),
+            content_token: profile::content_token(&top),
+            path,
+        });
+    }
+    emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
+    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles);
+    files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
     files.sort();
     files
 }
@@ -258,7 +294,7 @@ mod tests {
             supervision: Default::default(),
         };
         let mut out = Diagnostics::default();
-        emit(&Project::default(), &[bad], &mut out);
+        emit(&Project::default(), &[bad], &[], &mut out);
         let errors = out.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::Internal);

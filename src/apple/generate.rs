@@ -85,7 +85,7 @@ pub fn generate(reference: &Path) -> Result<Vec<OutputFile>, String> {
             Kind::Payload => payload(source, common),
         };
         files.push(OutputFile { path: format!("{name}.schema.json"), bytes: pretty(&schema) });
-        if matches!(source.kind, Kind::Declaration | Kind::Payload) {
+        if matches!(source.kind, Kind::Declaration | Kind::Payload | Kind::TopLevel) {
             support.insert(name, support_entry(source));
         }
     }

@@ -14,6 +14,8 @@ use serde::Serialize;
 pub enum Severity {
     Error,
     Warning,
+    /// What something means, where nothing is wrong: never fails a build.
+    Note,
 }
 
 /// Stable codes, so that CI scripts and MDM importers can match on them.
@@ -106,6 +108,11 @@ impl Diagnostic {
 
     pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Self::new(Severity::Warning, code, message)
+    }
+
+    /// A note-level diagnostic: an explanation, not a problem.
+    pub fn info(code: Code, message: impl Into<String>) -> Self {
+        Self::new(Severity::Note, code, message)
     }
 
     fn new(severity: Severity, code: Code, message: impl Into<String>) -> Self {

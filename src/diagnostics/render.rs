@@ -13,6 +13,7 @@ pub fn render_human(diagnostic: &Diagnostic, sources: &Sources<'_>, styled: bool
     let level = match diagnostic.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
     };
     let title = level.primary_title(&diagnostic.message).id(diagnostic.code.as_str());
     let mut group = Group::with_title(title);
@@ -50,6 +51,7 @@ pub fn render_short(diagnostic: &Diagnostic) -> String {
     let severity = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
+        Severity::Note => "note",
     };
     let place = diagnostic
         .location

@@ -4,6 +4,7 @@
 //! many groups it is the largest file of a build.
 
 use super::canonical::token;
+use crate::lower::legacy::Profile;
 use crate::lower::{Declaration, OsRange, Supervised};
 use crate::model::GROUP_ALL;
 use serde::Serialize;
@@ -11,6 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Marks an output folder as ddmc's, so that a build never replaces anything else.
 pub const GENERATOR: &str = "ddmc";
+
+/// A legacy profile with its identity and file.
+pub struct EmittedProfile<'a> {
+    pub profile: &'a Profile,
+    pub uuid: String,
+    pub content_token: String,
+    pub path: String,
+}
 
 /// A declaration with its ServerToken and file.
 pub struct Emitted<'a> {
@@ -24,8 +33,35 @@ struct Manifest<'a> {
     generator: &'static str,
     format: u32,
     identifier_prefix: &'a str,
-    artifacts: Vec<Artifact<'a>>,
+    artifacts: Vec<Entry<'a>>,
     groups: BTreeMap<&'a str, Group<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Entry<'a> {
+    Declaration(Artifact<'a>),
+    Profile(ProfileArtifact<'a>),
+}
+
+#[derive(Serialize)]
+struct ProfileArtifact<'a> {
+    kind: &'static str,
+    #[serde(rename = "PayloadIdentifier")]
+    identifier: &'a str,
+    #[serde(rename = "PayloadUUID")]
+    uuid: &'a str,
+    /// Changes exactly when the profile's content does.
+    content_token: &'a str,
+    path: &'a str,
+    payload_types: Vec<&'static str>,
+    policy: &'a str,
+    source: &'a str,
+    groups: Vec<&'a str>,
+    platforms: BTreeSet<&'static str>,
+    os_range: Vec<Range<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    supervised_only: BTreeMap<&'static str, &'a Supervised>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +91,9 @@ struct Range<'a> {
     min: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     max: Option<String>,
+    /// Up to, not including, this version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    below: Option<String>,
     #[serde(skip)]
     _range: std::marker::PhantomData<&'a ()>,
 }
@@ -64,16 +103,20 @@ struct Group<'a> {
     declarations: Vec<&'a str>,
     #[serde(rename = "DeclarationsToken")]
     declarations_token: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    profiles: Vec<&'a str>,
 }
 
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
-pub fn render(prefix: &str, emitted: &[Emitted<'_>]) -> Vec<u8> {
+pub fn render(prefix: &str, emitted: &[Emitted<'_>], profiles: &[EmittedProfile<'_>]) -> Vec<u8> {
+    let mut artifacts: Vec<Entry<'_>> = emitted.iter().map(|e| Entry::Declaration(artifact(e))).collect();
+    artifacts.extend(profiles.iter().map(|p| Entry::Profile(profile_artifact(p))));
     let manifest = Manifest {
         generator: GENERATOR,
         format: 1,
         identifier_prefix: prefix,
-        artifacts: emitted.iter().map(artifact).collect(),
-        groups: groups(emitted),
+        artifacts,
+        groups: groups(emitted, profiles),
     };
     let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     bytes.push(b'\n');
@@ -100,17 +143,36 @@ fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
     }
 }
 
+fn profile_artifact<'a>(e: &'a EmittedProfile<'a>) -> ProfileArtifact<'a> {
+    let p = e.profile;
+    ProfileArtifact {
+        kind: "profile",
+        identifier: &p.identifier,
+        uuid: &e.uuid,
+        content_token: &e.content_token,
+        path: &e.path,
+        payload_types: p.payloads.iter().map(|pl| pl.payload_type).collect(),
+        policy: &p.origin.policy,
+        source: &p.origin.source,
+        groups: p.origin.groups.iter().map(String::as_str).collect(),
+        platforms: p.applies_to.iter().map(|r| r.platform.as_str()).collect(),
+        os_range: p.applies_to.iter().map(range).collect(),
+        supervised_only: p.supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
+    }
+}
+
 fn range<'a>(r: &OsRange) -> Range<'a> {
     let (min, max) = match &r.exactly {
         Some(v) => (v.to_string(), Some(v.to_string())),
         None => (r.min.to_string(), None),
     };
-    Range { platform: r.platform.as_str(), min, max, _range: std::marker::PhantomData }
+    let below = r.below.map(|v| v.to_string());
+    Range { platform: r.platform.as_str(), min, max, below, _range: std::marker::PhantomData }
 }
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own) and the
 /// `DeclarationsToken` over their Identifiers and ServerTokens.
-fn groups<'a>(emitted: &'a [Emitted<'a>]) -> BTreeMap<&'a str, Group<'a>> {
+fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> BTreeMap<&'a str, Group<'a>> {
     // Each declaration's groups, `None` for every group.
     let reach: Vec<Option<&[String]>> = emitted
         .iter()
@@ -123,6 +185,7 @@ fn groups<'a>(emitted: &'a [Emitted<'a>]) -> BTreeMap<&'a str, Group<'a>> {
     names.extend(
         emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
     );
+    names.extend(profiles.iter().flat_map(|p| p.profile.origin.groups.iter().map(String::as_str)));
     names
         .into_iter()
         .map(|group| {
@@ -135,7 +198,12 @@ fn groups<'a>(emitted: &'a [Emitted<'a>]) -> BTreeMap<&'a str, Group<'a>> {
             let parts: Vec<&str> =
                 members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
             let declarations = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
-            (group, Group { declarations, declarations_token: token(&parts) })
+            let profiles = profiles
+                .iter()
+                .filter(|p| p.profile.origin.groups.iter().any(|g| g == GROUP_ALL || g == group))
+                .map(|p| p.profile.identifier.as_str())
+                .collect();
+            (group, Group { declarations, declarations_token: token(&parts), profiles })
         })
         .collect()
 }

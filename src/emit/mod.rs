@@ -4,6 +4,7 @@
 pub mod canonical;
 pub mod declaration;
 pub mod manifest;
+pub mod profile;
 pub mod write;
 
 /// A file of the output tree: its path relative to the output folder, and its bytes.

@@ -18,7 +18,7 @@ pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> 
             continue;
         };
         let n = (index + 1).to_string();
-        let range = OsRange { platform, min: available.introduced, exactly: None };
+        let range = OsRange { platform, min: available.introduced, exactly: None, below: None };
         let supervision: Supervision =
             if available.supervised_only { [(platform, Supervised::Declaration)].into() } else { Supervision::new() };
         if entry.is_supplemental() {
@@ -29,7 +29,7 @@ pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> 
                 &supervision,
                 origin,
             ));
-            let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version) };
+            let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version), below: None };
             out.push(configuration(ids.make("bsi", Some(&n)), payload(entry, true), base, &supervision, origin));
         } else {
             out.push(configuration(

@@ -5,6 +5,7 @@
 mod activation;
 mod enforcement;
 pub mod identifier;
+pub mod legacy;
 pub mod predicate;
 mod settings;
 mod subscriptions;
@@ -27,6 +28,8 @@ pub struct Context<'a> {
     pub secret: &'a dyn Fn(&str) -> Option<String>,
     /// An unset `token_env` is an error when building, a warning when only checking.
     pub missing_secret_is_error: bool,
+    /// `PayloadOrganization` of legacy profiles.
+    pub organization: Option<&'a str>,
 }
 
 /// Where a declaration applies on one platform.
@@ -36,6 +39,8 @@ pub struct OsRange {
     pub min: OsVersion,
     /// Only this version (a BSI needs its base version exactly).
     pub exactly: Option<OsVersion>,
+    /// Up to, not including, this version (legacy profiles stop where declarations start).
+    pub below: Option<OsVersion>,
 }
 
 impl OsRange {

@@ -133,7 +133,7 @@ pub(super) fn lower(
         let mut entry = PlatformPayload {
             platform,
             payload: Map::new(),
-            range: OsRange { platform, min: declaration.introduced, exactly: None },
+            range: OsRange { platform, min: declaration.introduced, exactly: None, below: None },
             supervised: declaration.supervised_only.then_some(Supervised::Declaration),
         };
         for (setting, missing_on) in missing.iter_mut() {

@@ -64,7 +64,7 @@ fn ranges(platforms: &BTreeSet<Platform>) -> Vec<OsRange> {
         .iter()
         .filter_map(|&platform| {
             let available = support::declaration(DeclarationType::StatusSubscriptions, platform)?;
-            Some(OsRange { platform, min: available.introduced, exactly: None })
+            Some(OsRange { platform, min: available.introduced, exactly: None, below: None })
         })
         .collect()
 }
