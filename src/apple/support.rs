@@ -22,6 +22,8 @@ pub struct Availability {
     pub enrollments: Vec<String>,
     /// Where a later release's fact comes from, if one applies.
     pub later_source: Option<&'static str>,
+    /// A profile payload a user may install by hand (`allowmanualinstall`).
+    pub manual_install: bool,
 }
 
 impl Availability {
@@ -54,6 +56,7 @@ fn read(os: Option<&Value>, subject: &str, key: Option<&str>) -> Option<Availabi
         supervised_only,
         enrollments,
         later_source: None,
+        manual_install: os.get("allowmanualinstall") == Some(&Value::Bool(true)),
     };
     if let Some(fact) = later::find(subject, key) {
         let v = |(major, minor): (u16, u16)| OsVersion::new(major, minor, None);

@@ -188,7 +188,9 @@ pub fn lower(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagno
             format!("Software-update policy `{}` for devices without declarative software-update settings.", policy.id)
         }),
         organization: cx.organization.map(str::to_string),
-        system_scope: entries.iter().all(|e| support::key("TopLevel", "PayloadScope", e.platform).is_some()),
+        // Apple lists `PayloadScope` under macOS only (iOS merely inherits TopLevel's
+        // support by the general rule, and has no user scope): Mac-only profiles get it.
+        system_scope: entries.iter().all(|e| e.platform == Platform::MacOS),
         payloads: entries.first().map(|e| e.payloads.clone()).unwrap_or_default(),
         origin: origin.clone(),
         applies_to: entries.iter().map(|e| e.range.clone()).collect(),
