@@ -5,10 +5,12 @@ pub mod platform;
 pub mod policy;
 pub mod project;
 pub mod schema;
+pub mod supplemental;
 pub mod version;
 
 pub use datetime::LocalDateTime;
 pub use platform::Platform;
 pub use policy::*;
 pub use project::Project;
+pub use supplemental::{DeviceVersion, Extra};
 pub use version::{BuildVersion, OsVersion};
