@@ -101,7 +101,7 @@ pub fn run() -> i32 {
                 if code == exit::OK {
                     done(
                         &cli,
-                        &format!("checked {} {}: {}", c.policies, plural(c.policies, "policy", "policies"), counts(&c)),
+                        &format!("checked {} {}: {}", c.policies.len(), plural(c.policies.len(), "policy", "policies"), counts(&c)),
                     );
                 }
                 code
@@ -125,10 +125,10 @@ pub fn run() -> i32 {
                             &cli,
                             &format!(
                                 "built {} {} into `{}`: {} declarations ({})",
-                                c.policies,
-                                plural(c.policies, "policy", "policies"),
+                                c.policies.len(),
+                                plural(c.policies.len(), "policy", "policies"),
                                 out.strip_prefix(".").unwrap_or(&out).display(),
-                                c.declarations,
+                                c.declarations.len(),
                                 counts(&c)
                             ),
                         );

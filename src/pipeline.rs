@@ -30,15 +30,16 @@ pub struct Compilation {
     pub diagnostics: Diagnostics,
     /// The output tree; empty when there are errors.
     pub files: Vec<OutputFile>,
-    pub policies: usize,
-    pub declarations: usize,
-    pub profiles: usize,
+    /// Policies that parsed and validated, in file order.
+    pub policies: Vec<Loaded>,
+    pub declarations: Vec<Declaration>,
+    pub profiles: Vec<Profile>,
 }
 
-/// A policy that parsed and validated.
-struct Loaded {
-    doc: Document,
-    policy: Policy,
+/// A policy that parsed and validated, with its document for positions.
+pub struct Loaded {
+    pub doc: Document,
+    pub policy: Policy,
 }
 
 pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
@@ -88,9 +89,9 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
         files.clear();
     }
     Ok(Compilation {
-        policies: loaded.len(),
-        declarations: declarations.len(),
-        profiles: profiles.len(),
+        policies: loaded,
+        declarations,
+        profiles,
         repository,
         project,
         diagnostics,

@@ -8,7 +8,7 @@ use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::lower::predicate::Predicate;
-use crate::model::{BetaProgram, Platform, Policy};
+use crate::model::{BetaProgram, Control, Platform, Policy};
 use serde_json::{Map, Value, json};
 
 /// A policy field that is set, with the Apple key it becomes.
@@ -20,51 +20,62 @@ struct Setting {
     value: Value,
 }
 
+const BSI: &str = "background_security_improvements";
+const SU: &str = "software_updates";
+
+/// Which policy field each `softwareupdate.settings` key comes from: the one table that
+/// both the lowering and the analyses (conflicts, explanations) read.
+pub const FIELDS: &[(&str, &[&str])] = &[
+    ("AutomaticActions.InstallSecurityUpdate", &[BSI, "automatic_install"]),
+    ("RapidSecurityResponse.Enable", &[BSI, "user_install"]),
+    ("RapidSecurityResponse.EnableRollback", &[BSI, "user_removal"]),
+    ("Notifications", &[SU, "notifications"]),
+    ("AutomaticActions.Download", &[SU, "automatic_download"]),
+    ("AutomaticActions.InstallOSUpdates", &[SU, "automatic_install"]),
+    ("AllowStandardUserOSUpdates", &[SU, "standard_users_can_update"]),
+    ("RecommendedCadence", &[SU, "recommended_cadence"]),
+    ("Deferrals.MajorPeriodInDays", &[SU, "deferrals", "major_days"]),
+    ("Deferrals.MinorPeriodInDays", &[SU, "deferrals", "minor_days"]),
+    ("Deferrals.SystemPeriodInDays", &[SU, "deferrals", "system_days"]),
+    ("Deferrals.CombinedPeriodInDays", &[SU, "deferrals", "combined_days"]),
+    ("Beta.ProgramEnrollment", &[SU, "beta", "enrollment"]),
+    ("Beta.OfferPrograms", &[SU, "beta", "offer_programs"]),
+    ("Beta.RequireProgram", &[SU, "beta", "require_program"]),
+];
+
+/// The policy field an Apple key comes from.
+pub fn field_of(key: &str) -> &'static [&'static str] {
+    FIELDS.iter().find(|(k, _)| *k == key).map(|(_, field)| *field).unwrap_or_default()
+}
+
 /// The settings a policy sets, in the order of Apple's schema.
 fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Setting> {
     let mut set = Vec::new();
-    let mut push = |field: &'static [&'static str], key: &'static str, value: Option<Value>| {
+    let mut push = |key: &'static str, value: Option<Value>| {
         if let Some(value) = value {
-            set.push(Setting { field, key, value });
+            set.push(Setting { field: field_of(key), key, value });
         }
     };
+    let control = |c: Option<Control>| c.map(|c| json!(c.apple()));
     if let Some(bsi) = &policy.background_security_improvements {
-        const BSI: &str = "background_security_improvements";
-        push(
-            &[BSI, "automatic_install"],
-            "AutomaticActions.InstallSecurityUpdate",
-            bsi.automatic_install.map(|c| json!(c.apple())),
-        );
-        push(&[BSI, "user_install"], "RapidSecurityResponse.Enable", bsi.user_install.map(Value::Bool));
-        push(&[BSI, "user_removal"], "RapidSecurityResponse.EnableRollback", bsi.user_removal.map(Value::Bool));
+        push("AutomaticActions.InstallSecurityUpdate", control(bsi.automatic_install));
+        push("RapidSecurityResponse.Enable", bsi.user_install.map(Value::Bool));
+        push("RapidSecurityResponse.EnableRollback", bsi.user_removal.map(Value::Bool));
     }
     if let Some(su) = &policy.software_updates {
-        const SU: &str = "software_updates";
-        push(&[SU, "notifications"], "Notifications", su.notifications.map(Value::Bool));
-        push(&[SU, "automatic_download"], "AutomaticActions.Download", su.automatic_download.map(|c| json!(c.apple())));
-        push(
-            &[SU, "automatic_install"],
-            "AutomaticActions.InstallOSUpdates",
-            su.automatic_install.map(|c| json!(c.apple())),
-        );
-        push(
-            &[SU, "standard_users_can_update"],
-            "AllowStandardUserOSUpdates",
-            su.standard_users_can_update.map(Value::Bool),
-        );
-        push(&[SU, "recommended_cadence"], "RecommendedCadence", su.recommended_cadence.map(|c| json!(c.apple())));
+        push("Notifications", su.notifications.map(Value::Bool));
+        push("AutomaticActions.Download", control(su.automatic_download));
+        push("AutomaticActions.InstallOSUpdates", control(su.automatic_install));
+        push("AllowStandardUserOSUpdates", su.standard_users_can_update.map(Value::Bool));
+        push("RecommendedCadence", su.recommended_cadence.map(|c| json!(c.apple())));
         if let Some(d) = &su.deferrals {
-            push(&[SU, "deferrals", "major_days"], "Deferrals.MajorPeriodInDays", d.major_days.map(|n| json!(n)));
-            push(&[SU, "deferrals", "minor_days"], "Deferrals.MinorPeriodInDays", d.minor_days.map(|n| json!(n)));
-            push(&[SU, "deferrals", "system_days"], "Deferrals.SystemPeriodInDays", d.system_days.map(|n| json!(n)));
-            push(
-                &[SU, "deferrals", "combined_days"],
-                "Deferrals.CombinedPeriodInDays",
-                d.combined_days.map(|n| json!(n)),
-            );
+            push("Deferrals.MajorPeriodInDays", d.major_days.map(|n| json!(n)));
+            push("Deferrals.MinorPeriodInDays", d.minor_days.map(|n| json!(n)));
+            push("Deferrals.SystemPeriodInDays", d.system_days.map(|n| json!(n)));
+            push("Deferrals.CombinedPeriodInDays", d.combined_days.map(|n| json!(n)));
         }
         if let Some(beta) = &su.beta {
-            push(&[SU, "beta", "enrollment"], "Beta.ProgramEnrollment", beta.enrollment.map(|c| json!(c.apple())));
+            push("Beta.ProgramEnrollment", control(beta.enrollment));
             let offered = beta.offer_programs.as_ref().map(|programs| {
                 let programs = programs
                     .iter()
@@ -72,9 +83,9 @@ fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnost
                     .map(|(i, p)| program(p, &["offer_programs", &i.to_string()], doc, cx, out));
                 Value::Array(programs.collect())
             });
-            push(&[SU, "beta", "offer_programs"], "Beta.OfferPrograms", offered);
+            push("Beta.OfferPrograms", offered);
             let required = beta.require_program.as_ref().map(|p| program(p, &["require_program"], doc, cx, out));
-            push(&[SU, "beta", "require_program"], "Beta.RequireProgram", required);
+            push("Beta.RequireProgram", required);
         }
     }
     set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.key));
