@@ -4,6 +4,7 @@
 use crate::apple::generate;
 use crate::diagnostics::{self, Severity, render::Sources};
 use crate::emit::write::{WriteError, write_tree};
+use crate::legacy::schedule::{self, InstallAction};
 use crate::model::schema;
 use crate::pipeline::{self, Compilation, Mode};
 use crate::repo::LoadError;
@@ -35,6 +36,9 @@ struct Cli {
     /// Do not print warnings.
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// Make conflicts between policies errors, not warnings.
+    #[arg(long, global = true)]
+    deny_conflicts: bool,
 }
 
 #[derive(Subcommand)]
@@ -58,6 +62,26 @@ enum Command {
         #[arg(long)]
         project: bool,
     },
+    /// MDM commands for devices that predate declarative software updates.
+    Legacy {
+        #[command(subcommand)]
+        command: LegacyCommand,
+    },
+    /// Lint existing DDM declarations (`.json`) and profiles (`.mobileconfig`) written by
+    /// hand or by other tools: files, or folders searched recursively.
+    Lint {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Also check that everything applies on this platform (macOS, iOS, tvOS, visionOS).
+        #[arg(long, value_parser = crate::lint::parse_platform)]
+        platform: Option<crate::model::Platform>,
+        /// ... at this OS version of `--platform`, such as `15.2`.
+        #[arg(long, requires = "platform", value_parser = crate::lint::parse_os)]
+        os: Option<crate::model::OsVersion>,
+        /// ... with this enrollment.
+        #[arg(long, requires = "platform", value_enum)]
+        enrollment: Option<crate::lint::Enrollment>,
+    },
     /// Regenerate `schemas/apple/` (JSON Schemas and the support table) from Apple's
     /// device-management YAML.
     AppleSchemas {
@@ -69,6 +93,24 @@ enum Command {
         /// Write nothing; exit 1 when the committed files differ from what would be generated.
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum LegacyCommand {
+    /// Write the `ScheduleOSUpdate` command that installs the newest Rapid Security Response a
+    /// device lists (macOS 13-14, iOS 16-17; deprecated in OS 26, removed in 27).
+    Schedule {
+        /// The device's `AvailableOSUpdates` response: XML or binary plist, or JSON; the whole
+        /// response or only its array of updates.
+        #[arg(long, value_name = "FILE")]
+        available: PathBuf,
+        /// Apple's `InstallAction` for the update.
+        #[arg(long, value_enum, default_value_t = InstallAction::Default)]
+        install_action: InstallAction,
+        /// Write the command plist here (atomically) instead of to stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -94,14 +136,25 @@ pub fn run() -> i32 {
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             exit::OK
         }
+        Command::Lint { paths, platform, os, enrollment } => {
+            lint(&cli, paths, &crate::lint::Options { platform: *platform, os: *os, enrollment: *enrollment })
+        }
         Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
+        Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
+            legacy_schedule(&cli, available, *install_action, out.as_deref())
+        }
         Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
-            Ok(c) => {
-                let code = report(&cli, &c);
+            Ok(mut c) => {
+                let code = report(&cli, &mut c);
                 if code == exit::OK {
                     done(
                         &cli,
-                        &format!("checked {} {}: {}", c.policies.len(), plural(c.policies.len(), "policy", "policies"), counts(&c)),
+                        &format!(
+                            "checked {} {}: {}",
+                            c.policies.len(),
+                            plural(c.policies.len(), "policy", "policies"),
+                            counts(&c)
+                        ),
                     );
                 }
                 code
@@ -109,8 +162,8 @@ pub fn run() -> i32 {
             Err(e) => load_failed(&e),
         },
         Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
-            Ok(c) => {
-                let code = report(&cli, &c);
+            Ok(mut c) => {
+                let code = report(&cli, &mut c);
                 if code != exit::OK {
                     return code;
                 }
@@ -181,8 +234,34 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
     exit::OK
 }
 
+/// `ddmc legacy schedule`: the deprecation warning, the command, one summary line.
+fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Option<&Path>) -> i32 {
+    if !cli.quiet {
+        eprintln!("warning: {}", schedule::DEPRECATION_WARNING);
+    }
+    let written = schedule::schedule(available, action)
+        .and_then(|scheduled| schedule::write_output(&scheduled, available, out).map(|()| scheduled));
+    match written {
+        Ok(scheduled) => {
+            done(cli, &scheduled.summary(out));
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e.kind() {
+                schedule::ErrorKind::Input => exit::POLICY,
+                schedule::ErrorKind::Usage => exit::USAGE,
+                schedule::ErrorKind::Io => exit::IO,
+            }
+        }
+    }
+}
+
 /// Prints the diagnostics; the exit code they call for.
-fn report(cli: &Cli, c: &Compilation) -> i32 {
+fn report(cli: &Cli, c: &mut Compilation) -> i32 {
+    if cli.deny_conflicts {
+        c.diagnostics.deny(diagnostics::Code::Conflict);
+    }
     let sources: Sources<'_> =
         c.repository.project.iter().chain(&c.repository.policies).map(|f| (f.name.as_str(), f.text.as_str())).collect();
     let errors = c.diagnostics.count(Severity::Error);
@@ -190,7 +269,7 @@ fn report(cli: &Cli, c: &Compilation) -> i32 {
     let mut stderr = std::io::stderr().lock();
     let mut stdout = std::io::stdout().lock();
     for d in c.diagnostics.iter_sorted() {
-        if cli.quiet && d.severity == Severity::Warning {
+        if cli.quiet && d.severity != Severity::Error {
             continue;
         }
         let _ = match cli.message_format {
@@ -236,4 +315,40 @@ fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
     (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR))).then(|| {
         format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display())
     })
+}
+
+/// `ddmc lint`: the diagnostics, rendered like `check`'s, and a summary.
+fn lint(cli: &Cli, paths: &[PathBuf], options: &crate::lint::Options) -> i32 {
+    let report = match crate::lint::lint(paths, options) {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return if e.kind() == std::io::ErrorKind::NotFound { exit::USAGE } else { exit::IO };
+        }
+    };
+    let sources = report.sources();
+    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
+    for d in report.diagnostics.iter_sorted() {
+        if cli.quiet && d.severity != Severity::Error {
+            continue;
+        }
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = match cli.message_format {
+            Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, &sources, styled)),
+            Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
+            Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
+        };
+    }
+    drop((stderr, stdout));
+    let (errors, warnings) = (report.diagnostics.count(Severity::Error), report.diagnostics.count(Severity::Warning));
+    let files = report.files.len();
+    let summary =
+        format!("{files} {}: {}", plural(files, "file", "files"), diagnostics::summary_line(errors, warnings));
+    if errors > 0 {
+        eprintln!("error: linted {summary}");
+        return exit::POLICY;
+    }
+    done(cli, &format!("linted {summary}"));
+    exit::OK
 }

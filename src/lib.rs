@@ -3,11 +3,14 @@
 //! `repo` -> `parse` -> `validate` -> `model` -> `lower` -> `emit`, with `diagnostics`
 //! flowing alongside; `pipeline` runs them in order and `cli` is the edge.
 
+pub mod analysis;
 pub mod apple;
 pub mod cli;
 pub mod diagnostics;
 pub mod document;
 pub mod emit;
+pub mod legacy;
+pub mod lint;
 pub mod lower;
 pub mod model;
 pub mod parse;

@@ -1,6 +1,7 @@
 //! The whole compiler, without I/O of its own output: load -> parse -> validate -> model ->
 //! lower -> emit. Every problem becomes a diagnostic; output exists only without errors.
 
+use crate::analysis;
 use crate::apple::schemas;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -79,6 +80,7 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
             profiles.extend(lower::legacy::lower(&item.policy, &item.doc, &cx, &mut diagnostics));
         }
     }
+    analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);
     let repository_declarations = lower::lower_repository(cx.identifier_prefix, &declarations);
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
@@ -88,15 +90,7 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     if diagnostics.has_errors() {
         files.clear();
     }
-    Ok(Compilation {
-        policies: loaded,
-        declarations,
-        profiles,
-        repository,
-        project,
-        diagnostics,
-        files,
-    })
+    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files })
 }
 
 fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {

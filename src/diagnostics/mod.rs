@@ -41,6 +41,8 @@ pub enum Code {
     /// A field that has no meaning on a targeted platform, OS version or enrollment.
     Unsupported,
     TokenEnvUnset,
+    /// Policies that disagree for the same devices.
+    Conflict,
     NoPolicies,
     Io,
     Internal,
@@ -64,6 +66,7 @@ impl Code {
             Code::EnforcePlatform => "enforce-platform",
             Code::Unsupported => "unsupported",
             Code::TokenEnvUnset => "token-env-unset",
+            Code::Conflict => "conflict",
             Code::NoPolicies => "no-policies",
             Code::Io => "io",
             Code::Internal => "internal",
@@ -187,6 +190,13 @@ impl Diagnostics {
 
     pub fn count(&self, severity: Severity) -> usize {
         self.items.iter().filter(|d| d.severity == severity).count()
+    }
+
+    /// Makes every diagnostic with `code` an error (`--deny-conflicts`).
+    pub fn deny(&mut self, code: Code) {
+        for d in self.items.iter_mut().filter(|d| d.code == code) {
+            d.severity = Severity::Error;
+        }
     }
 
     /// Sorted by file, line and column, duplicates removed: output that does not depend on

@@ -7,7 +7,7 @@ mod enforcement;
 pub mod identifier;
 pub mod legacy;
 pub mod predicate;
-mod settings;
+pub mod settings;
 mod subscriptions;
 
 use crate::apple::DeclarationType;

@@ -1,0 +1,122 @@
+//! Finding and reading the files to lint: deterministic order, no file read twice, and a
+//! size cap so that a stray disk image cannot exhaust memory.
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::source::{Pos, Span};
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Larger files are reported, not read: real declarations and profiles are kilobytes.
+pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Extensions searched for in folders. Files named on the command line are linted whatever
+/// their extension (a bare payload dictionary is often a `.xml` or `.plist`).
+const DECLARATION: &str = "json";
+const PROFILE: &str = "mobileconfig";
+
+pub struct Found {
+    pub path: PathBuf,
+    /// As users see it: the path as given, `/`-separated, without a leading `./`.
+    pub name: String,
+}
+
+pub enum Kind {
+    Declaration,
+    Profile,
+}
+
+/// Every file to lint below `paths`, sorted by name. A PATH that does not exist is the
+/// caller's mistake and the only error.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Found>, io::Error> {
+    let mut out = Vec::new();
+    for path in paths {
+        let meta = fs::metadata(path)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?;
+        if meta.is_dir() {
+            let mut below = Vec::new();
+            walk(path, &mut below);
+            below.sort();
+            out.extend(below);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    // The same file named twice (or a file and its folder) is linted once: otherwise it
+    // would clash with itself as a duplicate Identifier.
+    let mut seen = BTreeSet::new();
+    out.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let mut found: Vec<Found> = out.into_iter().map(|path| Found { name: display(&path), path }).collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
+}
+
+/// Declarations and profiles below `dir`. Hidden files and folders are skipped, symbolic
+/// links to folders are not followed (no cycles), and unreadable folders are skipped: the
+/// files that can be read are still worth linting.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() {
+            walk(&path, out);
+        } else if has_extension(&path, &[DECLARATION, PROFILE]) && path.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+fn display(path: &Path) -> String {
+    let text = path.to_string_lossy().replace('\\', "/");
+    let mut name = text.as_str();
+    while let Some(rest) = name.strip_prefix("./") {
+        name = rest;
+    }
+    name.to_string()
+}
+
+/// The file's bytes, or the diagnostic that says why they could not be read.
+pub fn read(file: &Found) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let at_start = Span::point(Pos { line: 1, column: 1, offset: 0 });
+    let failed = |e: io::Error| {
+        Box::new(Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", file.name)).at(&file.name, at_start))
+    };
+    let len = fs::metadata(&file.path).map_err(failed)?.len();
+    if len > MAX_BYTES {
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::Io,
+                format!("`{}` is {} MiB; declarations and profiles are far smaller", file.name, len / (1024 * 1024)),
+            )
+            .at(&file.name, at_start)
+            .label("not linted")
+            .help(format!("ddmc lints files up to {} MiB", MAX_BYTES / (1024 * 1024))),
+        ));
+    }
+    fs::read(&file.path).map_err(failed)
+}
+
+/// `.json` is a declaration; `.mobileconfig`, `.plist` and `.xml` are profiles; any other
+/// file named on the command line is a declaration when it starts like JSON.
+pub fn kind(file: &Found, bytes: &[u8]) -> Kind {
+    if has_extension(&file.path, &[DECLARATION]) {
+        return Kind::Declaration;
+    }
+    if has_extension(&file.path, &[PROFILE, "plist", "xml"]) {
+        return Kind::Profile;
+    }
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{' | b'[') => Kind::Declaration,
+        _ => Kind::Profile,
+    }
+}
