@@ -170,7 +170,7 @@ fn common_keys(scope: &Scope<'_>, out: &mut Diagnostics) {
 }
 
 /// `PayloadEnabled` is in no Apple schema, yet Profile Manager and other tools write it:
-/// a warning, not an error, like any other unknown key would be.
+/// a warning, where any other unknown key is an error.
 fn undocumented(mut d: Diagnostic) -> Diagnostic {
     if d.code == Code::UnknownKey && d.message.starts_with("unknown key `PayloadEnabled`") {
         d.severity = Severity::Warning;

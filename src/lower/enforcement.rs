@@ -12,8 +12,13 @@ use serde_json::{Map, Value, json};
 pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
     let mut out = Vec::new();
     for (index, entry) in policy.enforce.iter().enumerate() {
-        // The validation rules reject an entry without a platform it can use.
-        let Some(platform) = entry.platform.or_else(|| policy.targets.platforms.first().copied()) else { continue };
+        // An entry without a platform only has one when the policy targets exactly one; the
+        // validation rules report the others.
+        let only = match policy.targets.platforms.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        };
+        let Some(platform) = entry.platform.or(only) else { continue };
         let Some(available) = support::declaration(DeclarationType::SoftwareUpdateEnforcement, platform) else {
             continue;
         };
