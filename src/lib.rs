@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diagnostics;
 pub mod document;
 pub mod emit;
+pub mod explain;
 pub mod legacy;
 pub mod lint;
 pub mod lower;

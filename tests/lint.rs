@@ -417,13 +417,13 @@ cases! {
         args: &["."],
         exit: POLICY,
         short: &[
-            "mixed.mobileconfig:9:4: warning[unsupported]: payload type `com.apple.wifi.managed` is not checked",
+            "mixed.mobileconfig:9:4: note[unsupported]: payload type `com.apple.wifi.managed` is not checked",
             "mixed.mobileconfig:23:4: error[invalid-value]: unknown payload type `com.apple.softwareupdate` (help: did you mean `com.apple.SoftwareUpdate`?)",
             "mixed.mobileconfig:33:3: error[missing-key]: missing required key `PayloadIdentifier` in payload `/PayloadContent/2` (help: add `<key>PayloadIdentifier</key><string>…</string>`)",
             "mixed.mobileconfig:33:3: error[missing-key]: missing required key `PayloadUUID` in payload `/PayloadContent/2` (help: add `<key>PayloadUUID</key><string>…</string>`)",
-            "mixed.mobileconfig:35:4: warning[unsupported]: payload type `com.apple.dock` is not checked",
+            "mixed.mobileconfig:35:4: note[unsupported]: payload type `com.apple.dock` is not checked",
             "mixed.mobileconfig:37:4: error[wrong-type]: `/PayloadContent/2/PayloadVersion` must be a whole number, found a string (help: write `<integer>1</integer>`)",
-            "error: linted 1 file: 4 errors, 2 warnings",
+            "error: linted 1 file: 4 errors",
         ],
         ..FIXTURE
     };
@@ -588,8 +588,8 @@ cases! {
         args: &["legacy-mobileconfig/rtrouton-profiles/DisableAutomatedCheckforAppleSoftwareUpdates/DisableAutomatedCheckforAppleSoftwareUpdates.mobileconfig"],
         exit: OK,
         short: &[
-            "legacy-mobileconfig/rtrouton-profiles/DisableAutomatedCheckforAppleSoftwareUpdates/DisableAutomatedCheckforAppleSoftwareUpdates.mobileconfig:29:4: warning[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
-            "linted 1 file: 1 warning",
+            "legacy-mobileconfig/rtrouton-profiles/DisableAutomatedCheckforAppleSoftwareUpdates/DisableAutomatedCheckforAppleSoftwareUpdates.mobileconfig:29:4: note[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
+            "linted 1 file: no problems",
         ],
         ..SAMPLE
     };
@@ -597,8 +597,8 @@ cases! {
         args: &["legacy-mobileconfig/rtrouton-profiles/DisableAutomaticDownloadofAppleSoftwareUpdates/DisableAutomaticDownloadofAppleSoftwareUpdates.mobileconfig"],
         exit: OK,
         short: &[
-            "legacy-mobileconfig/rtrouton-profiles/DisableAutomaticDownloadofAppleSoftwareUpdates/DisableAutomaticDownloadofAppleSoftwareUpdates.mobileconfig:29:4: warning[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
-            "linted 1 file: 1 warning",
+            "legacy-mobileconfig/rtrouton-profiles/DisableAutomaticDownloadofAppleSoftwareUpdates/DisableAutomaticDownloadofAppleSoftwareUpdates.mobileconfig:29:4: note[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
+            "linted 1 file: no problems",
         ],
         ..SAMPLE
     };
@@ -660,13 +660,13 @@ cases! {
         args: &["legacy-mobileconfig"],
         exit: OK,
         short: &[
-            "legacy-mobileconfig/rtrouton-profiles/DisableAutomatedCheckforAppleSoftwareUpdates/DisableAutomatedCheckforAppleSoftwareUpdates.mobileconfig:29:4: warning[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
-            "legacy-mobileconfig/rtrouton-profiles/DisableAutomaticDownloadofAppleSoftwareUpdates/DisableAutomaticDownloadofAppleSoftwareUpdates.mobileconfig:29:4: warning[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
+            "legacy-mobileconfig/rtrouton-profiles/DisableAutomatedCheckforAppleSoftwareUpdates/DisableAutomatedCheckforAppleSoftwareUpdates.mobileconfig:29:4: note[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
+            "legacy-mobileconfig/rtrouton-profiles/DisableAutomaticDownloadofAppleSoftwareUpdates/DisableAutomaticDownloadofAppleSoftwareUpdates.mobileconfig:29:4: note[unsupported]: payload type `com.apple.ManagedClient.preferences` is not checked",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:19:10: warning[unknown-key]: unknown key `PayloadEnabled` in the profile (help: remove it)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:31:9: warning[unsupported]: `com.apple.SoftwareUpdate` is deprecated in macOS 26.0 and removed in macOS 27.0 (help: use a `softwareupdate.settings` declaration (`AutomaticActions`, `Beta`, `Deferrals`) instead)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:42:14: warning[unknown-key]: unknown key `PayloadEnabled` in payload `/PayloadContent/0` (help: remove it)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:58:14: warning[unsupported]: `/PayloadContent/0/CatalogURL` is deprecated in macOS 11.0 and removed in macOS 27.0 (help: plan its replacement before devices reach that version)",
-            "linted 3 files: 6 warnings",
+            "linted 3 files: 4 warnings",
         ],
         ..SAMPLE
     };

@@ -136,7 +136,8 @@ fn payload(scope: &Scope<'_>, options: &Options, out: &mut Diagnostics) {
                         .help(format!("did you mean `{close}`?"));
                     if close.eq_ignore_ascii_case(ty) { d.note("payload types are case-sensitive") } else { d }
                 }
-                None => Diagnostic::warning(Code::Unsupported, format!("payload type `{ty}` is not checked"))
+                // Nothing is wrong with it: a note, not a warning.
+                None => Diagnostic::info(Code::Unsupported, format!("payload type `{ty}` is not checked"))
                     .label("not one ddmc knows")
                     .note(format!(
                         "ddmc has Apple's schema for {}; only the common payload keys were checked",

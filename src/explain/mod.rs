@@ -1,0 +1,316 @@
+//! `ddmc explain`: what one device gets from a policy repository, and what that means: the
+//! settings it ends with (and which policy each comes from), the declarations and legacy
+//! profiles it receives, its enforcement deadlines, and the domain notes that apply.
+
+mod render;
+
+pub use render::render_human;
+
+use crate::analysis::{self, Effective};
+use crate::apple::DeclarationType;
+use crate::lower::settings::field_of;
+use crate::lower::{Declaration, Supervised};
+use crate::model::{DeviceVersion, LocalDateTime, OsVersion, Platform};
+use crate::pipeline::{Compilation, Loaded};
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::Value;
+
+/// How the device is enrolled: what Apple's `allowed-enrollments` name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Enrollment {
+    Supervised,
+    Device,
+    User,
+}
+
+/// The device being explained.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub platform: Platform,
+    pub version: DeviceVersion,
+    pub group: String,
+    pub enrollment: Enrollment,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Explanation {
+    pub device: DeviceSummary,
+    pub settings: Vec<Setting>,
+    pub declarations: Vec<Received>,
+    pub profiles: Vec<Received>,
+    pub enforcement: Vec<Target>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeviceSummary {
+    pub platform: &'static str,
+    pub version: String,
+    pub group: String,
+    pub enrollment: Enrollment,
+}
+
+/// A setting as the device applies it.
+#[derive(Debug, Serialize)]
+pub struct Setting {
+    /// The policy field (`software_updates.automatic_install`).
+    pub field: String,
+    /// Apple's key (`AutomaticActions.InstallOSUpdates`).
+    pub key: &'static str,
+    pub value: Value,
+    /// Where the applied value comes from: `policy (file:line)`.
+    pub from: Vec<String>,
+    /// Other values that lost, with Apple's rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<String>,
+    /// Why the device does not apply it, if it does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Received {
+    pub identifier: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub policy: Option<String>,
+}
+
+/// An update the device must install by a deadline.
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    pub deadline: String,
+    pub policy: String,
+    pub source: String,
+    pub state: &'static str,
+    pub detail: String,
+}
+
+/// What `device` gets from `compiled`; `now` fixes the clock for deadlines.
+pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTime>) -> Explanation {
+    let os = device.version.os;
+    let reaching: Vec<&Declaration> =
+        compiled.declarations.iter().filter(|d| analysis::reaches(d, &device.group, device.platform, os)).collect();
+    let effective = analysis::effective_settings(&compiled.declarations, &device.group, device.platform, os);
+    let settings = effective.iter().map(|e| setting(e, device, &compiled.policies)).collect();
+    let mut declarations: Vec<Received> = reaching
+        .iter()
+        .map(|d| Received {
+            identifier: d.identifier.clone(),
+            ty: d.ty.as_str().to_string(),
+            policy: d.origin.as_ref().map(|o| o.policy.clone()),
+        })
+        .collect();
+    declarations.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    let profiles = compiled
+        .profiles
+        .iter()
+        .filter(|p| {
+            analysis::in_group(Some(&p.origin.groups), &device.group)
+                && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, os))
+        })
+        .map(|p| Received {
+            identifier: p.identifier.clone(),
+            ty: p.payloads.iter().map(|pl| pl.payload_type).collect::<Vec<_>>().join(", "),
+            policy: Some(p.origin.policy.clone()),
+        })
+        .collect();
+    let enforcement = targets(&reaching, device, now);
+    let notes = notes(device, &effective, &enforcement, compiled, &reaching);
+    Explanation {
+        device: DeviceSummary {
+            platform: device.platform.as_str(),
+            version: device.version.to_string(),
+            group: device.group.clone(),
+            enrollment: device.enrollment,
+        },
+        settings,
+        declarations,
+        profiles,
+        enforcement,
+        notes,
+    }
+}
+
+/// `policy (file:line)` for the policy field behind a declaration's key.
+fn place(declaration: &Declaration, key: &str, policies: &[Loaded]) -> String {
+    let Some(origin) = &declaration.origin else { return declaration.identifier.clone() };
+    match policies.iter().find(|p| p.policy.id == origin.policy) {
+        Some(p) => {
+            let span = p.doc.key_span(field_of(key));
+            format!("{} ({}:{})", origin.policy, p.doc.file, span.start.line)
+        }
+        None => origin.policy.clone(),
+    }
+}
+
+fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
+    let winners: Vec<String> =
+        e.from.iter().filter(|c| *c.value == e.value).map(|c| place(c.declaration, e.key, policies)).collect();
+    let losers: Vec<String> = e
+        .from
+        .iter()
+        .filter(|c| *c.value != e.value)
+        .map(|c| format!("{} from {}", show(c.value), place(c.declaration, e.key, policies)))
+        .collect();
+    let overridden =
+        (!losers.is_empty()).then(|| format!("overrides {} ({})", losers.join(", "), e.combine.rule(e.key)));
+    let needs_supervision = e.from.iter().any(|c| match c.declaration.supervision.get(&device.platform) {
+        Some(Supervised::Declaration) => true,
+        Some(Supervised::Keys(keys)) => keys.iter().any(|k| k == e.key),
+        None => false,
+    });
+    let not_applied = (needs_supervision && device.enrollment != Enrollment::Supervised)
+        .then(|| format!("Apple allows `{}` on {} only on supervised devices", e.key, device.platform));
+    Setting {
+        field: field_of(e.key).join("."),
+        key: e.key,
+        value: e.value.clone(),
+        from: winners,
+        overridden,
+        not_applied,
+    }
+}
+
+fn show(value: &Value) -> String {
+    value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
+}
+
+/// Enforcement targets in deadline order, with where the device stands on each.
+fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime>) -> Vec<Target> {
+    let mut out: Vec<Target> = reaching
+        .iter()
+        .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
+        .filter_map(|d| {
+            let text = |key: &str| d.payload.get(key).and_then(Value::as_str).map(str::to_string);
+            let version = text("TargetOSVersion")?;
+            let target: OsVersion = version.parse().ok()?;
+            let deadline = text("TargetLocalDateTime")?;
+            let build = text("TargetBuildVersion");
+            let supplemental = d.applies_to.iter().any(|r| r.exactly.is_some());
+            let origin = d.origin.as_ref()?;
+            let (state, detail) = if supplemental {
+                match device.version.extra {
+                    Some(extra) => (
+                        "check build",
+                        format!(
+                            "the device runs {} {extra}: compare its supplemental build with {}",
+                            device.version.os,
+                            build.clone().unwrap_or_default()
+                        ),
+                    ),
+                    None => due(
+                        now,
+                        &deadline,
+                        format!(
+                            "installs the Background Security Improvement {} on {version}",
+                            build.clone().unwrap_or_default()
+                        ),
+                    ),
+                }
+            } else if device.version.os >= target {
+                let caveat = if target.patch().is_none() && device.version.os == target {
+                    format!("; a newer {version}.x patch, if Apple has one, still installs by the deadline")
+                } else {
+                    String::new()
+                };
+                ("satisfied", format!("the device already runs {}{caveat}", device.version.os))
+            } else {
+                let latest =
+                    if target.patch().is_none() { format!(" (the latest {version}.x patch)") } else { String::new() };
+                due(now, &deadline, format!("updates from {} to {version}{latest}", device.version.os))
+            };
+            Some(Target {
+                version,
+                build,
+                deadline,
+                policy: origin.policy.clone(),
+                source: origin.source.clone(),
+                state,
+                detail,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.deadline, &a.version).cmp(&(&b.deadline, &b.version)));
+    out
+}
+
+/// "due" or, with a clock, "past deadline: installs at once".
+fn due(now: Option<LocalDateTime>, deadline: &str, what: String) -> (&'static str, String) {
+    let past = now.zip(deadline.parse::<LocalDateTime>().ok()).is_some_and(|(now, deadline)| deadline <= now);
+    if past {
+        (
+            "past deadline",
+            format!(
+                "{what}: the deadline has passed, so the device installs it at once (or 1 hour after its next restart, or when conditions such as battery level are met)"
+            ),
+        )
+    } else {
+        ("due", what)
+    }
+}
+
+/// The domain notes that apply to this device.
+fn notes(
+    device: &Device,
+    effective: &[Effective<'_>],
+    targets: &[Target],
+    compiled: &Compilation,
+    reaching: &[&Declaration],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    let value = |key: &str| effective.iter().find(|e| e.key == key).map(|e| e.value.clone());
+    let minor = value("Deferrals.MinorPeriodInDays").or_else(|| value("Deferrals.CombinedPeriodInDays"));
+    if let Some(days) = minor {
+        out.push(format!(
+            "Background Security Improvements are never deferred, but they apply only to the latest minor OS: with minor updates deferred {days} days, the device gets a BSI only once it runs the minor release it belongs to"
+        ));
+    }
+    if device.platform == Platform::MacOS
+        && (effective.iter().any(|e| {
+            e.key.starts_with("AutomaticActions.InstallSecurityUpdate") || e.key.starts_with("RapidSecurityResponse")
+        }) || targets.iter().any(|t| t.build.is_some()))
+    {
+        out.push("a Mac laptop applies a Background Security Improvement only on power, or with at least 10% battery (Apple silicon) or 20% (Intel)".to_string());
+    }
+    let legacy_prohibits = compiled.profiles.iter().any(|p| {
+        p.applies_to.iter().any(|r| analysis::covers(r, device.platform, device.version.os))
+            && analysis::in_group(Some(&p.origin.groups), &device.group)
+            && p.payloads
+                .iter()
+                .any(|pl| pl.keys.get("allowRapidSecurityResponseInstallation") == Some(&Value::Bool(false)))
+    });
+    if legacy_prohibits {
+        out.push("this device gets the legacy restriction `allowRapidSecurityResponseInstallation: false`, which prohibits installing Rapid Security Responses outright; the declarations' `RapidSecurityResponse.Enable: false` only hides the offer".to_string());
+    } else if value("RapidSecurityResponse.Enable") == Some(Value::Bool(false)) {
+        out.push("`RapidSecurityResponse.Enable: false` hides Background Security Improvements from the user; enforcement declarations still install them".to_string());
+    }
+    if targets.iter().any(|t| t.state == "past deadline") {
+        out.push("an enforcement whose deadline has passed installs at once".to_string());
+    }
+    if device.enrollment != Enrollment::Supervised
+        && reaching.iter().any(|d| matches!(d.supervision.get(&device.platform), Some(Supervised::Declaration)))
+    {
+        out.push(format!(
+            "on {} Apple allows the software-update declarations only on supervised devices: this device ignores them",
+            device.platform
+        ));
+    }
+    if reaching.iter().all(|d| d.ty != DeclarationType::SoftwareUpdateSettings)
+        && !compiled.profiles.is_empty()
+        && device.platform != Platform::TvOS
+    {
+        if let Some(floor) =
+            crate::apple::support::declaration(DeclarationType::SoftwareUpdateSettings, device.platform)
+            && device.version.os < floor.introduced
+        {
+            out.push(format!("{} {} predates declarative software-update settings ({} {}): legacy profiles carry what has an equivalent", device.platform, device.version.os, device.platform, floor.introduced));
+        }
+    }
+    out
+}

@@ -1,0 +1,57 @@
+//! The explanation as text for people.
+
+use super::Explanation;
+use std::fmt::Write;
+
+pub fn render_human(e: &Explanation) -> String {
+    let mut out = String::new();
+    let d = &e.device;
+    let _ = writeln!(
+        out,
+        "{} {}, group `{}`, {} enrollment",
+        d.platform,
+        d.version,
+        d.group,
+        format!("{:?}", d.enrollment).to_lowercase()
+    );
+    let _ = writeln!(out, "\nSettings (after Apple's combine rules):");
+    if e.settings.is_empty() {
+        let _ = writeln!(out, "  none: no softwareupdate.settings declaration reaches this device");
+    }
+    for s in &e.settings {
+        let value = s.value.as_str().map(str::to_string).unwrap_or_else(|| s.value.to_string());
+        let _ = writeln!(out, "  {} = {}   [{}]", s.field, value, s.key);
+        let _ = writeln!(out, "      from {}", s.from.join(", "));
+        if let Some(o) = &s.overridden {
+            let _ = writeln!(out, "      {o}");
+        }
+        if let Some(n) = &s.not_applied {
+            let _ = writeln!(out, "      NOT APPLIED: {n}");
+        }
+    }
+    let _ = writeln!(out, "\nDeclarations received ({}):", e.declarations.len());
+    for r in &e.declarations {
+        let _ = writeln!(out, "  {}  {}", r.identifier, r.ty);
+    }
+    let _ = writeln!(out, "\nLegacy profiles received ({}):", e.profiles.len());
+    for r in &e.profiles {
+        let _ = writeln!(out, "  {}  {}", r.identifier, r.ty);
+    }
+    let _ = writeln!(out, "\nEnforcement ({}):", e.enforcement.len());
+    for t in &e.enforcement {
+        let build = t.build.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}{build} by {}  [{}]  policy `{}` ({})",
+            t.version, t.deadline, t.state, t.policy, t.source
+        );
+        let _ = writeln!(out, "      {}", t.detail);
+    }
+    if !e.notes.is_empty() {
+        let _ = writeln!(out, "\nNotes:");
+        for n in &e.notes {
+            let _ = writeln!(out, "  - {n}");
+        }
+    }
+    out
+}
