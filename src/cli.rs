@@ -82,6 +82,27 @@ enum Command {
         #[arg(long, requires = "platform", value_enum)]
         enrollment: Option<crate::lint::Enrollment>,
     },
+    /// Explain what one device gets from REPO: its effective settings and where each comes
+    /// from, the declarations and legacy profiles it receives, its deadlines, and notes.
+    Explain {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        #[arg(long, value_parser = crate::lint::parse_platform)]
+        platform: crate::model::Platform,
+        /// The device's OS, `26.3.1` or `26.3.1 (a)` (default: the newest the policies know of).
+        #[arg(long, value_parser = parse_device_version)]
+        os: Option<crate::model::DeviceVersion>,
+        /// The device's group (`all`: only what every device gets).
+        #[arg(long, default_value = crate::model::GROUP_ALL)]
+        group: String,
+        #[arg(long, value_enum, default_value_t = crate::explain::Enrollment::Supervised)]
+        enrollment: crate::explain::Enrollment,
+        /// The current local time, `yyyy-mm-ddThh:mm:ss`, for deadlines (reproducible output).
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+        format: ExplainFormat,
+    },
     /// Regenerate `schemas/apple/` (JSON Schemas and the support table) from Apple's
     /// device-management YAML.
     AppleSchemas {
@@ -140,6 +161,10 @@ pub fn run() -> i32 {
             lint(&cli, paths, &crate::lint::Options { platform: *platform, os: *os, enrollment: *enrollment })
         }
         Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
+        Command::Explain { repo, platform, os, group, enrollment, now, format } => {
+            let device = (*platform, *os, group.clone(), *enrollment);
+            explain(&cli, repo, device, *now, *format, &secret)
+        }
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
@@ -200,6 +225,58 @@ pub fn run() -> i32 {
             Err(e) => load_failed(&e),
         },
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExplainFormat {
+    Human,
+    Json,
+}
+
+fn parse_device_version(s: &str) -> Result<crate::model::DeviceVersion, String> {
+    s.parse().map_err(|e: crate::model::version::VersionError| e.to_string())
+}
+
+fn parse_local_date_time(s: &str) -> Result<crate::model::LocalDateTime, String> {
+    s.parse().map_err(|e: crate::model::datetime::DateTimeError| e.to_string())
+}
+
+type DeviceArgs = (crate::model::Platform, Option<crate::model::DeviceVersion>, String, crate::explain::Enrollment);
+
+fn explain(
+    cli: &Cli,
+    repo: &Path,
+    (platform, os, group, enrollment): DeviceArgs,
+    now: Option<crate::model::LocalDateTime>,
+    format: ExplainFormat,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    let mut c = match pipeline::compile(repo, Mode::Check, secret) {
+        Ok(c) => c,
+        Err(e) => return load_failed(&e),
+    };
+    let code = report(cli, &mut c);
+    if code != exit::OK {
+        return code;
+    }
+    let version = os.unwrap_or_else(|| crate::model::DeviceVersion { os: newest_known(&c, platform), extra: None });
+    let device = crate::explain::Device { platform, version, group, enrollment };
+    let explanation = crate::explain::explain(&c, &device, now);
+    match format {
+        ExplainFormat::Human => print!("{}", crate::explain::render_human(&explanation)),
+        ExplainFormat::Json => println!("{}", serde_json::to_string_pretty(&explanation).unwrap_or_default()),
+    }
+    exit::OK
+}
+
+/// The newest OS version the policies distinguish on `platform`: where the last band starts.
+fn newest_known(c: &Compilation, platform: crate::model::Platform) -> crate::model::OsVersion {
+    crate::analysis::cohorts(&c.declarations)
+        .iter()
+        .filter(|cohort| cohort.platform == platform)
+        .map(|cohort| cohort.band.from)
+        .max()
+        .unwrap_or(crate::model::OsVersion::new(26, 0, None))
 }
 
 fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {

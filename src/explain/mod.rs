@@ -199,7 +199,7 @@ fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime
                     Some(extra) => (
                         "check build",
                         format!(
-                            "the device runs {} {extra}: compare its supplemental build with {}",
+                            "the device runs {} {extra}; whether that is {} is told by its supplemental build, not by the letter: run `ddmc status check` on its status report",
                             device.version.os,
                             build.clone().unwrap_or_default()
                         ),
@@ -289,6 +289,27 @@ fn notes(
         out.push("this device gets the legacy restriction `allowRapidSecurityResponseInstallation: false`, which prohibits installing Rapid Security Responses outright; the declarations' `RapidSecurityResponse.Enable: false` only hides the offer".to_string());
     } else if value("RapidSecurityResponse.Enable") == Some(Value::Bool(false)) {
         out.push("`RapidSecurityResponse.Enable: false` hides Background Security Improvements from the user; enforcement declarations still install them".to_string());
+    }
+    let mut later: Vec<(String, OsVersion)> = compiled
+        .declarations
+        .iter()
+        .filter(|d| {
+            !d.ty.is_activation() && analysis::in_group(d.origin.as_ref().map(|o| o.groups.as_slice()), &device.group)
+        })
+        .filter(|d| !analysis::reaches(d, &device.group, device.platform, device.version.os))
+        .filter_map(|d| {
+            let range = d.applies_to.iter().find(|r| r.platform == device.platform && r.exactly.is_none())?;
+            let policy = d.origin.as_ref()?.policy.clone();
+            (range.min > device.version.os).then_some((policy, range.min))
+        })
+        .collect();
+    later.sort();
+    later.dedup_by(|a, b| a.0 == b.0);
+    for (policy, from) in later {
+        out.push(format!(
+            "policy `{policy}` reaches this group's {} devices only from {} {from}",
+            device.platform, device.platform
+        ));
     }
     if targets.iter().any(|t| t.state == "past deadline") {
         out.push("an enforcement whose deadline has passed installs at once".to_string());

@@ -1,0 +1,58 @@
+//! `ddmc explain` on the shipped policies, for Macs and iPhones across OS generations:
+//! legacy-profile era, enforcement-only era, declarative settings, and BSI time.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn explain(args: &[&str]) -> String {
+    let output = Command::cargo_bin("ddmc")
+        .expect("binary")
+        .arg("--quiet")
+        .arg("explain")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["--now", "2026-12-05T09:00:00"])
+        .args(args)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+macro_rules! device {
+    ($name:ident, $($arg:expr),+) => {
+        #[test]
+        fn $name() {
+            insta::assert_snapshot!(explain(&[$($arg),+]));
+        }
+    };
+}
+
+device!(mac_on_13, "--platform", "macOS", "--os", "13.6");
+device!(mac_on_14, "--platform", "macOS", "--os", "14.7.1");
+device!(mac_on_15, "--platform", "macOS", "--os", "15.2", "--group", "production");
+device!(mac_on_26_with_bsi, "--platform", "macOS", "--os", "26.3.1 (a)", "--group", "staff");
+device!(iphone_on_16, "--platform", "iOS", "--os", "16.7", "--group", "kiosks");
+device!(iphone_on_17, "--platform", "iOS", "--os", "17.5", "--group", "staff");
+device!(iphone_on_18, "--platform", "iOS", "--os", "18.1", "--group", "staff");
+device!(
+    iphone_on_18_device_enrolled,
+    "--platform",
+    "iOS",
+    "--os",
+    "18.1",
+    "--group",
+    "staff",
+    "--enrollment",
+    "device"
+);
+
+#[test]
+fn json_carries_the_same_data() {
+    let text = explain(&["--platform", "macOS", "--os", "26.3.1", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(value["device"]["platform"], "macOS");
+    assert_eq!(value["settings"][0]["key"], "Notifications");
+    let states: Vec<&str> =
+        value["enforcement"].as_array().expect("targets").iter().filter_map(|t| t["state"].as_str()).collect();
+    assert_eq!(states, ["satisfied", "past deadline", "due"]);
+}
