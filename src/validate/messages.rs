@@ -165,7 +165,7 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
             let (message, help) = formats::explain(format, &shown);
             Diagnostic::error(Code::InvalidFormat, format!("invalid `{field}`: {message}")).help_opt(help)
         }
-        Kind::Type { kind } => wrong_type(kind, node, &field, schema_at(cx.schema, path)),
+        Kind::Type { kind } => wrong_type(kind, node, &field, schema_at(cx.schema, path), cx.file.ends_with(".json")),
         Kind::Minimum { .. } | Kind::Maximum { .. } | Kind::ExclusiveMinimum { .. } | Kind::ExclusiveMaximum { .. } => {
             let range = schema_at(cx.schema, path).map(range_text).unwrap_or_default();
             Diagnostic::error(Code::OutOfRange, format!("`{shown}` is out of range for `{field}`"))
@@ -227,7 +227,7 @@ fn alias_clash(cx: &Context<'_>) -> Diagnostic {
         .help(format!("merge them under `{canonical}`"))
 }
 
-fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<&Value>) -> Diagnostic {
+fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<&Value>, json: bool) -> Diagnostic {
     let expected = match kind {
         TypeKind::Single(t) => type_name(&t.to_string()).to_string(),
         TypeKind::Multiple(set) => {
@@ -241,7 +241,12 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<
             // Quoting must give a valid value: `26` becomes `"26.0"`, not `"26"`.
             let format = schema.and_then(|s| s.get("format")).and_then(Value::as_str);
             let fixed = format.and_then(|f| formats::fix(f, raw)).unwrap_or_else(|| raw.to_string());
-            Some(format!("YAML reads `{raw}` as a number; quote it: `\"{fixed}\"`"))
+            let fix = format!("quote it: `\"{fixed}\"`");
+            Some(if json {
+                format!("`{raw}` is a number; {fix}")
+            } else {
+                format!("YAML reads `{raw}` as a number; {fix}")
+            })
         }
         ("`true` or `false`", "a string") => match raw.to_ascii_lowercase().as_str() {
             "yes" | "on" | "y" | "enabled" | "enable" => Some("write `true`".to_string()),
