@@ -178,7 +178,7 @@ cases! {
         args: &["."],
         exit: POLICY,
         short: &[
-            "enforcement.json:6:24: error[wrong-type]: `/Payload/TargetOSVersion` must be a string, found a number (help: JSON reads `26.4` as a number; quote it: `\"26.4\"`)",
+            "enforcement.json:6:24: error[wrong-type]: `/Payload/TargetOSVersion` must be a string, found a number (help: `26.4` is a number; quote it: `\"26.4\"`)",
             "restrictions.mobileconfig:17:4: error[wrong-type]: `/PayloadContent/0/allowCamera` must be `true` or `false`, found a string (help: write `<false/>`)",
             "restrictions.mobileconfig:19:4: error[wrong-type]: `/PayloadContent/0/ratingApps` must be a whole number, found a string (help: write `<integer>200</integer>`)",
             "settings.json:6:22: error[wrong-type]: `/Payload/Notifications` must be `true` or `false`, found a string (help: write `true` or `false` without quotes)",

@@ -181,10 +181,10 @@ fn element(ty: &str, text: &str) -> String {
     }
 }
 
-/// ddmc's policy wording speaks of YAML; say it in the file's syntax.
+/// Plist files get the fix written as plist elements.
 fn wrong_type_help(help: Option<String>, message: &str, scope: &Scope<'_>, path: &[String]) -> Option<String> {
     match scope.syntax {
-        Syntax::Json => help.map(|h| h.replacen("YAML reads", "JSON reads", 1)).or_else(|| object_help(scope, path)),
+        Syntax::Json => help.or_else(|| object_help(scope, path)),
         Syntax::Plist => {
             let expected = message.split(" must be ").nth(1)?.split(", found").next()?;
             let node = scope.root.pointer(&path.iter().map(String::as_str).collect::<Vec<_>>());
