@@ -8,7 +8,6 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::parse::Node;
 use crate::validate::messages;
 use jsonschema::ValidationError;
-use jsonschema::paths::LocationSegment;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -43,7 +42,7 @@ pub fn check(name: &str, scope: &Scope<'_>, out: &mut Diagnostics) -> bool {
     // path for the pointer.
     let mut groups: BTreeMap<Vec<String>, Vec<ValidationError<'_>>> = BTreeMap::new();
     for error in schema.validator.iter_errors(&instance) {
-        groups.entry(segments(&error)).or_default().push(error);
+        groups.entry(messages::segments(&error)).or_default().push(error);
     }
     let valid = groups.is_empty();
     let document = messages::Noun { a: ROOT, the: ROOT };
@@ -54,17 +53,6 @@ pub fn check(name: &str, scope: &Scope<'_>, out: &mut Diagnostics) -> bool {
         }
     }
     valid
-}
-
-fn segments(error: &ValidationError<'_>) -> Vec<String> {
-    error
-        .instance_path()
-        .iter()
-        .map(|s| match s {
-            LocationSegment::Property(p) => p.to_string(),
-            LocationSegment::Index(i) => i.to_string(),
-        })
-        .collect()
 }
 
 /// `/Payload/RapidSecurityResponse`; `/` for the root.

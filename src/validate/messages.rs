@@ -64,7 +64,8 @@ fn rank(kind: &Kind) -> u8 {
     }
 }
 
-fn segments(error: &ValidationError<'_>) -> Vec<String> {
+/// The instance path of a schema error, as plain segments.
+pub fn segments(error: &ValidationError<'_>) -> Vec<String> {
     error
         .instance_path()
         .iter()
