@@ -5,11 +5,13 @@ use super::{Cohort, cohorts, effective_settings, reaches};
 use crate::apple::DeclarationType;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
+use crate::emit::canonical::canonical_json;
 use crate::lower::Declaration;
 use crate::lower::settings::field_of;
 use crate::model::{GROUP_ALL, OsVersion, Platform};
 use crate::pipeline::Loaded;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Warnings (`--deny-conflicts` makes them errors) for settings that policies set to
 /// different values for the same cohort, and for several enforcement targets reaching
@@ -17,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagnostics) {
     let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
     // (key, the policies and values involved) -> the cohorts where they meet, and the winner.
-    let mut found: BTreeMap<(&str, Vec<(String, String)>), (String, String, Vec<Cohort>)> = BTreeMap::new();
+    // (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
+    let mut found: BTreeMap<(&str, u64), Found> = BTreeMap::new();
     let mut targets: BTreeMap<Vec<String>, Vec<Cohort>> = BTreeMap::new();
     // A group none of whose own declarations reach a platform gets exactly what `all` gets
     // there: its cohorts repeat the `all` cohorts and are skipped.
@@ -29,27 +32,47 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
             o.groups.iter().flat_map(move |g| d.applies_to.iter().map(move |r| (g.as_str(), r.platform)))
         })
         .collect();
+    // Each cohort reads only the settings and enforcement declarations of its platform.
+    let on = |platform: Platform, ty: DeclarationType| -> Vec<&Declaration> {
+        declarations.iter().filter(|d| d.ty == ty && d.applies_to.iter().any(|r| r.platform == platform)).collect()
+    };
+    let by_platform: BTreeMap<Platform, (Vec<&Declaration>, Vec<&Declaration>)> = Platform::ALL
+        .into_iter()
+        .map(|p| {
+            (p, (on(p, DeclarationType::SoftwareUpdateSettings), on(p, DeclarationType::SoftwareUpdateEnforcement)))
+        })
+        .collect();
     for cohort in cohorts(declarations) {
         if cohort.group != GROUP_ALL && !own.contains(&(cohort.group.as_str(), cohort.platform)) {
             continue;
         }
-        for setting in effective_settings(declarations, &cohort.group, cohort.platform, cohort.band.from) {
+        let Some((settings, enforcements)) = by_platform.get(&cohort.platform) else { continue };
+        for setting in effective_settings(settings.iter().copied(), &cohort.group, cohort.platform, cohort.band.from) {
             if !setting.disagrees() {
                 continue;
             }
-            let sides: Vec<(String, String)> = setting
-                .from
-                .iter()
-                .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), show(c.value))))
-                .collect();
-            let entry = found
-                .entry((setting.key, sides))
-                .or_insert_with(|| (show(&setting.value), setting.combine.rule(setting.key), Vec::new()));
-            entry.2.push(cohort.clone());
+            let sides = || -> Vec<(String, String)> {
+                setting
+                    .from
+                    .iter()
+                    .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), show(c.value))))
+                    .collect()
+            };
+            let mut hasher = DefaultHasher::new();
+            for c in &setting.from {
+                c.declaration.identifier.hash(&mut hasher);
+                canonical_json(c.value).hash(&mut hasher);
+            }
+            let entry = found.entry((setting.key, hasher.finish())).or_insert_with(|| Found {
+                sides: sides(),
+                winner: show(&setting.value),
+                rule: setting.combine.rule(setting.key),
+                cohorts: Vec::new(),
+            });
+            entry.cohorts.push(cohort.clone());
         }
-        let enforced: Vec<String> = declarations
+        let enforced: Vec<String> = enforcements
             .iter()
-            .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
             .filter(|d| d.applies_to.iter().all(|r| r.exactly.is_none()))
             .filter(|d| reaches(d, &cohort.group, cohort.platform, cohort.band.from))
             .map(|d| d.identifier.clone())
@@ -58,8 +81,8 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
             targets.entry(enforced).or_default().push(cohort);
         }
     }
-    for ((key, sides), (winner, rule, cohorts)) in found {
-        out.push(conflict(key, &sides, &winner, &rule, &cohorts, &docs));
+    for ((key, _), found) in found {
+        out.push(conflict(key, &found, &docs));
     }
     for (identifiers, cohorts) in targets {
         out.push(several_targets(&identifiers, declarations, &cohorts, &docs));
@@ -78,25 +101,36 @@ fn where_(cohorts: &[Cohort]) -> String {
     }
 }
 
-fn conflict(
-    key: &str,
-    sides: &[(String, String)],
-    winner: &str,
-    rule: &str,
-    cohorts: &[Cohort],
-    docs: &BTreeMap<&str, &Document>,
-) -> Diagnostic {
+/// A disagreement on one key among the same policies, and where it reaches.
+struct Found {
+    /// (policy, value) in declaration order.
+    sides: Vec<(String, String)>,
+    winner: String,
+    rule: String,
+    cohorts: Vec<Cohort>,
+}
+
+/// Policies named in a message (and places shown) at most: a fleet of hundreds of policies
+/// that disagree makes one readable warning.
+const SHOWN: usize = 4;
+
+fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagnostic {
     let field = field_of(key);
-    let names: Vec<String> = sides.iter().map(|(policy, value)| format!("`{policy}` sets `{value}`")).collect();
+    let sides = &found.sides;
+    let mut names: Vec<String> =
+        sides.iter().take(SHOWN).map(|(policy, value)| format!("`{policy}` sets `{value}`")).collect();
+    if sides.len() > SHOWN {
+        names.push(format!("and {} more policies", sides.len() - SHOWN));
+    }
     let mut d = Diagnostic::warning(
         Code::Conflict,
         format!("policies disagree on `{}`: {}", field.join("."), names.join(", ")),
     )
-    .note(format!("devices: {}", where_(cohorts)))
-    .note(format!("Apple's `{key}` combines by {rule}"))
-    .help(format!("the device applies `{winner}`; make the policies agree, or narrow their groups"));
+    .note(format!("devices: {}", where_(&found.cohorts)))
+    .note(format!("Apple's `{key}` combines by {}", found.rule))
+    .help(format!("the device applies `{}`; make the policies agree, or narrow their groups", found.winner));
     let mut placed = false;
-    for (policy, value) in sides {
+    for (policy, value) in sides.iter().take(SHOWN) {
         let Some(doc) = docs.get(policy.as_str()) else { continue };
         let span = doc.span(field);
         d = if placed {

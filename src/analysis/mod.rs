@@ -110,13 +110,13 @@ impl Effective<'_> {
 /// The `softwareupdate.settings` a device in `group` on `platform` at `version` ends with.
 /// Linear in the declarations: each is read once per key.
 pub fn effective_settings<'a>(
-    declarations: &'a [Declaration],
+    declarations: impl IntoIterator<Item = &'a Declaration>,
     group: &str,
     platform: Platform,
     version: OsVersion,
 ) -> Vec<Effective<'a>> {
     let mut members: Vec<&Declaration> = declarations
-        .iter()
+        .into_iter()
         .filter(|d| d.ty == DeclarationType::SoftwareUpdateSettings && reaches(d, group, platform, version))
         .collect();
     members.sort_by(|a, b| a.identifier.cmp(&b.identifier));
