@@ -103,6 +103,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
     },
+    /// What devices report, against REPO's policies.
+    Status {
+        #[command(subcommand)]
+        command: StatusCommand,
+    },
     /// Regenerate `schemas/apple/` (JSON Schemas and the support table) from Apple's
     /// device-management YAML.
     AppleSchemas {
@@ -114,6 +119,31 @@ enum Command {
         /// Write nothing; exit 1 when the committed files differ from what would be generated.
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum StatusCommand {
+    /// Whether a device meets REPO's enforcement targets: compliant, pending or behind, and
+    /// why. Exit 0 when it meets all that apply to it (or none applies), 1 otherwise.
+    Check {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// The device's DDM status report (JSON) or MDM DeviceInformation response (plist or JSON).
+        #[arg(long, value_name = "FILE")]
+        report: PathBuf,
+        /// The device's group (`all`: only what every device gets).
+        #[arg(long, default_value = crate::model::GROUP_ALL, value_parser = crate::status::parse_group)]
+        group: String,
+        /// The device's platform; needed when the report does not tell it.
+        #[arg(long, value_parser = crate::status::parse_platform)]
+        platform: Option<crate::model::Platform>,
+        /// The device's local time, `yyyy-mm-ddThh:mm:ss`; without it no deadline is compared.
+        #[arg(long, value_parser = crate::status::parse_now)]
+        now: Option<crate::model::LocalDateTime>,
+        /// `human`, or `json`: one object with the device and every target, on stdout.
+        #[arg(long, default_value = "human", value_parser = ["human", "json"])]
+        format: String,
     },
 }
 
@@ -164,6 +194,10 @@ pub fn run() -> i32 {
         Command::Explain { repo, platform, os, group, enrollment, now, format } => {
             let device = (*platform, *os, group.clone(), *enrollment);
             explain(&cli, repo, device, *now, *format, &secret)
+        }
+        Command::Status { command: StatusCommand::Check { repo, report, group, platform, now, format } } => {
+            let options = crate::status::Options { repo, report, group, platform: *platform, now: *now };
+            status_check(&cli, &options, format == "json", &secret)
         }
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
@@ -309,6 +343,33 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
     }
     eprintln!("wrote {} files into `{}`", files.len(), out.display());
     exit::OK
+}
+
+/// `ddmc status check`: the verdicts on stdout; 0 only when every target is met.
+fn status_check(
+    cli: &Cli,
+    options: &crate::status::Options<'_>,
+    json: bool,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    use crate::status::{StatusError, render};
+    let check = match crate::status::check(options, secret) {
+        Ok(check) => check,
+        Err(StatusError::Policy(mut c)) => return report(cli, &mut c),
+        Err(StatusError::Load(e)) => return load_failed(&e),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return if matches!(e, StatusError::Platform(_)) { exit::USAGE } else { exit::IO };
+        }
+    };
+    let text = if json {
+        format!("{}\n", serde_json::to_string_pretty(&render::json(&check)).unwrap_or_default())
+    } else {
+        render::human(&check)
+    };
+    // A closed pipe (`| head`) is not worth a panic.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if check.compliant() { exit::OK } else { exit::POLICY }
 }
 
 /// `ddmc legacy schedule`: the deprecation warning, the command, one summary line.

@@ -18,4 +18,5 @@ pub mod parse;
 pub mod pipeline;
 pub mod repo;
 pub mod source;
+pub mod status;
 pub mod validate;
