@@ -395,6 +395,24 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
     }
 }
 
+/// Every diagnostic, sorted, in the chosen format: human and short on stderr, JSON lines on
+/// stdout. `--quiet` keeps only errors.
+fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources: &Sources<'_>) {
+    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
+    for d in diagnostics.iter_sorted() {
+        if cli.quiet && d.severity != Severity::Error {
+            continue;
+        }
+        // A closed pipe (`| head`) is not worth a panic.
+        let _ = match cli.message_format {
+            Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, sources, styled)),
+            Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
+            Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
+        };
+    }
+}
+
 /// Prints the diagnostics; the exit code they call for.
 fn report(cli: &Cli, c: &mut Compilation) -> i32 {
     if cli.deny_conflicts {
@@ -402,22 +420,9 @@ fn report(cli: &Cli, c: &mut Compilation) -> i32 {
     }
     let sources: Sources<'_> =
         c.repository.project.iter().chain(&c.repository.policies).map(|f| (f.name.as_str(), f.text.as_str())).collect();
-    let errors = c.diagnostics.count(Severity::Error);
-    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut stderr = std::io::stderr().lock();
-    let mut stdout = std::io::stdout().lock();
-    for d in c.diagnostics.iter_sorted() {
-        if cli.quiet && d.severity != Severity::Error {
-            continue;
-        }
-        let _ = match cli.message_format {
-            Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, &sources, styled)),
-            Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
-            Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
-        };
-    }
-    if errors > 0 {
-        let _ = writeln!(stderr, "error: {}; nothing was written", counts(c));
+    print_diagnostics(cli, &c.diagnostics, &sources);
+    if c.diagnostics.count(Severity::Error) > 0 {
+        eprintln!("error: {}; nothing was written", counts(c));
         return exit::POLICY;
     }
     exit::OK
@@ -464,21 +469,7 @@ fn lint(cli: &Cli, paths: &[PathBuf], options: &crate::lint::Options) -> i32 {
             return if e.kind() == std::io::ErrorKind::NotFound { exit::USAGE } else { exit::IO };
         }
     };
-    let sources = report.sources();
-    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
-    for d in report.diagnostics.iter_sorted() {
-        if cli.quiet && d.severity != Severity::Error {
-            continue;
-        }
-        // A closed pipe (`| head`) is not worth a panic.
-        let _ = match cli.message_format {
-            Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, &sources, styled)),
-            Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
-            Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
-        };
-    }
-    drop((stderr, stdout));
+    print_diagnostics(cli, &report.diagnostics, &report.sources());
     let (errors, warnings) = (report.diagnostics.count(Severity::Error), report.diagnostics.count(Severity::Warning));
     let files = report.files.len();
     let summary =
