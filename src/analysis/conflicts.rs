@@ -1,16 +1,18 @@
 //! Where policies disagree for the same devices, and which value the device applies.
 //! Each disagreement is reported once, with every cohort it affects.
 
-use super::{Cohort, cohorts, effective_settings, reaches};
+use super::combine::CombineType;
+use super::{Band, Cohort, Contribution, at_path, cohorts, reaches};
 use crate::apple::DeclarationType;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::emit::canonical::canonical_json;
 use crate::lower::Declaration;
-use crate::lower::settings::field_of;
+use crate::lower::settings::{FIELDS, field_of};
 use crate::model::{GROUP_ALL, OsVersion, Platform};
 use crate::pipeline::Loaded;
-use std::collections::{BTreeMap, BTreeSet};
+use serde_json::Value;
+use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Warnings (`--deny-conflicts` makes them errors) for settings that policies set to
@@ -18,75 +20,147 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 /// the same devices.
 pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagnostics) {
     let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
-    // (key, the policies and values involved) -> the cohorts where they meet, and the winner.
     // (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
     let mut found: BTreeMap<(&str, u64), Found> = BTreeMap::new();
-    let mut targets: BTreeMap<Vec<String>, Vec<Cohort>> = BTreeMap::new();
-    // A group none of whose own declarations reach a platform gets exactly what `all` gets
-    // there: its cohorts repeat the `all` cohorts and are skipped.
-    let own: BTreeSet<(&str, Platform)> = declarations
-        .iter()
-        .filter_map(|d| Some((d.origin.as_ref()?, d)))
-        .filter(|(o, _)| !o.groups.iter().any(|g| g == GROUP_ALL))
-        .flat_map(|(o, d)| {
-            o.groups.iter().flat_map(move |g| d.applies_to.iter().map(move |r| (g.as_str(), r.platform)))
-        })
-        .collect();
-    // Each cohort reads only the settings and enforcement declarations of its platform.
-    let on = |platform: Platform, ty: DeclarationType| -> Vec<&Declaration> {
-        declarations.iter().filter(|d| d.ty == ty && d.applies_to.iter().any(|r| r.platform == platform)).collect()
-    };
-    let by_platform: BTreeMap<Platform, (Vec<&Declaration>, Vec<&Declaration>)> = Platform::ALL
-        .into_iter()
-        .map(|p| {
-            (p, (on(p, DeclarationType::SoftwareUpdateSettings), on(p, DeclarationType::SoftwareUpdateEnforcement)))
-        })
-        .collect();
+    // Fingerprint of the enforcement declarations -> them, and the cohorts they reach.
+    let mut targets: BTreeMap<u64, (Vec<&Declaration>, Vec<Cohort>)> = BTreeMap::new();
+    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
+    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    let mut bands: BTreeMap<(Platform, Band), Vec<Cohort>> = BTreeMap::new();
     for cohort in cohorts(declarations) {
-        if cohort.group != GROUP_ALL && !own.contains(&(cohort.group.as_str(), cohort.platform)) {
-            continue;
-        }
-        let Some((settings, enforcements)) = by_platform.get(&cohort.platform) else { continue };
-        for setting in effective_settings(settings.iter().copied(), &cohort.group, cohort.platform, cohort.band.from) {
-            if !setting.disagrees() {
+        bands.entry((cohort.platform, cohort.band)).or_default().push(cohort);
+    }
+    for ((platform, band), cohorts) in bands {
+        let version = band.from;
+        let on_platform: Vec<&Declaration> =
+            sorted.iter().copied().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)).collect();
+        let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
+            on_platform
+                .iter()
+                .copied()
+                .filter(|d| d.ty == ty && reaches(d, group, platform, version))
+                .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
+                .collect()
+        };
+        // What every device gets here, read once; each group adds only its own declarations.
+        let base_settings = of(DeclarationType::SoftwareUpdateSettings, GROUP_ALL, false);
+        let base_targets = of(DeclarationType::SoftwareUpdateEnforcement, GROUP_ALL, false);
+        let keys: Vec<(&'static str, Vec<Contribution<'_>>, u64, Vec<&Value>)> = FIELDS
+            .iter()
+            .map(|(key, _)| {
+                let base = contributions(&base_settings, key);
+                let fingerprint = fingerprint(&base, 0);
+                let mut distinct: Vec<&Value> = Vec::new();
+                for c in &base {
+                    if !distinct.contains(&c.value) {
+                        distinct.push(c.value);
+                    }
+                }
+                (*key, base, fingerprint, distinct)
+            })
+            .collect();
+        for cohort in cohorts {
+            let group = cohort.group.as_str();
+            let (own_settings, own_targets) = if group == GROUP_ALL {
+                (Vec::new(), Vec::new())
+            } else {
+                (
+                    of(DeclarationType::SoftwareUpdateSettings, group, true),
+                    of(DeclarationType::SoftwareUpdateEnforcement, group, true),
+                )
+            };
+            // A group with nothing of its own here repeats the `all` cohort.
+            if group != GROUP_ALL && own_settings.is_empty() && own_targets.is_empty() {
                 continue;
             }
-            let sides = || -> Vec<(String, String)> {
-                setting
-                    .from
-                    .iter()
-                    .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), show(c.value))))
-                    .collect()
-            };
-            let mut hasher = DefaultHasher::new();
-            for c in &setting.from {
-                c.declaration.identifier.hash(&mut hasher);
-                canonical_json(c.value).hash(&mut hasher);
+            for (key, base, base_fingerprint, base_distinct) in &keys {
+                let own = contributions(&own_settings, key);
+                if group != GROUP_ALL && own.is_empty() {
+                    continue;
+                }
+                let mut values: Vec<&Value> = base_distinct.clone();
+                values.extend(own.iter().map(|c| c.value).filter(|v| !base_distinct.contains(v)));
+                values.dedup();
+                if values.len() < 2 {
+                    continue;
+                }
+                let Some(combine) = CombineType::of(key) else { continue };
+                let entry = found.entry((key, fingerprint(&own, *base_fingerprint))).or_insert_with(|| {
+                    // Both lists are in Identifier order: the first few of both, merged.
+                    let first = merge_first(base, &own, SHOWN);
+                    let winner = match combine {
+                        CombineType::First => first.first().map(|c| c.value.clone()),
+                        _ => combine.combine(key, &values),
+                    };
+                    Found {
+                        count: base.len() + own.len(),
+                        sides: first
+                            .iter()
+                            .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), show(c.value))))
+                            .collect(),
+                        winner: winner.map(|v| show(&v)).unwrap_or_default(),
+                        rule: combine.rule(key),
+                        cohorts: Vec::new(),
+                    }
+                });
+                entry.cohorts.push(cohort.clone());
             }
-            let entry = found.entry((setting.key, hasher.finish())).or_insert_with(|| Found {
-                sides: sides(),
-                winner: show(&setting.value),
-                rule: setting.combine.rule(setting.key),
-                cohorts: Vec::new(),
-            });
-            entry.cohorts.push(cohort.clone());
-        }
-        let enforced: Vec<String> = enforcements
-            .iter()
-            .filter(|d| d.applies_to.iter().all(|r| r.exactly.is_none()))
-            .filter(|d| reaches(d, &cohort.group, cohort.platform, cohort.band.from))
-            .map(|d| d.identifier.clone())
-            .collect();
-        if enforced.len() > 1 {
-            targets.entry(enforced).or_default().push(cohort);
+            let enforced: Vec<&Declaration> = base_targets
+                .iter()
+                .chain(&own_targets)
+                .copied()
+                .filter(|d| d.applies_to.iter().all(|r| r.exactly.is_none()))
+                .collect();
+            if enforced.len() > 1 {
+                let mut hasher = DefaultHasher::new();
+                enforced.iter().for_each(|d| d.identifier.hash(&mut hasher));
+                targets.entry(hasher.finish()).or_insert_with(|| (enforced, Vec::new())).1.push(cohort);
+            }
         }
     }
     for ((key, _), found) in found {
         out.push(conflict(key, &found, &docs));
     }
-    for (identifiers, cohorts) in targets {
-        out.push(several_targets(&identifiers, declarations, &cohorts, &docs));
+    for (enforced, cohorts) in targets.into_values() {
+        out.push(several_targets(enforced, &cohorts, &docs));
     }
+}
+
+/// The first `n` of two lists in Identifier order, in Identifier order.
+fn merge_first<'a, 'b>(a: &'b [Contribution<'a>], b: &'b [Contribution<'a>], n: usize) -> Vec<&'b Contribution<'a>> {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let next = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if y.declaration.identifier < x.declaration.identifier => b.next(),
+            (Some(_), _) => a.next(),
+            (None, _) => b.next(),
+        };
+        match next {
+            Some(c) => out.push(c),
+            None => break,
+        }
+    }
+    out
+}
+
+/// The values `declarations` set for `key`, in their order.
+fn contributions<'a>(declarations: &[&'a Declaration], key: &str) -> Vec<Contribution<'a>> {
+    declarations
+        .iter()
+        .filter_map(|d| Some(Contribution { declaration: d, value: at_path(&d.payload, key)? }))
+        .collect()
+}
+
+/// Identifies who sets what, so that a disagreement is reported once.
+fn fingerprint(contributions: &[Contribution<'_>], seed: u64) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    seed.hash(&mut hasher);
+    for c in contributions {
+        c.declaration.identifier.hash(&mut hasher);
+        canonical_json(c.value).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 fn show(value: &serde_json::Value) -> String {
@@ -103,7 +177,9 @@ fn where_(cohorts: &[Cohort]) -> String {
 
 /// A disagreement on one key among the same policies, and where it reaches.
 struct Found {
-    /// (policy, value) in declaration order.
+    /// How many declarations take part.
+    count: usize,
+    /// The first few (policy, value), in Identifier order.
     sides: Vec<(String, String)>,
     winner: String,
     rule: String,
@@ -119,8 +195,8 @@ fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagn
     let sides = &found.sides;
     let mut names: Vec<String> =
         sides.iter().take(SHOWN).map(|(policy, value)| format!("`{policy}` sets `{value}`")).collect();
-    if sides.len() > SHOWN {
-        names.push(format!("and {} more policies", sides.len() - SHOWN));
+    if found.count > sides.len() {
+        names.push(format!("and {} more", found.count - sides.len()));
     }
     let mut d = Diagnostic::warning(
         Code::Conflict,
@@ -143,29 +219,23 @@ fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagn
     d
 }
 
-fn several_targets(
-    identifiers: &[String],
-    declarations: &[Declaration],
-    cohorts: &[Cohort],
-    docs: &BTreeMap<&str, &Document>,
-) -> Diagnostic {
-    let mut found: Vec<&Declaration> =
-        identifiers.iter().filter_map(|id| declarations.iter().find(|d| &d.identifier == id)).collect();
+fn several_targets(found: Vec<&Declaration>, cohorts: &[Cohort], docs: &BTreeMap<&str, &Document>) -> Diagnostic {
     let text = |d: &Declaration, key: &str| show(&d.payload[key]);
     let version = |d: &Declaration| text(d, "TargetOSVersion").parse::<OsVersion>().ok();
     // Each enforcement applies at its own deadline; one whose version a target due no later
-    // already reaches has nothing left to do.
-    found.sort_by_key(|d| (text(d, "TargetLocalDateTime"), version(d)));
+    // already reaches has nothing left to do. Sorted by (deadline, version), a newer target
+    // with the same deadline is the next one.
+    let key = |d: &Declaration| (text(d, "TargetLocalDateTime"), version(d));
+    let mut keyed: Vec<((String, Option<OsVersion>), &Declaration)> = found.iter().map(|d| (key(d), *d)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
     let (mut acted, mut redundant) = (Vec::new(), Vec::new());
     let mut reached: Option<OsVersion> = None;
-    for (i, d) in found.iter().enumerate() {
-        let due_no_later_newer = found[i + 1..].iter().any(|later| {
-            text(later, "TargetLocalDateTime") == text(d, "TargetLocalDateTime") && version(later) > version(d)
-        });
-        if reached >= version(d) || due_no_later_newer {
+    for (i, ((deadline, version), d)) in keyed.iter().enumerate() {
+        let due_no_later_newer = keyed.get(i + 1).is_some_and(|((next, newer), _)| next == deadline && newer > version);
+        if reached >= *version || due_no_later_newer {
             redundant.push(*d);
         } else {
-            reached = version(d);
+            reached = *version;
             acted.push(*d);
         }
     }
@@ -173,7 +243,13 @@ fn several_targets(
         let policy = d.origin.as_ref().map(|o| o.policy.as_str()).unwrap_or("?");
         format!("{} by {} (policy `{policy}`)", text(d, "TargetOSVersion"), text(d, "TargetLocalDateTime"))
     };
-    let list = |ds: &[&Declaration]| ds.iter().map(|d| describe(d)).collect::<Vec<_>>().join(", then ");
+    let list = |ds: &[&Declaration]| {
+        let mut shown: Vec<String> = ds.iter().take(SHOWN).map(|d| describe(d)).collect();
+        if ds.len() > SHOWN {
+            shown.push(format!("and {} more", ds.len() - SHOWN));
+        }
+        shown.join(", then ")
+    };
     let mut d =
         Diagnostic::warning(Code::Conflict, format!("{} enforcement targets reach the same devices", found.len()))
             .note(format!("devices: {}", where_(cohorts)))
@@ -184,7 +260,7 @@ fn several_targets(
         d.help(format!("redundant, since a newer target is due no later: {}; remove it", list(&redundant)))
     };
     let mut placed = false;
-    for declaration in &found {
+    for declaration in found.iter().take(SHOWN) {
         let Some(origin) = &declaration.origin else { continue };
         let Some(doc) = docs.get(origin.policy.as_str()) else { continue };
         let entry = declaration

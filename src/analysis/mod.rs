@@ -136,7 +136,7 @@ pub fn effective_settings<'a>(
         .collect()
 }
 
-fn at_path<'a>(payload: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+pub(crate) fn at_path<'a>(payload: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
     let mut parts = key.split('.');
     let mut value = payload.get(parts.next()?)?;
     for part in parts {
