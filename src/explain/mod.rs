@@ -322,16 +322,21 @@ fn notes(
             device.platform
         ));
     }
-    if reaching.iter().all(|d| d.ty != DeclarationType::SoftwareUpdateSettings)
-        && !compiled.profiles.is_empty()
-        && device.platform != Platform::TvOS
-    {
-        if let Some(floor) =
+    // Too old for declarative settings: the legacy profiles are what it gets.
+    let gets_profile = compiled.profiles.iter().any(|p| {
+        analysis::in_group(Some(&p.origin.groups), &device.group)
+            && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, device.version.os))
+    });
+    if gets_profile
+        && reaching.iter().all(|d| d.ty != DeclarationType::SoftwareUpdateSettings)
+        && let Some(floor) =
             crate::apple::support::declaration(DeclarationType::SoftwareUpdateSettings, device.platform)
-            && device.version.os < floor.introduced
-        {
-            out.push(format!("{} {} predates declarative software-update settings ({} {}): legacy profiles carry what has an equivalent", device.platform, device.version.os, device.platform, floor.introduced));
-        }
+        && device.version.os < floor.introduced
+    {
+        out.push(format!(
+            "{} {} predates declarative software-update settings ({} {}): legacy profiles carry what has an equivalent",
+            device.platform, device.version.os, device.platform, floor.introduced
+        ));
     }
     out
 }
