@@ -8,6 +8,7 @@ pub use render::render_human;
 
 use crate::analysis::{self, Effective};
 use crate::apple::DeclarationType;
+use crate::lower::legacy::Profile;
 use crate::lower::settings::field_of;
 use crate::lower::{Declaration, Supervised};
 use crate::model::{DeviceVersion, LocalDateTime, OsVersion, Platform};
@@ -107,13 +108,16 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         })
         .collect();
     declarations.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    let profiles = compiled
+    let received: Vec<&Profile> = compiled
         .profiles
         .iter()
         .filter(|p| {
             analysis::in_group(Some(&p.origin.groups), &device.group)
                 && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, os))
         })
+        .collect();
+    let profiles = received
+        .iter()
         .map(|p| Received {
             identifier: p.identifier.clone(),
             ty: p.payloads.iter().map(|pl| pl.payload_type).collect::<Vec<_>>().join(", "),
@@ -121,7 +125,7 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         })
         .collect();
     let enforcement = targets(&reaching, device, now);
-    let notes = notes(device, &effective, &enforcement, compiled, &reaching);
+    let notes = notes(device, &effective, &enforcement, compiled, &reaching, &received);
     Explanation {
         device: DeviceSummary {
             platform: device.platform.as_str(),
@@ -262,6 +266,7 @@ fn notes(
     targets: &[Target],
     compiled: &Compilation,
     reaching: &[&Declaration],
+    profiles: &[&Profile],
 ) -> Vec<String> {
     let mut out = Vec::new();
     let value = |key: &str| effective.iter().find(|e| e.key == key).map(|e| e.value.clone());
@@ -278,12 +283,8 @@ fn notes(
     {
         out.push("a Mac laptop applies a Background Security Improvement only on power, or with at least 10% battery (Apple silicon) or 20% (Intel)".to_string());
     }
-    let legacy_prohibits = compiled.profiles.iter().any(|p| {
-        p.applies_to.iter().any(|r| analysis::covers(r, device.platform, device.version.os))
-            && analysis::in_group(Some(&p.origin.groups), &device.group)
-            && p.payloads
-                .iter()
-                .any(|pl| pl.keys.get("allowRapidSecurityResponseInstallation") == Some(&Value::Bool(false)))
+    let legacy_prohibits = profiles.iter().any(|p| {
+        p.payloads.iter().any(|pl| pl.keys.get("allowRapidSecurityResponseInstallation") == Some(&Value::Bool(false)))
     });
     if legacy_prohibits {
         out.push("this device gets the legacy restriction `allowRapidSecurityResponseInstallation: false`, which prohibits installing Rapid Security Responses outright; the declarations' `RapidSecurityResponse.Enable: false` only hides the offer".to_string());
@@ -323,11 +324,7 @@ fn notes(
         ));
     }
     // Too old for declarative settings: the legacy profiles are what it gets.
-    let gets_profile = compiled.profiles.iter().any(|p| {
-        analysis::in_group(Some(&p.origin.groups), &device.group)
-            && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, device.version.os))
-    });
-    if gets_profile
+    if !profiles.is_empty()
         && reaching.iter().all(|d| d.ty != DeclarationType::SoftwareUpdateSettings)
         && let Some(floor) =
             crate::apple::support::declaration(DeclarationType::SoftwareUpdateSettings, device.platform)
