@@ -84,8 +84,8 @@ fn rewrite(mut d: Diagnostic, path: &[String], scope: &Scope<'_>, schema: &Value
     {
         // An enum of numbers given a string ("1"): the type is the mistake, not the value.
         d.code = Code::WrongType;
-        d.message = format!("{named} must be {}, found {}", type_name(expected), node.kind_name());
-        d.label = Some(format!("expected {}", type_name(expected)));
+        d.message = format!("{named} must be {}, found {}", messages::type_name(expected), node.kind_name());
+        d.label = Some(format!("expected {}", messages::type_name(expected)));
     }
     d.message = words(&d.message, scope.syntax);
     d.label = d.label.map(|l| words(&l, scope.syntax));
@@ -107,19 +107,6 @@ fn has_type(node: &Node, ty: &str) -> bool {
         (V::String(_), "string") | (V::Bool(_), "boolean") | (V::Seq(_), "array") | (V::Map(_), "object") => true,
         (V::Null, "null") => true,
         _ => false,
-    }
-}
-
-/// The words of ddmc's shared messages for a JSON Schema type.
-fn type_name(ty: &str) -> &'static str {
-    match ty {
-        "string" => "a string",
-        "integer" => "a whole number",
-        "number" => "a number",
-        "boolean" => "`true` or `false`",
-        "object" => "a mapping",
-        "array" => "a list",
-        _ => "null",
     }
 }
 

@@ -266,7 +266,8 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<
         .help_opt(help)
 }
 
-fn type_name(json_type: &str) -> &'static str {
+/// The words for a JSON Schema type in messages ("a whole number", "a list").
+pub fn type_name(json_type: &str) -> &'static str {
     match json_type {
         "string" => "a string",
         "integer" => "a whole number",
