@@ -2,6 +2,7 @@
 //! several `softwareupdate.settings` declarations set.
 
 use crate::apple::{DeclarationType, schemas, support};
+use crate::diagnostics::plain;
 use crate::emit::canonical::canonical_json;
 use serde_json::Value;
 use std::cmp::Ordering;
@@ -97,10 +98,6 @@ fn rangelist(key: &str) -> Vec<Value> {
         node = &node["properties"][part];
     }
     node["enum"].as_array().cloned().unwrap_or_default()
-}
-
-fn plain(v: &Value) -> String {
-    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use super::combine::CombineType;
 use super::{Band, Cohort, Contribution, at_path, cohorts, reaches};
 use crate::apple::DeclarationType;
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
 use crate::emit::canonical::canonical_json;
 use crate::lower::Declaration;
@@ -96,9 +96,9 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
                         count: base.len() + own.len(),
                         sides: first
                             .iter()
-                            .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), show(c.value))))
+                            .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), plain(c.value))))
                             .collect(),
-                        winner: winner.map(|v| show(&v)).unwrap_or_default(),
+                        winner: winner.map(|v| plain(&v)).unwrap_or_default(),
                         rule: combine.rule(key),
                         cohorts: Vec::new(),
                     }
@@ -163,10 +163,6 @@ fn fingerprint(contributions: &[Contribution<'_>], seed: u64) -> u64 {
     hasher.finish()
 }
 
-fn show(value: &serde_json::Value) -> String {
-    value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
-}
-
 fn where_(cohorts: &[Cohort]) -> String {
     let first = cohorts.first().map(ToString::to_string).unwrap_or_default();
     match cohorts.len() {
@@ -220,7 +216,7 @@ fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagn
 }
 
 fn several_targets(found: Vec<&Declaration>, cohorts: &[Cohort], docs: &BTreeMap<&str, &Document>) -> Diagnostic {
-    let text = |d: &Declaration, key: &str| show(&d.payload[key]);
+    let text = |d: &Declaration, key: &str| plain(&d.payload[key]);
     let version = |d: &Declaration| text(d, "TargetOSVersion").parse::<OsVersion>().ok();
     // Each enforcement applies at its own deadline; one whose version a target due no later
     // already reaches has nothing left to do. Sorted by (deadline, version), a newer target

@@ -18,6 +18,15 @@ pub enum Severity {
     Note,
 }
 
+/// A JSON value as people read it in messages: a string without its quotes, anything else
+/// as JSON (`true`, `30`, `["a"]`).
+pub fn plain(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Stable codes, so that CI scripts and MDM importers can match on them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -8,6 +8,7 @@ pub use render::render_human;
 
 use crate::analysis::{self, Effective};
 use crate::apple::DeclarationType;
+use crate::diagnostics::plain;
 use crate::lower::legacy::Profile;
 use crate::lower::settings::field_of;
 use crate::lower::{Declaration, Supervised};
@@ -160,7 +161,7 @@ fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
         .from
         .iter()
         .filter(|c| *c.value != e.value)
-        .map(|c| format!("{} from {}", show(c.value), place(c.declaration, e.key, policies)))
+        .map(|c| format!("{} from {}", plain(c.value), place(c.declaration, e.key, policies)))
         .collect();
     let overridden =
         (!losers.is_empty()).then(|| format!("overrides {} ({})", losers.join(", "), e.combine.rule(e.key)));
@@ -179,10 +180,6 @@ fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
         overridden,
         not_applied,
     }
-}
-
-fn show(value: &Value) -> String {
-    value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
 }
 
 /// Enforcement targets in deadline order, with where the device stands on each.

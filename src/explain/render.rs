@@ -19,7 +19,7 @@ pub fn render_human(e: &Explanation) -> String {
         let _ = writeln!(out, "  none: no softwareupdate.settings declaration reaches this device");
     }
     for s in &e.settings {
-        let value = s.value.as_str().map(str::to_string).unwrap_or_else(|| s.value.to_string());
+        let value = crate::diagnostics::plain(&s.value);
         let _ = writeln!(out, "  {} = {}   [{}]", s.field, value, s.key);
         let _ = writeln!(out, "      from {}", s.from.join(", "));
         if let Some(o) = &s.overridden {

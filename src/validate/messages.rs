@@ -3,7 +3,7 @@
 
 use super::formats;
 use crate::diagnostics::suggest::did_you_mean;
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, plain};
 use crate::model::schema::ALIASES;
 use crate::parse::Node;
 use crate::source::Span;
@@ -331,13 +331,6 @@ fn shown(node: &Node) -> String {
     match &node.value {
         crate::parse::Value::String(s) => s.clone(),
         _ => node.raw.clone().unwrap_or_else(|| plain(&node.to_json())),
-    }
-}
-
-fn plain(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
