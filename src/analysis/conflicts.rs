@@ -2,7 +2,7 @@
 //! Each disagreement is reported once, with every cohort it affects.
 
 use super::combine::CombineType;
-use super::{Band, Cohort, Contribution, at_path, cohorts, reaches};
+use super::{Band, Cohort, Contribution, cohorts, contributions, reaches};
 use crate::apple::DeclarationType;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
@@ -142,14 +142,6 @@ fn merge_first<'a, 'b>(a: &'b [Contribution<'a>], b: &'b [Contribution<'a>], n: 
         }
     }
     out
-}
-
-/// The values `declarations` set for `key`, in their order.
-fn contributions<'a>(declarations: &[&'a Declaration], key: &str) -> Vec<Contribution<'a>> {
-    declarations
-        .iter()
-        .filter_map(|d| Some(Contribution { declaration: d, value: at_path(&d.payload, key)? }))
-        .collect()
 }
 
 /// Identifies who sets what, so that a disagreement is reported once.

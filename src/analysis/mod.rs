@@ -124,10 +124,7 @@ pub fn effective_settings<'a>(
     keys.sort_by_key(|k| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), k));
     keys.into_iter()
         .filter_map(|key| {
-            let from: Vec<Contribution<'_>> = members
-                .iter()
-                .filter_map(|d| Some(Contribution { declaration: d, value: at_path(&d.payload, key)? }))
-                .collect();
+            let from = contributions(&members, key);
             let combine = CombineType::of(key)?;
             let values: Vec<&Value> = from.iter().map(|c| c.value).collect();
             let value = combine.combine(key, &values)?;
@@ -136,7 +133,15 @@ pub fn effective_settings<'a>(
         .collect()
 }
 
-pub(crate) fn at_path<'a>(payload: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+/// The values `declarations` set for `key`, in their order.
+pub fn contributions<'a>(declarations: &[&'a Declaration], key: &str) -> Vec<Contribution<'a>> {
+    declarations
+        .iter()
+        .filter_map(|d| Some(Contribution { declaration: d, value: at_path(&d.payload, key)? }))
+        .collect()
+}
+
+fn at_path<'a>(payload: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
     let mut parts = key.split('.');
     let mut value = payload.get(parts.next()?)?;
     for part in parts {
