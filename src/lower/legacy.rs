@@ -3,6 +3,7 @@
 //! iOS 16–17) get the same policy as a `.mobileconfig`: restrictions
 //! (`com.apple.applicationaccess`) and, on macOS, `com.apple.SoftwareUpdate`.
 
+use super::settings::{BSI, SU};
 use super::{Context, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, later, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -60,9 +61,6 @@ fn forced(control: Option<Control>) -> Option<Value> {
         Control::Allowed => None,
     }
 }
-
-const BSI: &str = "background_security_improvements";
-const SU: &str = "software_updates";
 
 /// The legacy keys a policy sets on `platform`, from the contract's table.
 fn mappings(policy: &Policy, platform: Platform) -> Vec<Mapping> {

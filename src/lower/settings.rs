@@ -20,8 +20,9 @@ struct Setting {
     value: Value,
 }
 
-const BSI: &str = "background_security_improvements";
-const SU: &str = "software_updates";
+/// The policy sections settings live in.
+pub(super) const BSI: &str = "background_security_improvements";
+pub(super) const SU: &str = "software_updates";
 
 /// Which policy field each `softwareupdate.settings` key comes from: the one table that
 /// both the lowering and the analyses (conflicts, explanations) read.
