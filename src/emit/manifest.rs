@@ -5,7 +5,7 @@
 
 use super::canonical::token;
 use crate::lower::legacy::Profile;
-use crate::lower::{Declaration, OsRange, Supervised};
+use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -57,11 +57,8 @@ struct ProfileArtifact<'a> {
     payload_types: Vec<&'static str>,
     policy: &'a str,
     source: &'a str,
-    groups: Vec<&'a str>,
-    platforms: BTreeSet<&'static str>,
-    os_range: Vec<Range<'a>>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    supervised_only: BTreeMap<&'static str, &'a Supervised>,
+    #[serde(flatten)]
+    reach: Reach<'a>,
 }
 
 #[derive(Serialize)]
@@ -78,15 +75,33 @@ struct Artifact<'a> {
     policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
+    #[serde(flatten)]
+    reach: Reach<'a>,
+}
+
+/// Which devices an artifact reaches; the same fields for declarations and profiles.
+#[derive(Serialize)]
+struct Reach<'a> {
     groups: Vec<&'a str>,
     platforms: BTreeSet<&'static str>,
-    os_range: Vec<Range<'a>>,
+    os_range: Vec<Range>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     supervised_only: BTreeMap<&'static str, &'a Supervised>,
 }
 
+impl<'a> Reach<'a> {
+    fn new(groups: Vec<&'a str>, applies_to: &[OsRange], supervision: &'a Supervision) -> Self {
+        Reach {
+            groups,
+            platforms: applies_to.iter().map(|r| r.platform.as_str()).collect(),
+            os_range: applies_to.iter().map(range).collect(),
+            supervised_only: supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
+        }
+    }
+}
+
 #[derive(Serialize)]
-struct Range<'a> {
+struct Range {
     platform: &'static str,
     min: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -94,8 +109,6 @@ struct Range<'a> {
     /// Up to, not including, this version.
     #[serde(skip_serializing_if = "Option::is_none")]
     below: Option<String>,
-    #[serde(skip)]
-    _range: std::marker::PhantomData<&'a ()>,
 }
 
 #[derive(Serialize)]
@@ -133,13 +146,14 @@ fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
         path: &e.path,
         policy: d.origin.as_ref().map(|o| o.policy.as_str()),
         source: d.origin.as_ref().map(|o| o.source.as_str()),
-        groups: match &d.origin {
-            Some(origin) => origin.groups.iter().map(String::as_str).collect(),
-            None => vec![GROUP_ALL],
-        },
-        platforms: d.applies_to.iter().map(|r| r.platform.as_str()).collect(),
-        os_range: d.applies_to.iter().map(range).collect(),
-        supervised_only: d.supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
+        reach: Reach::new(
+            match &d.origin {
+                Some(origin) => origin.groups.iter().map(String::as_str).collect(),
+                None => vec![GROUP_ALL],
+            },
+            &d.applies_to,
+            &d.supervision,
+        ),
     }
 }
 
@@ -154,20 +168,17 @@ fn profile_artifact<'a>(e: &'a EmittedProfile<'a>) -> ProfileArtifact<'a> {
         payload_types: p.payloads.iter().map(|pl| pl.payload_type).collect(),
         policy: &p.origin.policy,
         source: &p.origin.source,
-        groups: p.origin.groups.iter().map(String::as_str).collect(),
-        platforms: p.applies_to.iter().map(|r| r.platform.as_str()).collect(),
-        os_range: p.applies_to.iter().map(range).collect(),
-        supervised_only: p.supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
+        reach: Reach::new(p.origin.groups.iter().map(String::as_str).collect(), &p.applies_to, &p.supervision),
     }
 }
 
-fn range<'a>(r: &OsRange) -> Range<'a> {
+fn range(r: &OsRange) -> Range {
     let (min, max) = match &r.exactly {
         Some(v) => (v.to_string(), Some(v.to_string())),
         None => (r.min.to_string(), None),
     };
     let below = r.below.map(|v| v.to_string());
-    Range { platform: r.platform.as_str(), min, max, below, _range: std::marker::PhantomData }
+    Range { platform: r.platform.as_str(), min, max, below }
 }
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own) and the
