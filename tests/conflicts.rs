@@ -1,19 +1,11 @@
 //! Policies that disagree for the same devices: reported once, with both places, the value
 //! the device applies and Apple's rule; `--deny-conflicts` makes them errors.
 
-use assert_cmd::Command;
-use std::fs;
-use std::path::Path;
+mod common;
 
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    dir
-}
+use assert_cmd::Command;
+use common::repo;
+use std::path::Path;
 
 fn check(repo: &Path, extra: &[&str]) -> (i32, String) {
     let output = Command::cargo_bin("ddmc")

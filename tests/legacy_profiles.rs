@@ -1,12 +1,14 @@
 //! Legacy profiles: they parse back with a plist reader to what was meant, validate against
 //! Apple's profile schemas, can be installed by hand on a Mac, and follow `legacy_profiles`.
 
+mod common;
+
+use common::repo;
 use ddmc::apple::schemas::violations;
 use ddmc::apple::support;
 use ddmc::model::Platform;
 use ddmc::pipeline::{self, Compilation, Mode};
 use serde_json::{Value, json};
-use std::fs;
 use std::path::Path;
 
 fn compile(repo: &Path) -> Compilation {
@@ -37,16 +39,6 @@ fn to_json(value: plist::Value) -> Value {
         plist::Value::String(s) => json!(s),
         other => panic!("unexpected plist value {other:?}"),
     }
-}
-
-fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        fs::write(path, text).expect("write");
-    }
-    dir
 }
 
 fn fixtures() -> Vec<Compilation> {

@@ -12,6 +12,8 @@
 //! Cases on the samples skip, with a message, when `../shared` is absent.
 //! New or changed snapshots: `INSTA_UPDATE=always cargo test --test lint`, then read them.
 
+mod common;
+
 use assert_cmd::Command;
 use ddmc::lint::{self, Options};
 use proptest::prelude::*;
@@ -56,13 +58,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/samples");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+    common::shared("samples")
 }
 
 struct Run {

@@ -2,19 +2,15 @@
 //! captures, SOFA feeds and device status reports in `../shared/reference/samples`.
 //! Skipped, with a message, when that folder is absent.
 
+mod common;
+
 use ddmc::model::{BuildVersion, OsVersion};
 use ddmc::pipeline::{self, Mode};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/samples");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("skipped: {} is absent", dir.display());
-        None
-    }
+    common::shared("samples")
 }
 
 fn json(dir: &Path, file: &str) -> Value {

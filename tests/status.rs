@@ -10,9 +10,10 @@
 //! Human output is snapshotted (`tests/snapshots/status__*.snap`); new or changed ones:
 //! `INSTA_UPDATE=always cargo test --test status`, then read them.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
 const FIXTURES: &str = "tests/fixtures/status";
 
@@ -57,10 +58,7 @@ fn ddmc(args: &[&str]) -> Run {
         .unwrap_or_else(|e| panic!("{e}"));
     let text = |bytes: &[u8]| {
         let text = String::from_utf8_lossy(bytes).into_owned();
-        match samples() {
-            Some(dir) => text.replace(&dir.display().to_string(), "[SAMPLES]"),
-            None => text,
-        }
+        text.replace(&common::shared_path(SAMPLES).display().to_string(), "[SAMPLES]")
     };
     let run =
         Run { code: output.status.code().unwrap_or(-1), stdout: text(&output.stdout), stderr: text(&output.stderr) };
@@ -77,18 +75,12 @@ fn check(repo: &str, report: &str, extra: &[&str]) -> Run {
     ddmc(&args)
 }
 
-fn samples() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/samples/status-reports");
-    dir.is_dir().then_some(dir)
-}
+const SAMPLES: &str = "samples/status-reports";
 
 /// A real report read in place, against a fixture repository; `None` (and a message) when
 /// the samples are absent.
 fn check_sample(repo: &str, sample: &str) -> Option<Run> {
-    let Some(dir) = samples() else {
-        eprintln!("skipped: ../shared/reference/samples/status-reports is absent");
-        return None;
-    };
+    let dir = common::shared(SAMPLES)?;
     let repo = format!("{FIXTURES}/{repo}");
     let report = dir.join(sample).display().to_string();
     Some(ddmc(&["status", "check", repo.as_str(), "--report", report.as_str()]))
