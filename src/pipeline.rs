@@ -52,10 +52,6 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
             .push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
     }
     let (project, project_doc) = match &repository.project {
-        // Every setting is optional: a ddmc.yaml with nothing but comments means the defaults.
-        Some(file) if parse::parse_yaml(&file.text).is_err_and(|e| e.message == parse::EMPTY_FILE) => {
-            (Project::default(), None)
-        }
         Some(file) => load_project(file, &validators, &mut diagnostics),
         None => (Project::default(), None),
     };
@@ -96,18 +92,16 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
 fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
     let is_json = file.name.to_ascii_lowercase().ends_with(".json");
     let parsed = if is_json { parse::parse_json(&file.text) } else { parse::parse_yaml(&file.text) };
-    match parsed {
-        Ok(node) => Some(node),
-        Err(e) => {
-            let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
-            let mut d = Diagnostic::error(code, e.message).at(&file.name, e.span).help_opt(e.help);
-            if let Some((message, span)) = e.note {
-                d = d.related(&file.name, span, message);
-            }
-            out.push(d);
-            None
-        }
+    parsed.map_err(|e| out.push(parse_error(file, e))).ok()
+}
+
+fn parse_error(file: &SourceFile, e: parse::ParseError) -> Diagnostic {
+    let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
+    let mut d = Diagnostic::error(code, e.message).at(&file.name, e.span).help_opt(e.help);
+    if let Some((message, span)) = e.note {
+        d = d.related(&file.name, span, message);
     }
+    d
 }
 
 /// Parse, validate against the schema, then deserialise: a document is typed only once
@@ -115,10 +109,10 @@ fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
 fn typed<T: DeserializeOwned>(
     kind: DocumentKind,
     file: &SourceFile,
+    root: Node,
     validators: &Validators,
     out: &mut Diagnostics,
 ) -> Option<(T, Document)> {
-    let root = parse_file(file, out)?;
     if !validators.check(kind, &file.name, &root, out) {
         return None;
     }
@@ -135,14 +129,24 @@ fn typed<T: DeserializeOwned>(
 }
 
 fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> (Project, Option<Document>) {
-    match typed::<Project>(DocumentKind::Project, file, validators, out) {
+    let root = match parse::parse_yaml(&file.text) {
+        Ok(root) => root,
+        // Every setting is optional: a ddmc.yaml with nothing but comments means the defaults.
+        Err(e) if e.message == parse::EMPTY_FILE => return (Project::default(), None),
+        Err(e) => {
+            out.push(parse_error(file, e));
+            return (Project::default(), None);
+        }
+    };
+    match typed::<Project>(DocumentKind::Project, file, root, validators, out) {
         Some((project, doc)) => (project, Some(doc)),
         None => (Project::default(), None),
     }
 }
 
 fn load_policy(file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> Option<Loaded> {
-    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, validators, out)?;
+    let root = parse_file(file, out)?;
+    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out)?;
     rules::check_policy(&policy, &doc, out);
     Some(Loaded { doc, policy })
 }
