@@ -1,0 +1,15 @@
+//! Every integration test in one binary: the crate is linked once, not once per file.
+
+mod apple_conformance;
+mod apple_schemas;
+mod build;
+mod common;
+mod conflicts;
+mod errors;
+mod explain;
+mod legacy_profiles;
+mod legacy_schedule;
+mod lint;
+mod samples;
+mod schemas;
+mod status;
