@@ -242,7 +242,8 @@ fn emit(
                 .help("this is a bug in ddmc; please report it with the policy that caused it"),
             );
         }
-        files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&envelope).into_bytes() });
+        let served = declaration::served(d, envelope);
+        files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() });
         emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
     }
     let mut emitted_profiles = Vec::new();
@@ -291,6 +292,7 @@ mod tests {
             origin: None,
             applies_to: Vec::new(),
             supervision: Default::default(),
+            secrets: Vec::new(),
         };
         let mut out = Diagnostics::default();
         emit(&Project::default(), &[bad], &[], &mut out);

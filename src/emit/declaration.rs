@@ -4,14 +4,16 @@ use super::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
 
-/// ServerToken: a hash of Type, Identifier and canonical Payload, so it changes exactly
-/// when the content does.
+/// ServerToken: a hash of Type, Identifier and canonical Payload as served (secrets
+/// included), so it changes exactly when the content does, a rotated seeding token too.
 pub fn server_token(declaration: &Declaration) -> String {
-    let payload = canonical_json(&Value::Object(declaration.payload.clone()));
+    let payload = canonical_json(&served_payload(declaration));
     token(&[declaration.ty.as_str(), &declaration.identifier, &payload])
 }
 
-/// The declaration as served: `Type`, `Identifier`, `ServerToken`, `Payload`, in Apple's order.
+/// The declaration as people may read it: `Type`, `Identifier`, `ServerToken`, `Payload`, in
+/// Apple's order, secrets still as their placeholders. Self-validation works on this form, so
+/// not even a schema violation can quote a secret.
 pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
     let mut envelope = Map::new();
     envelope.insert("Type".into(), json!(declaration.ty.as_str()));
@@ -19,6 +21,28 @@ pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
     envelope.insert("ServerToken".into(), json!(server_token));
     envelope.insert("Payload".into(), Value::Object(declaration.payload.clone()));
     Value::Object(envelope)
+}
+
+/// The envelope as served to Apple: the only place where secrets take their values.
+pub fn served(declaration: &Declaration, mut envelope: Value) -> Value {
+    if let Some(payload) = envelope.get_mut("Payload") {
+        reveal(declaration, payload);
+    }
+    envelope
+}
+
+fn served_payload(declaration: &Declaration) -> Value {
+    let mut payload = Value::Object(declaration.payload.clone());
+    reveal(declaration, &mut payload);
+    payload
+}
+
+fn reveal(declaration: &Declaration, payload: &mut Value) {
+    for (pointer, secret) in &declaration.secrets {
+        if let Some(slot) = payload.pointer_mut(pointer) {
+            *slot = Value::String(secret.expose().to_owned());
+        }
+    }
 }
 
 pub fn pretty(value: &Value) -> String {

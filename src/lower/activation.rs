@@ -53,5 +53,6 @@ pub(super) fn activation(
         origin,
         applies_to,
         supervision: Supervision::new(),
+        secrets: Vec::new(),
     }
 }

@@ -79,6 +79,7 @@ fn configuration(
             origin: Some(origin.clone()),
             applies_to: vec![range],
             supervision: supervision.clone(),
+            secrets: Vec::new(),
         },
         predicate,
     }

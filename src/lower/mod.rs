@@ -13,7 +13,7 @@ mod subscriptions;
 use crate::apple::DeclarationType;
 use crate::diagnostics::Diagnostics;
 use crate::document::Document;
-use crate::model::{OsVersion, Platform, Policy};
+use crate::model::{OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -82,6 +82,10 @@ pub struct Declaration {
     pub applies_to: Vec<OsRange>,
     /// What Apple allows only on supervised devices, per platform.
     pub supervision: Supervision,
+    /// Values from the environment, by JSON pointer into `payload`, where the payload holds
+    /// only their placeholders (`$BETA_TOKEN`): every analysis and message sees the
+    /// placeholder, and only the served bytes see the value (`emit::declaration::served`).
+    pub secrets: Vec<(String, Secret)>,
 }
 
 /// Per platform, what needs a supervised device: the whole declaration (Apple allows it

@@ -8,6 +8,7 @@ use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::lower::predicate::Predicate;
+use crate::model::secret::{self, Secret};
 use crate::model::{BetaProgram, Control, Platform, Policy};
 use serde_json::{Map, Value, json};
 
@@ -49,9 +50,16 @@ pub fn field_of(key: &str) -> &'static [&'static str] {
     FIELDS.iter().find(|(k, _)| *k == key).map(|(_, field)| *field).unwrap_or_default()
 }
 
-/// The settings a policy sets, in the order of Apple's schema.
-fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Setting> {
+/// The settings a policy sets, in the order of Apple's schema, and the secrets they hold
+/// (by JSON pointer into the payload).
+fn collect(
+    policy: &Policy,
+    doc: &Document,
+    cx: &Context<'_>,
+    out: &mut Diagnostics,
+) -> (Vec<Setting>, Vec<(String, Secret)>) {
     let mut set = Vec::new();
+    let mut secrets = Vec::new();
     let mut push = |key: &'static str, value: Option<Value>| {
         if let Some(value) = value {
             set.push(Setting { field: field_of(key), key, value });
@@ -78,42 +86,61 @@ fn collect(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnost
         if let Some(beta) = &su.beta {
             push("Beta.ProgramEnrollment", control(beta.enrollment));
             let offered = beta.offer_programs.as_ref().map(|programs| {
-                let programs = programs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| program(p, &["offer_programs", &i.to_string()], doc, cx, out));
+                let programs = programs.iter().enumerate().map(|(i, p)| {
+                    let (value, secret) = program(p, &["offer_programs", &i.to_string()], doc, cx, out);
+                    secrets.extend(secret.map(|s| (format!("/Beta/OfferPrograms/{i}/Token"), s)));
+                    value
+                });
                 Value::Array(programs.collect())
             });
             push("Beta.OfferPrograms", offered);
-            let required = beta.require_program.as_ref().map(|p| program(p, &["require_program"], doc, cx, out));
+            let required = beta.require_program.as_ref().map(|p| {
+                let (value, secret) = program(p, &["require_program"], doc, cx, out);
+                secrets.extend(secret.map(|s| ("/Beta/RequireProgram/Token".to_owned(), s)));
+                value
+            });
             push("Beta.RequireProgram", required);
         }
     }
     set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.key));
-    set
+    (set, secrets)
 }
 
-/// `{Description, Token}`, the token read from the environment when `token_env` is used.
-fn program(p: &BetaProgram, path: &[&str], doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Value {
-    let token = match (&p.token, &p.token_env) {
-        (Some(token), _) => token.clone(),
-        (None, Some(var)) => (cx.secret)(var).unwrap_or_else(|| {
-            let full: Vec<&str> =
-                ["software_updates", "beta"].iter().chain(path).chain(&["token_env"]).copied().collect();
-            let message = format!("environment variable `{var}` is not set");
-            let diagnostic = if cx.missing_secret_is_error {
-                Diagnostic::error(Code::TokenEnvUnset, message)
-                    .help(format!("set `{var}` to the beta program's seeding token where `ddmc build` runs"))
-            } else {
-                Diagnostic::warning(Code::TokenEnvUnset, message)
-                    .help(format!("`ddmc build` will fail unless `{var}` is set"))
-            };
-            out.push(diagnostic.at(&doc.file, doc.span(&full)).label("the seeding token comes from here"));
-            format!("${var}")
-        }),
-        (None, None) => String::new(),
+/// `{Description, Token}`. A token from `token_env` is read here but only its placeholder
+/// (`$VAR`) goes into the payload; the secret comes back beside it. An unset or empty
+/// variable is an error when building, a warning when only checking.
+fn program(
+    p: &BetaProgram,
+    path: &[&str],
+    doc: &Document,
+    cx: &Context<'_>,
+    out: &mut Diagnostics,
+) -> (Value, Option<Secret>) {
+    let (token, secret) = match (&p.token, &p.token_env) {
+        (Some(token), _) => (token.clone(), None),
+        (None, Some(var)) => {
+            let secret = Secret::read(var, cx.secret);
+            if secret.is_none() {
+                let empty = (cx.secret)(var).is_some();
+                out.push(unset_token(var, empty, path, doc, cx));
+            }
+            (secret::placeholder(var), secret)
+        }
+        (None, None) => (String::new(), None),
     };
-    json!({"Description": p.description, "Token": token})
+    (json!({"Description": p.description, "Token": token}), secret)
+}
+
+fn unset_token(var: &str, empty: bool, path: &[&str], doc: &Document, cx: &Context<'_>) -> Diagnostic {
+    let full: Vec<&str> = [SU, "beta"].iter().chain(path).chain(&["token_env"]).copied().collect();
+    let message = format!("environment variable `{var}` is {}", if empty { "empty" } else { "not set" });
+    let diagnostic = if cx.missing_secret_is_error {
+        Diagnostic::error(Code::TokenEnvUnset, message)
+            .help(format!("set `{var}` to the beta program's seeding token where `ddmc build` runs"))
+    } else {
+        Diagnostic::warning(Code::TokenEnvUnset, message).help(format!("`ddmc build` will fail unless `{var}` is set"))
+    };
+    diagnostic.at(&doc.file, doc.span(&full)).label("the seeding token comes from here")
 }
 
 /// One platform's payload and where it applies.
@@ -132,7 +159,7 @@ pub(super) fn lower(
     origin: &Origin,
     out: &mut Diagnostics,
 ) -> Vec<Configuration> {
-    let settings = collect(policy, doc, cx, out);
+    let (settings, secrets) = collect(policy, doc, cx, out);
     if settings.is_empty() {
         return Vec::new();
     }
@@ -172,7 +199,7 @@ pub(super) fn lower(
         out.push(not_applied(setting, &platforms, doc));
     }
     let shared = payloads.windows(2).all(|w| w[0].payload == w[1].payload);
-    if shared && !payloads.is_empty() {
+    let mut configurations = if shared && !payloads.is_empty() {
         let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
         let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
         let first = payloads.swap_remove(0);
@@ -196,7 +223,16 @@ pub(super) fn lower(
                 )
             })
             .collect()
+    };
+    for c in &mut configurations {
+        let payload = Value::Object(std::mem::take(&mut c.declaration.payload));
+        c.declaration.secrets =
+            secrets.iter().filter(|(pointer, _)| payload.pointer(pointer).is_some()).cloned().collect();
+        if let Value::Object(payload) = payload {
+            c.declaration.payload = payload;
+        }
     }
+    configurations
 }
 
 fn configuration(
@@ -215,6 +251,7 @@ fn configuration(
             origin: Some(origin.clone()),
             applies_to,
             supervision,
+            secrets: Vec::new(),
         },
         predicate,
     }

@@ -54,6 +54,7 @@ pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declarati
         origin: None,
         applies_to: ranges(&platforms),
         supervision: Supervision::new(),
+        secrets: Vec::new(),
     };
     let activation = activation(format!("{prefix}.status-subscriptions.activation"), None, &[&subscription], None);
     vec![subscription, activation]

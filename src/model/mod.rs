@@ -5,6 +5,7 @@ pub mod platform;
 pub mod policy;
 pub mod project;
 pub mod schema;
+pub mod secret;
 pub mod supplemental;
 pub mod version;
 
@@ -12,5 +13,6 @@ pub use datetime::LocalDateTime;
 pub use platform::Platform;
 pub use policy::*;
 pub use project::Project;
+pub use secret::Secret;
 pub use supplemental::{DeviceVersion, Extra};
 pub use version::{BuildVersion, OsVersion};

@@ -12,4 +12,5 @@ mod legacy_schedule;
 mod lint;
 mod samples;
 mod schemas;
+mod secrets;
 mod status;
