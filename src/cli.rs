@@ -89,7 +89,8 @@ enum Command {
         repo: PathBuf,
         #[arg(long, value_parser = crate::lint::parse_platform)]
         platform: crate::model::Platform,
-        /// The device's OS, `26.3.1` or `26.3.1 (a)` (default: the newest the policies know of).
+        /// The device's OS, `26.3.1` or `26.3.1 (a)` (default: the newest the policies know of on
+        /// PLATFORM: their highest enforcement target, or the newest OS their settings start at).
         #[arg(long, value_parser = parse_device_version)]
         os: Option<crate::model::DeviceVersion>,
         /// The device's group (`all`: only what every device gets).
@@ -293,6 +294,10 @@ fn explain(
     if code != exit::OK {
         return code;
     }
+    if let Some(message) = c.unknown_group(&group) {
+        eprintln!("error: {message}");
+        return exit::USAGE;
+    }
     let version = os.unwrap_or_else(|| crate::model::DeviceVersion { os: newest_known(&c, platform), extra: None });
     let device = crate::explain::Device { platform, version, group, enrollment };
     let explanation = crate::explain::explain(&c, &device, now);
@@ -303,14 +308,17 @@ fn explain(
     exit::OK
 }
 
-/// The newest OS version the policies distinguish on `platform`: where the last band starts.
+/// The newest OS version the policies know of on `platform`: the highest enforcement target
+/// or the start of the newest band of settings, whichever is newer.
 fn newest_known(c: &Compilation, platform: crate::model::Platform) -> crate::model::OsVersion {
-    crate::analysis::cohorts(&c.declarations)
+    let bands = crate::analysis::cohorts(&c.declarations).into_iter().filter(|cohort| cohort.platform == platform);
+    let targets = c
+        .declarations
         .iter()
-        .filter(|cohort| cohort.platform == platform)
-        .map(|cohort| cohort.band.from)
-        .max()
-        .unwrap_or(crate::model::OsVersion::new(26, 0, None))
+        .filter(|d| d.ty == crate::apple::DeclarationType::SoftwareUpdateEnforcement)
+        .filter(|d| d.applies_to.iter().any(|r| r.platform == platform))
+        .filter_map(|d| d.payload.get("TargetOSVersion")?.as_str()?.parse().ok());
+    bands.map(|cohort| cohort.band.from).chain(targets).max().unwrap_or(crate::model::OsVersion::new(26, 0, None))
 }
 
 fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
@@ -359,7 +367,11 @@ fn status_check(
         Err(StatusError::Load(e)) => return load_failed(&e),
         Err(e) => {
             eprintln!("error: {e}");
-            return if matches!(e, StatusError::Platform(_)) { exit::USAGE } else { exit::IO };
+            return if matches!(e, StatusError::Platform(_) | StatusError::UnknownGroup(_)) {
+                exit::USAGE
+            } else {
+                exit::IO
+            };
         }
     };
     let text = if json {

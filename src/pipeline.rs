@@ -15,7 +15,7 @@ use crate::repo::{self, LoadError, Repository};
 use crate::source::{SourceFile, Span};
 use crate::validate::{DocumentKind, Validators, rules};
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +87,30 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
         files.clear();
     }
     Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files })
+}
+
+impl Compilation {
+    /// Every group a policy names, and `all`.
+    pub fn groups(&self) -> BTreeSet<&str> {
+        let mut groups = BTreeSet::from([crate::model::GROUP_ALL]);
+        groups.extend(self.policies.iter().flat_map(|p| p.policy.targets.groups.iter().map(String::as_str)));
+        groups
+    }
+
+    /// Why `group` is not one the policies know, for `--group`: a typo must not silently
+    /// mean "nothing applies".
+    pub fn unknown_group(&self, group: &str) -> Option<String> {
+        let groups = self.groups();
+        if groups.contains(group) {
+            return None;
+        }
+        let names: Vec<String> = groups.iter().map(|g| format!("`{g}`")).collect();
+        let hint = match crate::diagnostics::suggest::did_you_mean(group, groups.iter().copied()) {
+            Some(near) => format!("; did you mean `{near}`?"),
+            None => String::new(),
+        };
+        Some(format!("no policy names the group `{group}`: the groups are {}{hint}", names.join(", ")))
+    }
 }
 
 fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {

@@ -195,7 +195,17 @@ fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime
             let build = text("TargetBuildVersion");
             let supplemental = d.applies_to.iter().any(|r| r.exactly.is_some());
             let origin = d.origin.as_ref()?;
-            let (state, detail) = if supplemental {
+            let unsupervised = device.enrollment != Enrollment::Supervised
+                && matches!(d.supervision.get(&device.platform), Some(Supervised::Declaration));
+            let (state, detail) = if unsupervised {
+                (
+                    "not applied",
+                    format!(
+                        "Apple allows enforcement on {} only on supervised devices: this device ignores it",
+                        device.platform
+                    ),
+                )
+            } else if supplemental {
                 match device.version.extra {
                     Some(extra) => (
                         "check build",

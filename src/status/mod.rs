@@ -12,7 +12,7 @@ use crate::analysis;
 use crate::apple::DeclarationType;
 use crate::emit::declaration::server_token;
 use crate::lower::Declaration;
-use crate::model::{BuildVersion, GROUP_ALL, LocalDateTime, OsVersion, Platform};
+use crate::model::{BuildVersion, LocalDateTime, OsVersion, Platform};
 use crate::pipeline::{self, Compilation, Mode};
 use crate::repo::LoadError;
 use compliance::{Status, Target, Verdict};
@@ -72,6 +72,8 @@ pub enum StatusError {
     Report(ReportError),
     /// The platform cannot be told: a usage error.
     Platform(String),
+    /// `--group` names a group no policy has: a usage error.
+    UnknownGroup(String),
     /// The repository cannot be loaded.
     Load(LoadError),
     /// The repository has errors; the cli prints its diagnostics.
@@ -82,7 +84,7 @@ impl fmt::Display for StatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StatusError::Report(e) => e.fmt(f),
-            StatusError::Platform(message) => f.write_str(message),
+            StatusError::Platform(message) | StatusError::UnknownGroup(message) => f.write_str(message),
             StatusError::Load(e) => e.fmt(f),
             StatusError::Policy(_) => f.write_str("the policy repository has errors"),
         }
@@ -128,6 +130,9 @@ pub fn check(options: &Options<'_>, secret: &dyn Fn(&str) -> Option<String>) -> 
     if compilation.diagnostics.has_errors() {
         return Err(StatusError::Policy(Box::new(compilation)));
     }
+    if let Some(message) = compilation.unknown_group(options.group) {
+        return Err(StatusError::UnknownGroup(message));
+    }
     let targets = targets(&compilation.declarations, platform, options.group, device.version.os);
     let checked: Vec<Checked> = targets
         .into_iter()
@@ -137,7 +142,7 @@ pub fn check(options: &Options<'_>, secret: &dyn Fn(&str) -> Option<String>) -> 
             Checked { target, verdict, on_device }
         })
         .collect();
-    let notes = notes(&device, options, &compilation.declarations, &checked);
+    let notes = notes(&device, options, &checked);
     Ok(StatusCheck { device, platform, group: options.group.to_string(), now: options.now, targets: checked, notes })
 }
 
@@ -249,25 +254,12 @@ fn on_device(device: &DeviceStatus, declarations: &[&Declaration]) -> Vec<OnDevi
         .collect()
 }
 
-fn notes(
-    device: &DeviceStatus,
-    options: &Options<'_>,
-    declarations: &[Declaration],
-    checked: &[Checked],
-) -> Vec<String> {
+fn notes(device: &DeviceStatus, options: &Options<'_>, checked: &[Checked]) -> Vec<String> {
     let mut notes = Vec::new();
     if let (Some(given), Some(reported)) = (options.platform, device.platform)
         && given != reported
     {
         notes.push(format!("the report says {reported}; checked as {given} (`--platform`)"));
-    }
-    let known_group =
-        declarations.iter().filter_map(|d| d.origin.as_ref()).any(|o| o.groups.iter().any(|g| g == options.group));
-    if options.group != GROUP_ALL && !known_group {
-        notes.push(format!(
-            "no policy targets group `{}`: the device gets only what every device gets (`{GROUP_ALL}`)",
-            options.group
-        ));
     }
     for error in &device.item_errors {
         if error.item.starts_with("device.operating-system.") || error.item.starts_with("softwareupdate.") {

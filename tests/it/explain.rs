@@ -56,3 +56,41 @@ fn json_carries_the_same_data() {
         value["enforcement"].as_array().expect("targets").iter().filter_map(|t| t["state"].as_str()).collect();
     assert_eq!(states, ["satisfied", "past deadline", "due"]);
 }
+
+device!(mac_on_26_device_enrolled, "--platform", "macOS", "--os", "26.0", "--enrollment", "device");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = Command::cargo_bin("ddmc").expect("binary").args(args).output().expect("runs");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+}
+
+/// A Mac not supervised ignores enforcement: explain must not call it due.
+#[test]
+fn enforcement_is_not_due_on_an_unsupervised_mac() {
+    let text = explain(&["--platform", "macOS", "--os", "26.0", "--enrollment", "device", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let states: Vec<&str> =
+        value["enforcement"].as_array().expect("targets").iter().filter_map(|t| t["state"].as_str()).collect();
+    assert!(!states.is_empty() && states.iter().all(|s| *s == "not applied"), "{states:?}");
+}
+
+/// Without `--os`, the newest version the policies know of: the highest target (26.4).
+#[test]
+fn the_default_os_is_the_newest_the_policies_know_of() {
+    let text = explain(&["--platform", "macOS"]);
+    assert!(text.starts_with("macOS 26.4, group `all`"), "{text}");
+}
+
+/// A typo in `--group` is a usage error with a suggestion, not "nothing applies".
+#[test]
+fn an_unknown_group_is_a_usage_error() {
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let (code, stdout, stderr) = run(&["--quiet", "explain", repo, "--platform", "macOS", "--group", "staf"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("no policy names the group `staf`") && stderr.contains("did you mean `staff`?"),
+        "{stderr}"
+    );
+}

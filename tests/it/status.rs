@@ -176,10 +176,13 @@ fn an_ipad_gets_its_groups_targets_and_alls() {
         "1 of 1 target compliant",
     ]);
     insta::assert_snapshot!("ipad_staff", staff.stdout);
-    // A group no policy names is most likely a typo.
-    check("repo", "ipad-26.4.json", &["--group", "stafff"])
-        .exits(OK)
-        .prints(&["note: no policy targets group `stafff`: the device gets only what every device gets (`all`)"]);
+    // A group no policy names is most likely a typo: a usage error, never "compliant".
+    let typo = check("repo", "ipad-26.4.json", &["--group", "stafff"]);
+    typo.exits(USAGE);
+    assert_eq!(
+        typo.stderr.trim_end(),
+        "error: no policy names the group `stafff`: the groups are `all`, `staff`; did you mean `staff`?"
+    );
 }
 
 #[test]
