@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod apple;
+pub mod catalog;
 pub mod cli;
 pub mod diagnostics;
 pub mod document;

@@ -59,6 +59,11 @@ impl LocalDateTime {
     pub fn civil(self) -> DateTime {
         self.0
     }
+
+    /// A date at a time of day, to the second (deadlines computed from a release date).
+    pub fn at(date: Date, time: jiff::civil::Time) -> Self {
+        LocalDateTime(date.to_datetime(time.with().subsec_nanosecond(0).build().unwrap_or(time)))
+    }
 }
 
 impl fmt::Display for LocalDateTime {

@@ -3,6 +3,7 @@
 mod apple_conformance;
 mod apple_schemas;
 mod build;
+mod catalog;
 mod common;
 mod conflicts;
 mod errors;
