@@ -104,6 +104,11 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
     },
+    /// Apple's catalog: the GDMF snapshot that `latest` and relative deadlines resolve against.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// What devices report, against REPO's policies.
     Status {
         #[command(subcommand)]
@@ -120,6 +125,34 @@ enum Command {
         /// Write nothing; exit 1 when the committed files differ from what would be generated.
         #[arg(long)]
         check: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Fetch Apple's catalog (or read a file) into REPO's catalog file (`catalog:` in
+    /// ddmc.yaml, default `apple-catalog.json`), atomically, and print what changed.
+    Update {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Where to read GDMF from: an https:// URL (http:// only on this machine) or a file
+        /// (Apple's answer, a ddmc catalog, or SOFA's `gdmf_cached.json`).
+        #[arg(long, value_name = "URL|FILE", default_value = crate::catalog::update::GDMF_URL)]
+        from: String,
+        /// An extra root certificate (PEM) to trust, for a mirror; Apple's root is always trusted.
+        #[arg(long = "ca-cert", value_name = "FILE")]
+        ca_cert: Vec<PathBuf>,
+        /// The time to record as `fetched` (RFC 3339, UTC), instead of the clock: reproducible runs.
+        #[arg(long, value_name = "TIME")]
+        now: Option<jiff::Timestamp>,
+    },
+    /// List the catalog's versions, builds, BSIs, release and expiry dates and device counts.
+    Show {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Only this platform (macOS, iOS, tvOS, visionOS).
+        #[arg(long, value_parser = crate::status::parse_platform)]
+        platform: Option<crate::model::Platform>,
     },
 }
 
@@ -200,6 +233,7 @@ pub fn run() -> i32 {
             let options = crate::status::Options { repo, report, group, platform: *platform, now: *now };
             status_check(&cli, &options, format == "json", &secret)
         }
+        Command::Catalog { command } => catalog(&cli, command),
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
@@ -382,6 +416,93 @@ fn status_check(
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if check.compliant() { exit::OK } else { exit::POLICY }
+}
+
+/// `ddmc catalog update|show`.
+fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
+    use crate::catalog::{self, update};
+    let repo = match command {
+        CatalogCommand::Update { repo, .. } | CatalogCommand::Show { repo, .. } => repo,
+    };
+    let (repository, project, mut diagnostics) = match pipeline::project(repo) {
+        Ok(loaded) => loaded,
+        Err(e) => return load_failed(&e),
+    };
+    let sources: Sources<'_> = repository.project.iter().map(|f| (f.name.as_str(), f.text.as_str())).collect();
+    if diagnostics.has_errors() {
+        print_diagnostics(cli, &diagnostics, &sources);
+        return exit::POLICY;
+    }
+    let path = match catalog::path_in(repo, project.catalog()) {
+        Ok(path) => path,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::USAGE;
+        }
+    };
+    let name = project.catalog();
+    let failed = |diagnostics: &mut diagnostics::Diagnostics, e: catalog::CatalogError, file: &str, code: i32| {
+        let message = if e.message.contains(file) { e.message } else { format!("`{file}`: {}", e.message) };
+        diagnostics.push(diagnostics::Diagnostic::error(diagnostics::Code::Catalog, message));
+        print_diagnostics(cli, diagnostics, &Sources::new());
+        code
+    };
+    let old = match (catalog::load(&path), command) {
+        (Ok(old), _) => old,
+        // An unreadable catalog is what `update` repairs.
+        (Err(e), CatalogCommand::Update { .. }) => {
+            if !cli.quiet {
+                eprintln!("warning: the current `{name}` is unreadable ({e}); it will be replaced");
+            }
+            None
+        }
+        (Err(e), CatalogCommand::Show { .. }) => return failed(&mut diagnostics, e, name, exit::POLICY),
+    };
+    match command {
+        CatalogCommand::Show { platform, .. } => {
+            let Some((_, catalog)) = old else {
+                eprintln!("error: `{name}` does not exist; run `ddmc catalog update` to create it");
+                return exit::USAGE;
+            };
+            let platforms: Vec<crate::model::Platform> = match platform {
+                Some(p) => vec![*p],
+                None => crate::model::Platform::ALL.to_vec(),
+            };
+            let _ = std::io::stdout().lock().write_all(catalog::show::render(&catalog, &platforms).as_bytes());
+            exit::OK
+        }
+        CatalogCommand::Update { from, ca_cert, now, .. } => {
+            let source = update::Source::parse(from);
+            let quiet = cli.quiet;
+            let mut progress = |line: &str| {
+                if !quiet {
+                    eprintln!("{line}");
+                }
+            };
+            let bytes = match update::fetch(&source, ca_cert, &mut progress) {
+                Ok(bytes) => bytes,
+                Err(e) => return failed(&mut diagnostics, e, from, exit::IO),
+            };
+            let fetched = now.unwrap_or_else(jiff::Timestamp::now);
+            let (text, new) = match update::wrap(&bytes, &source, fetched) {
+                Ok(wrapped) => wrapped,
+                Err(e) => return failed(&mut diagnostics, e, from, exit::POLICY),
+            };
+            for line in update::changes(old.as_ref().map(|(_, c)| c), &new) {
+                println!("{line}");
+            }
+            if old.as_ref().is_some_and(|(old_text, _)| *old_text == text) {
+                done(cli, &format!("`{name}` is unchanged (as of {})", new.as_of));
+                return exit::OK;
+            }
+            if let Err(e) = update::write_atomically(&path, &text) {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return exit::IO;
+            }
+            done(cli, &format!("wrote `{name}` (as of {})", new.as_of));
+            exit::OK
+        }
+    }
 }
 
 /// `ddmc legacy schedule`: the deprecation warning, the command, one summary line.

@@ -113,6 +113,17 @@ impl Compilation {
     }
 }
 
+/// `ddmc.yaml` alone, for commands that compile no policies (`ddmc catalog`).
+pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadError> {
+    let repository = repo::load(root)?;
+    let mut diagnostics = Diagnostics::default();
+    let project = match &repository.project {
+        Some(file) => load_project(file, &Validators::default(), &mut diagnostics).0,
+        None => Project::default(),
+    };
+    Ok((repository, project, diagnostics))
+}
+
 fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
     let is_json = file.name.to_ascii_lowercase().ends_with(".json");
     let parsed = if is_json { parse::parse_json(&file.text) } else { parse::parse_yaml(&file.text) };

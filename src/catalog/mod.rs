@@ -7,8 +7,10 @@
 
 mod gdmf;
 mod resolve;
+pub mod show;
 #[cfg(test)]
 mod tests;
+pub mod update;
 
 pub use gdmf::{MAX_BYTES, parse};
 pub use resolve::{BsiPick, Deadline, Latest, Skipped, VersionCheck, deadline};
@@ -161,6 +163,37 @@ impl Version {
             .map(|w| w.version)
             .max()
     }
+}
+
+/// The catalog's file: `catalog:` of ddmc.yaml, which must stay inside the repository (a
+/// pull request must not point it at another project's files).
+pub fn path_in(root: &std::path::Path, relative: &str) -> Result<std::path::PathBuf, String> {
+    let path = std::path::Path::new(relative);
+    let inside = path.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(format!("`catalog: {relative}` must be a relative path inside the repository, without `..`"));
+    }
+    Ok(root.join(path))
+}
+
+/// Reads the repository's catalog: `None` when there is no file at `path`.
+pub fn load(path: &std::path::Path) -> Result<Option<(String, Catalog)>, CatalogError> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CatalogError::new(format!("cannot read `{}`: {e}", path.display()))),
+        Ok(meta) if !meta.is_file() => {
+            return Err(CatalogError::new(format!(
+                "`{}` is not a regular file (links are not followed)",
+                path.display()
+            )));
+        }
+        Ok(_) => {}
+    }
+    let bytes = update::read_file(path)?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| CatalogError::new(format!("`{}` is not UTF-8 text", path.display())))?;
+    let catalog = parse(&text)?;
+    Ok(Some((text, catalog)))
 }
 
 /// A catalog that cannot be read.

@@ -53,6 +53,8 @@ pub enum Code {
     /// Policies that disagree for the same devices.
     Conflict,
     NoPolicies,
+    /// Apple's catalog file is missing where needed, unreadable, stale, or disagrees with a target.
+    Catalog,
     Io,
     Internal,
 }
@@ -77,6 +79,7 @@ impl Code {
             Code::TokenEnvUnset => "token-env-unset",
             Code::Conflict => "conflict",
             Code::NoPolicies => "no-policies",
+            Code::Catalog => "catalog",
             Code::Io => "io",
             Code::Internal => "internal",
         }

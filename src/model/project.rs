@@ -8,6 +8,8 @@ pub const IDENTIFIER_PREFIX_PATTERN: &str =
     "^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$";
 pub const DEFAULT_PREFIX: &str = "com.example.ddm";
 pub const DEFAULT_OUTPUT: &str = "out";
+pub const DEFAULT_CATALOG: &str = "apple-catalog.json";
+pub const DEFAULT_CATALOG_MAX_AGE_DAYS: u16 = 14;
 
 /// Repository settings; every key is optional.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -29,6 +31,15 @@ pub struct Project {
     /// settings: `auto` (default) or `never`.
     #[serde(default)]
     pub legacy_profiles: LegacyProfiles,
+    /// Apple's catalog (a GDMF snapshot written by `ddmc catalog update`), relative to the
+    /// repository (default `apple-catalog.json`). No file there: the repository has none.
+    #[serde(default)]
+    #[schemars(length(min = 1))]
+    pub catalog: Option<String>,
+    /// A catalog older than this many days (default 14) gets a warning.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 365))]
+    pub catalog_max_age_days: Option<u16>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -61,5 +72,13 @@ impl Project {
 
     pub fn output(&self) -> &str {
         self.output.as_deref().unwrap_or(DEFAULT_OUTPUT)
+    }
+
+    pub fn catalog(&self) -> &str {
+        self.catalog.as_deref().unwrap_or(DEFAULT_CATALOG)
+    }
+
+    pub fn catalog_max_age_days(&self) -> u16 {
+        self.catalog_max_age_days.unwrap_or(DEFAULT_CATALOG_MAX_AGE_DAYS)
     }
 }

@@ -174,3 +174,127 @@ fn zentral_fixtures_with_either_bsi_key() {
         assert!(c.versions(Platform::IOS).iter().all(|v| v.version.major() >= 15), "{file}");
     }
 }
+
+mod update {
+    use super::{MARCH_2026, OCTOBER_2025};
+    use crate::common::{self, repo};
+    use assert_cmd::Command;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::path::Path;
+
+    /// A one-request HTTP server on 127.0.0.1 answering `body`; its URL. The thread is not
+    /// joined: a client that never connects must not hang the test.
+    fn serve(body: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/v2/pmv", listener.local_addr().expect("addr"));
+        std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(&body));
+            }
+        });
+        url
+    }
+
+    fn ddmc(repo: &Path, args: &[&str]) -> (i32, String, String) {
+        let output =
+            Command::cargo_bin("ddmc").expect("binary").arg("catalog").args(args).arg(repo).output().expect("runs");
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        (output.status.code().unwrap_or(-1), text(&output.stdout), text(&output.stderr))
+    }
+
+    fn sample(relative: &str) -> Option<Vec<u8>> {
+        Some(std::fs::read(common::shared(&format!("samples/{relative}"))?).expect("sample"))
+    }
+
+    #[test]
+    fn from_a_local_server_then_from_a_file_with_the_change_summary() {
+        let (Some(october), Some(_)) = (sample(OCTOBER_2025), sample(MARCH_2026)) else { return };
+        let dir = repo(&[("ddmc.yaml", "catalog: apple/catalog.json\n")]);
+        std::fs::create_dir(dir.path().join("apple")).expect("mkdir");
+        let url = serve(october);
+        let (code, stdout, stderr) = ddmc(dir.path(), &["update", "--from", &url, "--now", "2025-10-30T06:00:00Z"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains(&format!("fetching {url}")) && stderr.contains("received 124026 bytes"), "{stderr}");
+        assert!(stdout.starts_with("macOS: added 11.7.10, 12.7.6, 13.7.7, 13.7.8, 14.7.7"), "{stdout}");
+        let written = std::fs::read_to_string(dir.path().join("apple/catalog.json")).expect("written");
+        assert!(
+            written.starts_with(&format!("{{\n  \"fetched\": \"2025-10-30T06:00:00Z\",\n  \"source\": \"{url}\",\n"))
+        );
+
+        let march = common::shared(&format!("samples/{MARCH_2026}")).expect("sample");
+        let from = march.to_str().expect("utf-8");
+        let (code, stdout, stderr) = ddmc(dir.path(), &["update", "--from", from, "--now", "2026-03-20T06:00:00Z"]);
+        assert_eq!(code, 0, "{stderr}");
+        for line in [
+            "macOS: added 11.7.11, 14.8.3, 14.8.4, 15.7.3, 15.7.4, 26.2, 26.3, 26.3.1, 26.3.2",
+            "macOS: no longer available 13.7.7, 14.7.7, 14.7.8, 14.8, 14.8.1, 15.6, 15.6.1, 15.7, 15.7.1, 26.0, 26.0.1",
+            "macOS: new Background Security Improvements 26.3.1 (a) (25D771280a), 26.3.2 (a) (25D771400a)",
+            "iOS: new Background Security Improvements 26.3.1 (a) (23D771330a)",
+        ] {
+            assert!(stdout.lines().any(|l| l == line), "missing `{line}` in\n{stdout}");
+        }
+        // The same input again: nothing changes, nothing is rewritten.
+        let (code, stdout, stderr) = ddmc(dir.path(), &["update", "--from", from, "--now", "2026-03-20T06:00:00Z"]);
+        assert_eq!((code, stdout.as_str()), (0, ""), "{stderr}");
+        assert!(stderr.contains("is unchanged (as of 2026-03-20)"), "{stderr}");
+
+        let (code, stdout, _) = ddmc(dir.path(), &["show", "--platform", "macOS"]);
+        assert_eq!(code, 0);
+        assert!(stdout.starts_with("Apple's catalog as of 2026-03-20 (fetched 2026-03-20T06:00:00Z from file:gdmf_cached.2026-03-17_97f9aa09.json)"), "{stdout}");
+        assert!(stdout.contains("  26.3.2    25D2140              released 2026-03-11, expires 2026-06-15, 1 device [device-specific: 26.3.1 serves all its devices]"), "{stdout}");
+        assert!(
+            stdout.contains("  BSI 26.3.1 (a) 25D771280a on build 25D2128, released 2026-03-17, 62 devices"),
+            "{stdout}"
+        );
+    }
+
+    /// A refused answer leaves the old catalog byte for byte.
+    #[test]
+    fn oversize_malformed_and_unreachable_answers_leave_the_old_catalog() {
+        let old = r#"{"AssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78", "PostingDate": "2025-11-03", "SupportedDevices": ["J314sAP"]}]}}"#;
+        let dir = repo(&[("apple-catalog.json", old)]);
+        let before = std::fs::read(dir.path().join("apple-catalog.json")).expect("old");
+        let huge = {
+            let mut body = b"{\"AssetSets\": {\"macOS\": [], \"x\": \"".to_vec();
+            body.resize(ddmc::catalog::MAX_BYTES + 10, b'a');
+            body
+        };
+        let cases: Vec<(String, i32, &str)> = vec![
+            (serve(huge), 3, "at most 16777216 bytes"),
+            (serve(b"<html>captive portal</html>".to_vec()), 1, "not JSON"),
+            (serve(b"{\"AssetSets\": {\"macOS\": [{\"ProductVersion\": 26}]}}".to_vec()), 1, "not a GDMF catalog"),
+            ("http://example.com/pmv".to_owned(), 3, "plain HTTP"),
+        ];
+        for (url, exit, message) in cases {
+            let (code, _, stderr) = ddmc(dir.path(), &["update", "--from", &url]);
+            assert_eq!(code, exit, "{url}: {stderr}");
+            assert!(stderr.contains(message), "{url}: {stderr}");
+            assert_eq!(std::fs::read(dir.path().join("apple-catalog.json")).expect("kept"), before, "{url}");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains("ddmc-new"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary file is left");
+    }
+
+    #[test]
+    fn the_catalog_path_stays_inside_the_repository() {
+        let dir = repo(&[("ddmc.yaml", "catalog: ../elsewhere.json\n")]);
+        let (code, _, stderr) = ddmc(dir.path(), &["show"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("must be a relative path inside the repository"), "{stderr}");
+        let none = repo(&[]);
+        let (code, _, stderr) = ddmc(none.path(), &["show"]);
+        assert_eq!(code, 2);
+        assert!(stderr.contains("run `ddmc catalog update`"), "{stderr}");
+    }
+}
