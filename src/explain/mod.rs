@@ -309,6 +309,15 @@ fn notes(
             device.platform, device.platform
         ));
     }
+    let read: Vec<analysis::targets::Target<'_>> =
+        reaching.iter().filter_map(|d| analysis::targets::Target::read(d)).collect();
+    if let Some(plan) = analysis::targets::plan(&read) {
+        let steps: Vec<String> = plan.iter().map(|t| format!("{} by {}", t.version, t.deadline)).collect();
+        out.push(format!(
+            "the enforcement targets are a plan, not a conflict: {}; each applies at its own deadline",
+            steps.join(", then ")
+        ));
+    }
     if targets.iter().any(|t| t.state == "past deadline") {
         out.push("an enforcement whose deadline has passed installs at once".to_string());
     }

@@ -81,18 +81,74 @@ fn disjoint_groups_and_agreement_do_not_conflict() {
     assert!(!stderr.contains("[conflict]"), "the same values agree: {stderr}");
 }
 
-#[test]
-fn several_enforcement_targets_say_what_the_device_does() {
-    let enforce = |version: &str, deadline: &str| {
-        format!("enforce:\n  - os_version: \"{version}\"\n    deadline: \"{deadline}\"\n")
-    };
-    let dir = repo(&[
-        ("policies/a.yaml", &policy("first", "all", &enforce("26.3.1", "2026-12-01T18:00:00"))),
-        ("policies/b.yaml", &policy("second", "all", &enforce("26.4", "2026-11-25T18:00:00"))),
-    ]);
+fn enforce(entries: &[(&str, Option<&str>, &str)]) -> String {
+    let mut text = String::from("enforce:\n");
+    for (version, build, deadline) in entries {
+        text += &format!("  - os_version: \"{version}\"\n    deadline: \"{deadline}\"\n");
+        if let Some(build) = build {
+            text += &format!("    build_version: \"{build}\"\n");
+        }
+    }
+    text
+}
+
+fn conflicts(files: &[(&str, &str)]) -> Vec<String> {
+    let dir = repo(files);
     let (_, stderr) = check(dir.path(), &[]);
-    assert!(
-        stderr.contains("2 enforcement targets reach the same devices (help: redundant, since a newer target is due no later: 26.3.1 by 2026-12-01T18:00:00 (policy `first`); remove it)"),
-        "{stderr}"
+    stderr.lines().filter(|l| l.contains("[conflict]")).map(str::to_string).collect()
+}
+
+#[test]
+fn sequential_targets_are_a_plan_not_a_conflict() {
+    let first = policy("first", "all", &enforce(&[("26.3.1", None, "2026-12-01T18:00:00")]));
+    let second = policy("second", "all", &enforce(&[("26.4", None, "2026-12-15T20:00:00")]));
+    let found = conflicts(&[("policies/a.yaml", &first), ("policies/b.yaml", &second)]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn an_older_version_due_later_is_a_conflict() {
+    let first = policy("first", "all", &enforce(&[("26.3.1", None, "2026-12-01T18:00:00")]));
+    let second = policy("second", "all", &enforce(&[("26.4", None, "2026-11-25T18:00:00")]));
+    let found = conflicts(&[("policies/a.yaml", &first), ("policies/b.yaml", &second)]);
+    assert_eq!(
+        found,
+        [
+            "policies/a.yaml:6:17: warning[conflict]: enforcement target 26.3.1 by 2026-12-01T18:00:00 can never apply: 26.4 is due earlier (help: remove it, or give it a deadline before 2026-11-25T18:00:00 if it is a step towards 26.4)"
+        ]
     );
+}
+
+#[test]
+fn one_version_with_two_deadlines_is_a_conflict() {
+    let first = policy("first", "all", &enforce(&[("26.4", None, "2026-12-15T20:00:00")]));
+    let second = policy("second", "lab", &enforce(&[("26.4", None, "2026-12-20T20:00:00")]));
+    let found = conflicts(&[("policies/a.yaml", &first), ("policies/b.yaml", &second)]);
+    assert_eq!(
+        found,
+        [
+            "policies/a.yaml:7:15: warning[conflict]: 26.4 is enforced with 2 different deadlines: 26.4 by 2026-12-15T20:00:00 (policy `first`), 26.4 by 2026-12-20T20:00:00 (policy `second`) (help: give every 26.4 target the same deadline, or keep one)"
+        ]
+    );
+}
+
+#[test]
+fn one_version_with_two_builds_is_a_conflict() {
+    let first = policy("first", "all", &enforce(&[("26.3.1", Some("25D771280a"), "2026-12-01T18:00:00")]));
+    let second = policy("second", "all", &enforce(&[("26.3.1", Some("25D771280b"), "2026-12-01T18:00:00")]));
+    let found = conflicts(&[("policies/a.yaml", &first), ("policies/b.yaml", &second)]);
+    assert_eq!(
+        found,
+        [
+            "policies/a.yaml:8:20: warning[conflict]: 26.3.1 is enforced with 2 different builds: 26.3.1 (25D771280a) by 2026-12-01T18:00:00 (policy `first`), 26.3.1 (25D771280b) by 2026-12-01T18:00:00 (policy `second`) (help: enforce one build, or leave `build_version` out)"
+        ]
+    );
+}
+
+/// The shipped examples enforce 26.3.1 (a), then 26.4: a plan, which `--deny-conflicts` accepts.
+#[test]
+fn deny_conflicts_accepts_the_shipped_policies() {
+    let (code, stderr) = check(Path::new(env!("CARGO_MANIFEST_DIR")), &["--deny-conflicts"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("[conflict]"), "{stderr}");
 }
