@@ -174,7 +174,7 @@ fn fingerprint(contributions: &[Contribution<'_>], seed: u64) -> u64 {
     hasher.finish()
 }
 
-fn where_(cohorts: &[Cohort]) -> String {
+pub(super) fn where_(cohorts: &[Cohort]) -> String {
     let first = cohorts.first().map(ToString::to_string).unwrap_or_default();
     match cohorts.len() {
         0 | 1 => first,
@@ -195,7 +195,7 @@ struct Found {
 
 /// Policies named in a message (and places shown) at most: a fleet of hundreds of policies
 /// that disagree makes one readable warning.
-const SHOWN: usize = 4;
+pub(super) const SHOWN: usize = 4;
 
 fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagnostic {
     let field = field_of(key);

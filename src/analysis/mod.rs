@@ -4,6 +4,7 @@
 
 pub mod combine;
 pub mod conflicts;
+pub mod legacy;
 pub mod targets;
 
 use crate::apple::{DeclarationType, support};

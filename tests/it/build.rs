@@ -183,12 +183,12 @@ fn server_tokens_follow_content() {
     let described = tokens(&build(repo.path(), &[]).0);
     let changed: Vec<&String> = before.keys().filter(|k| before[*k] != described[*k]).collect();
     // A description is content of no declaration, only of the profile (PayloadDescription).
-    assert_eq!(changed, vec!["com.example.ddm.mac.legacy"]);
+    assert_eq!(changed, vec!["com.example.ddm.legacy.macos.all"]);
     fs::write(dir.join("mac.yaml"), policy(45, "one")).expect("write");
     let after = tokens(&build(repo.path(), &[]).0);
     let changed: Vec<&String> = before.keys().filter(|k| before[*k] != after[*k]).collect();
     // The profile's content changes; its identity (PayloadUUID) does not.
-    assert_eq!(changed, vec!["com.example.ddm.mac.legacy", "com.example.ddm.mac.settings", "group:all"]);
+    assert_eq!(changed, vec!["com.example.ddm.legacy.macos.all", "com.example.ddm.mac.settings", "group:all"]);
 }
 
 #[test]

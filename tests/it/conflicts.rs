@@ -40,7 +40,11 @@ fn disagreements_name_both_places_and_the_winner() {
     assert_eq!(
         conflicts,
         [
+            // macOS 13-14: the merged legacy profile.
+            "policies/b.yaml:6:22: warning[conflict]: policies disagree on `software_updates.automatic_install` for RSR-era devices: `relaxed` sets `false`, `strict` sets `true` (help: the device gets `false`; make the policies agree, or narrow their groups)",
+            // macOS 15 and later: the declarations.
             "policies/b.yaml:6:22: warning[conflict]: policies disagree on `software_updates.automatic_install`: `relaxed` sets `AlwaysOff`, `strict` sets `AlwaysOn` (help: the device applies `AlwaysOff`; make the policies agree, or narrow their groups)",
+            "policies/b.yaml:9:17: warning[conflict]: policies disagree on `software_updates.deferrals.major_days` for RSR-era devices: `relaxed` sets `60`, `strict` sets `30` (help: the device gets `60`; make the policies agree, or narrow their groups)",
             "policies/b.yaml:9:17: warning[conflict]: policies disagree on `software_updates.deferrals.major_days`: `relaxed` sets `60`, `strict` sets `30` (help: the device applies `60`; make the policies agree, or narrow their groups)",
         ],
         "{stderr}"
@@ -151,4 +155,25 @@ fn deny_conflicts_accepts_the_shipped_policies() {
     let (code, stderr) = check(Path::new(env!("CARGO_MANIFEST_DIR")), &["--deny-conflicts"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(!stderr.contains("[conflict]"), "{stderr}");
+}
+
+/// `--deny-conflicts` makes legacy-era disagreements errors too.
+#[test]
+fn deny_conflicts_covers_legacy_profiles() {
+    let mac = |id: &str, groups: &str, removal: bool| {
+        format!(
+            "id: {id}\ntargets:\n  platforms: [macOS]\n  groups: [{groups}]\nbackground_security_improvements:\n  user_removal: {removal}\n"
+        )
+    };
+    // Both reach macOS 15 too: declarations combine there (boolean-and), so the only
+    // conflicts are the declarations' and the legacy profile's.
+    let dir = repo(&[("policies/a.yaml", &mac("one", "all", false)), ("policies/b.yaml", &mac("two", "lab", true))]);
+    let (code, stderr) = check(dir.path(), &["--deny-conflicts"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "error[conflict]: policies disagree on `background_security_improvements.user_removal` for RSR-era devices"
+        ),
+        "{stderr}"
+    );
 }

@@ -56,3 +56,21 @@ fn json_carries_the_same_data() {
         value["enforcement"].as_array().expect("targets").iter().filter_map(|t| t["state"].as_str()).collect();
     assert_eq!(states, ["satisfied", "past deadline", "due"]);
 }
+
+/// A Mac in `staff` on macOS 14 installs one merged legacy profile: per key, the policy and
+/// line it comes from and what it overrides.
+#[test]
+fn mac_on_14_merged_legacy_profile() {
+    let baseline = "id: baseline\ntargets:\n  platforms: [macOS]\nbackground_security_improvements:\n  user_removal: false\nsoftware_updates:\n  automatic_download: always_on\n";
+    let staff = "id: staff-macs\ntargets:\n  platforms: [macOS]\n  groups: [staff]\nbackground_security_improvements:\n  user_removal: true\nsoftware_updates:\n  automatic_install: always_on\n";
+    let dir = crate::common::repo(&[("policies/baseline.yaml", baseline), ("policies/staff.yaml", staff)]);
+    let output = Command::cargo_bin("ddmc")
+        .expect("binary")
+        .args(["--quiet", "explain"])
+        .arg(dir.path())
+        .args(["--platform", "macOS", "--os", "14.7.1", "--group", "staff"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).expect("utf-8"));
+}
