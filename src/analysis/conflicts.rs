@@ -16,6 +16,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+/// A contradiction's kind and the Identifiers of the declarations involved.
+type ContradictionKey<'a> = (u8, Vec<&'a str>);
+
 /// Warnings (`--deny-conflicts` makes them errors) for settings that policies set to
 /// different values for the same cohort, and for enforcement targets that contradict each
 /// other for the same devices (several targets with increasing versions and deadlines are a
@@ -25,7 +28,7 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
     // (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
     let mut found: BTreeMap<(&str, u64), Found> = BTreeMap::new();
     // (kind, declarations involved) -> the contradiction, and the cohorts it reaches.
-    let mut contradicted: BTreeMap<(u8, Vec<&str>), (Contradiction<'_>, Vec<Cohort>)> = BTreeMap::new();
+    let mut contradicted: BTreeMap<ContradictionKey<'_>, (Contradiction<'_>, Vec<Cohort>)> = BTreeMap::new();
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut bands: BTreeMap<(Platform, Band), Vec<Cohort>> = BTreeMap::new();

@@ -302,6 +302,58 @@ mod tests {
         assert!(rule.contains("`AutomaticActions.Download`"), "{rule}");
     }
 
+    fn policy(id: &str, groups: &[&str], key: &'static str, value: Value) -> LegacyPolicy {
+        let platform = Platform::MacOS;
+        let (min, below) = crate::lower::legacy::era(platform).expect("an era");
+        LegacyPolicy {
+            source: PolicySource { policy: id.into(), source: format!("{id}.yaml") },
+            description: None,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            platforms: vec![LegacyPlatform {
+                platform,
+                range: crate::lower::OsRange { platform, min, exactly: None, below: Some(below) },
+                keys: vec![crate::lower::legacy::LegacyKey {
+                    payload_type: SOFTWARE_UPDATE,
+                    key,
+                    value,
+                    field: &["software_updates", "automatic_download"],
+                    supervised: false,
+                }],
+            }],
+        }
+    }
+
+    /// `all`'s keys are in every group's profile, and a group's device holds one
+    /// `com.apple.SoftwareUpdate`: the per-policy profiles of before gave it two.
+    #[test]
+    fn each_group_gets_one_profile_with_alls_keys() {
+        let policies = [
+            policy("base", &["all"], "AutomaticDownload", json!(true)),
+            policy("lab", &["lab"], "AutomaticallyInstallMacOSUpdates", json!(true)),
+        ];
+        let settings = Settings { identifier_prefix: "com.example.ddm", organization: None };
+        let profiles = merge(&policies, &BTreeSet::from(["all", "lab"]), &settings);
+        let ids: Vec<&str> = profiles.iter().map(|p| p.identifier.as_str()).collect();
+        assert_eq!(ids, ["com.example.ddm.legacy.macos.all", "com.example.ddm.legacy.macos.lab"]);
+        let lab = &profiles[1];
+        assert_eq!(lab.payloads.len(), 1);
+        assert_eq!(
+            lab.payloads[0].keys,
+            json!({"AutomaticDownload": true, "AutomaticallyInstallMacOSUpdates": true})
+                .as_object()
+                .cloned()
+                .expect("map")
+        );
+        assert!(single_instance_violations(&profiles).is_empty());
+        // Two profiles for one group, each with the single-instance payload, are refused.
+        let mut twice = profiles.clone();
+        twice[0].group = "lab".into();
+        assert_eq!(
+            single_instance_violations(&twice),
+            ["a macOS device in group `lab` would hold 2 `com.apple.SoftwareUpdate` payloads; Apple allows one"]
+        );
+    }
+
     #[test]
     fn every_written_key_has_a_rule() {
         for (key, _) in RULES {
