@@ -79,10 +79,14 @@ pub fn contradictions<'a>(targets: &[Target<'a>]) -> Vec<Contradiction<'a>> {
         if base.windows(2).any(|w| w[0].deadline != w[1].deadline) {
             out.push(Contradiction::Deadlines(distinct_by(&base, |t| t.deadline)));
         }
-        let built: Vec<Target<'a>> = same.iter().copied().filter(|t| t.build.is_some()).collect();
-        let builds = distinct_by(&built, |t| t.build.unwrap_or_default());
-        if builds.len() > 1 {
-            out.push(Contradiction::Builds(builds));
+        // A BSI build sits on top of its base version's build: compare like with like.
+        for supplemental in [false, true] {
+            let built: Vec<Target<'a>> =
+                same.iter().copied().filter(|t| t.build.is_some() && t.supplemental == supplemental).collect();
+            let builds = distinct_by(&built, |t| t.build.unwrap_or_default());
+            if builds.len() > 1 {
+                out.push(Contradiction::Builds(builds));
+            }
         }
     }
     // From the newest version down, the earliest-due target of any newer version.
@@ -213,5 +217,10 @@ mod tests {
             declaration("b", "26.4", "2026-12-15T20:00:00", Some("25E100"), false),
         ];
         assert!(kinds(&agree).is_empty());
+        let bsi_on_base = [
+            declaration("base", "26.3.1", "2026-12-01T18:00:00", Some("25D125"), false),
+            declaration("bsi", "26.3.1", "2026-12-01T18:00:00", Some("25D771280a"), true),
+        ];
+        assert!(kinds(&bsi_on_base).is_empty(), "a BSI build on top of a base build: {:?}", kinds(&bsi_on_base));
     }
 }
