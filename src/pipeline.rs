@@ -69,14 +69,21 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
         organization: project.organization.name.as_deref(),
     };
     let mut declarations: Vec<Declaration> = Vec::new();
-    let mut profiles: Vec<Profile> = Vec::new();
+    let mut legacy = Vec::new();
     for item in &loaded {
         declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut diagnostics));
         if project.legacy_profiles == LegacyProfiles::Auto {
-            profiles.extend(lower::legacy::lower(&item.policy, &item.doc, &cx, &mut diagnostics));
+            legacy.push(lower::legacy::lower(&item.policy, &item.doc, &mut diagnostics));
         }
     }
     analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);
+    // One merged legacy profile per group and platform: what a device may hold.
+    let groups: BTreeSet<&str> =
+        loaded.iter().flat_map(|l| l.policy.targets.groups.iter().map(String::as_str)).collect();
+    let legacy_settings =
+        analysis::legacy::Settings { identifier_prefix: cx.identifier_prefix, organization: cx.organization };
+    let profiles: Vec<Profile> = analysis::legacy::merge(&legacy, &groups, &legacy_settings);
+    analysis::legacy::check(&loaded, &profiles, &mut diagnostics);
     let repository_declarations = lower::lower_repository(cx.identifier_prefix, &declarations);
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
@@ -280,6 +287,12 @@ fn emit(
         let served = declaration::served(d, envelope);
         files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() });
         emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
+    }
+    for problem in analysis::legacy::single_instance_violations(profiles) {
+        out.push(
+            Diagnostic::error(Code::Internal, format!("internal error: {problem}"))
+                .help("this is a bug in ddmc; please report it with the policy that caused it"),
+        );
     }
     let mut emitted_profiles = Vec::new();
     for p in profiles {

@@ -2,28 +2,33 @@
 //! Each disagreement is reported once, with every cohort it affects.
 
 use super::combine::CombineType;
-use super::{Band, Cohort, Contribution, cohorts, contributions, reaches};
+use super::targets::{Contradiction, Target, contradictions};
+use super::{Band, Cohort, Contribution, cohorts, contributions, in_group, reaches};
 use crate::apple::DeclarationType;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
 use crate::emit::canonical::canonical_json;
 use crate::lower::Declaration;
 use crate::lower::settings::{FIELDS, field_of};
-use crate::model::{GROUP_ALL, OsVersion, Platform};
+use crate::model::{GROUP_ALL, Platform};
 use crate::pipeline::Loaded;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
+/// A contradiction's kind and the Identifiers of the declarations involved.
+type ContradictionKey<'a> = (u8, Vec<&'a str>);
+
 /// Warnings (`--deny-conflicts` makes them errors) for settings that policies set to
-/// different values for the same cohort, and for several enforcement targets reaching
-/// the same devices.
+/// different values for the same cohort, and for enforcement targets that contradict each
+/// other for the same devices (several targets with increasing versions and deadlines are a
+/// plan, not a conflict).
 pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagnostics) {
     let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
     // (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
     let mut found: BTreeMap<(&str, u64), Found> = BTreeMap::new();
-    // Fingerprint of the enforcement declarations -> them, and the cohorts they reach.
-    let mut targets: BTreeMap<u64, (Vec<&Declaration>, Vec<Cohort>)> = BTreeMap::new();
+    // (kind, declarations involved) -> the contradiction, and the cohorts it reaches.
+    let mut contradicted: BTreeMap<ContradictionKey<'_>, (Contradiction<'_>, Vec<Cohort>)> = BTreeMap::new();
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut bands: BTreeMap<(Platform, Band), Vec<Cohort>> = BTreeMap::new();
@@ -42,9 +47,28 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
                 .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
                 .collect()
         };
+        // Enforcement targets, with the BSI halves whose base version lies in this band.
+        let targets_of = |group: &str, own: bool| -> Vec<Target<'_>> {
+            on_platform
+                .iter()
+                .copied()
+                .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
+                .filter(|d| {
+                    let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
+                    let exact_in_band = d.applies_to.iter().any(|r| {
+                        r.platform == platform
+                            && r.exactly.is_some_and(|v| band.from <= v && band.below.is_none_or(|b| v < b))
+                    });
+                    in_group(groups, group)
+                        && (reaches(d, group, platform, version) || exact_in_band)
+                        && (!own || !in_group(groups, GROUP_ALL))
+                })
+                .filter_map(Target::read)
+                .collect()
+        };
         // What every device gets here, read once; each group adds only its own declarations.
         let base_settings = of(DeclarationType::SoftwareUpdateSettings, GROUP_ALL, false);
-        let base_targets = of(DeclarationType::SoftwareUpdateEnforcement, GROUP_ALL, false);
+        let base_targets = targets_of(GROUP_ALL, false);
         let keys: Vec<(&'static str, Vec<Contribution<'_>>, u64, Vec<&Value>)> = FIELDS
             .iter()
             .map(|(key, _)| {
@@ -64,10 +88,7 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
             let (own_settings, own_targets) = if group == GROUP_ALL {
                 (Vec::new(), Vec::new())
             } else {
-                (
-                    of(DeclarationType::SoftwareUpdateSettings, group, true),
-                    of(DeclarationType::SoftwareUpdateEnforcement, group, true),
-                )
+                (of(DeclarationType::SoftwareUpdateSettings, group, true), targets_of(group, true))
             };
             // A group with nothing of its own here repeats the `all` cohort.
             if group != GROUP_ALL && own_settings.is_empty() && own_targets.is_empty() {
@@ -105,24 +126,25 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
                 });
                 entry.cohorts.push(cohort.clone());
             }
-            let enforced: Vec<&Declaration> = base_targets
-                .iter()
-                .chain(&own_targets)
-                .copied()
-                .filter(|d| d.applies_to.iter().all(|r| r.exactly.is_none()))
-                .collect();
+            let enforced: Vec<Target<'_>> = base_targets.iter().chain(&own_targets).copied().collect();
             if enforced.len() > 1 {
-                let mut hasher = DefaultHasher::new();
-                enforced.iter().for_each(|d| d.identifier.hash(&mut hasher));
-                targets.entry(hasher.finish()).or_insert_with(|| (enforced, Vec::new())).1.push(cohort);
+                for c in contradictions(&enforced) {
+                    let kind = match c {
+                        Contradiction::NeverApplies { .. } => 0,
+                        Contradiction::Deadlines(_) => 1,
+                        Contradiction::Builds(_) => 2,
+                    };
+                    let key = (kind, c.identifiers());
+                    contradicted.entry(key).or_insert_with(|| (c, Vec::new())).1.push(cohort.clone());
+                }
             }
         }
     }
     for ((key, _), found) in found {
         out.push(conflict(key, &found, &docs));
     }
-    for (enforced, cohorts) in targets.into_values() {
-        out.push(several_targets(enforced, &cohorts, &docs));
+    for (c, cohorts) in contradicted.into_values() {
+        out.push(contradiction(&c, &cohorts, &docs));
     }
 }
 
@@ -155,7 +177,7 @@ fn fingerprint(contributions: &[Contribution<'_>], seed: u64) -> u64 {
     hasher.finish()
 }
 
-fn where_(cohorts: &[Cohort]) -> String {
+pub(super) fn where_(cohorts: &[Cohort]) -> String {
     let first = cohorts.first().map(ToString::to_string).unwrap_or_default();
     match cohorts.len() {
         0 | 1 => first,
@@ -176,7 +198,7 @@ struct Found {
 
 /// Policies named in a message (and places shown) at most: a fleet of hundreds of policies
 /// that disagree makes one readable warning.
-const SHOWN: usize = 4;
+pub(super) const SHOWN: usize = 4;
 
 fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagnostic {
     let field = field_of(key);
@@ -207,62 +229,94 @@ fn conflict(key: &str, found: &Found, docs: &BTreeMap<&str, &Document>) -> Diagn
     d
 }
 
-fn several_targets(found: Vec<&Declaration>, cohorts: &[Cohort], docs: &BTreeMap<&str, &Document>) -> Diagnostic {
-    let text = |d: &Declaration, key: &str| plain(&d.payload[key]);
-    let version = |d: &Declaration| text(d, "TargetOSVersion").parse::<OsVersion>().ok();
-    // Each enforcement applies at its own deadline; one whose version a target due no later
-    // already reaches has nothing left to do. Sorted by (deadline, version), a newer target
-    // with the same deadline is the next one.
-    let key = |d: &Declaration| (text(d, "TargetLocalDateTime"), version(d));
-    let mut keyed: Vec<((String, Option<OsVersion>), &Declaration)> = found.iter().map(|d| (key(d), *d)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
-    let (mut acted, mut redundant) = (Vec::new(), Vec::new());
-    let mut reached: Option<OsVersion> = None;
-    for (i, ((deadline, version), d)) in keyed.iter().enumerate() {
-        let due_no_later_newer = keyed.get(i + 1).is_some_and(|((next, newer), _)| next == deadline && newer > version);
-        if reached >= *version || due_no_later_newer {
-            redundant.push(*d);
-        } else {
-            reached = *version;
-            acted.push(*d);
+/// `version by deadline (policy `p`)`.
+fn describe(t: &Target<'_>) -> String {
+    let build = t.build.map(|b| format!(" ({b})")).unwrap_or_default();
+    format!("{}{build} by {} (policy `{}`)", t.version, t.deadline, t.policy())
+}
+
+/// The span of an enforce entry's field, from the declaration's `.<n>` suffix.
+fn entry_span<'d>(
+    t: &Target<'_>,
+    field: &str,
+    docs: &BTreeMap<&str, &'d Document>,
+) -> Option<(&'d Document, crate::source::Span)> {
+    let doc = docs.get(t.policy())?;
+    let entry = t.declaration.identifier.rsplit('.').next()?.parse::<usize>().ok()?.checked_sub(1)?.to_string();
+    Some((doc, doc.span(&["enforce", &entry, field])))
+}
+
+fn contradiction(c: &Contradiction<'_>, cohorts: &[Cohort], docs: &BTreeMap<&str, &Document>) -> Diagnostic {
+    let list = |ts: &[Target<'_>]| {
+        let mut shown: Vec<String> = ts.iter().take(SHOWN).map(describe).collect();
+        if ts.len() > SHOWN {
+            shown.push(format!("and {} more", ts.len() - SHOWN));
         }
-    }
-    let describe = |d: &Declaration| {
-        let policy = d.origin.as_ref().map(|o| o.policy.as_str()).unwrap_or("?");
-        format!("{} by {} (policy `{policy}`)", text(d, "TargetOSVersion"), text(d, "TargetLocalDateTime"))
+        shown.join(", ")
     };
-    let list = |ds: &[&Declaration]| {
-        let mut shown: Vec<String> = ds.iter().take(SHOWN).map(|d| describe(d)).collect();
-        if ds.len() > SHOWN {
-            shown.push(format!("and {} more", ds.len() - SHOWN));
+    let (mut d, places, field): (Diagnostic, Vec<(&Target<'_>, String)>, &str) = match c {
+        Contradiction::NeverApplies { stale, newer } => {
+            let when = if newer.deadline == stale.deadline { "at the same time" } else { "earlier" };
+            (
+                Diagnostic::warning(
+                    Code::Conflict,
+                    format!(
+                        "enforcement target {} by {} can never apply: {} is due {when}",
+                        stale.version, stale.deadline, newer.version
+                    ),
+                )
+                .note(format!(
+                    "a device that installs {} by {} is already past {} at that target's deadline",
+                    newer.version, newer.deadline, stale.version
+                ))
+                .help(format!(
+                    "remove it, or give it a deadline before {} if it is a step towards {}",
+                    newer.deadline, newer.version
+                )),
+                vec![
+                    (stale, "never applies".to_string()),
+                    (newer, format!("{} is due by {}", newer.version, newer.deadline)),
+                ],
+                "os_version",
+            )
         }
-        shown.join(", then ")
+        Contradiction::Deadlines(all) => {
+            let version = all.first().map(|t| t.version.to_string()).unwrap_or_default();
+            let first = all.first().map(|t| t.deadline).unwrap_or_default();
+            (
+                Diagnostic::warning(
+                    Code::Conflict,
+                    format!("{version} is enforced with {} different deadlines: {}", all.len(), list(all)),
+                )
+                .note(format!("the device is at {version} by the earliest, {first}: the later deadlines never apply"))
+                .help(format!("give every {version} target the same deadline, or keep one")),
+                all.iter().map(|t| (t, format!("deadline {}", t.deadline))).collect(),
+                "deadline",
+            )
+        }
+        Contradiction::Builds(all) => {
+            let version = all.first().map(|t| t.version.to_string()).unwrap_or_default();
+            (
+                Diagnostic::warning(
+                    Code::Conflict,
+                    format!("{version} is enforced with {} different builds: {}", all.len(), list(all)),
+                )
+                .note(format!("a device runs one build of {version}: at most one of these targets can ever be met"))
+                .help("enforce one build, or leave `build_version` out"),
+                all.iter().map(|t| (t, format!("build {}", t.build.unwrap_or_default()))).collect(),
+                "build_version",
+            )
+        }
     };
-    let mut d =
-        Diagnostic::warning(Code::Conflict, format!("{} enforcement targets reach the same devices", found.len()))
-            .note(format!("devices: {}", where_(cohorts)))
-            .note(format!("each applies at its own deadline: the device is expected to install {}", list(&acted)));
-    d = if redundant.is_empty() {
-        d.help("if the earlier target is only a step to the later one, nothing needs to change")
-    } else {
-        d.help(format!("redundant, since a newer target is due no later: {}; remove it", list(&redundant)))
-    };
+    d = d.note(format!("devices: {}", where_(cohorts)));
     let mut placed = false;
-    for declaration in found.iter().take(SHOWN) {
-        let Some(origin) = &declaration.origin else { continue };
-        let Some(doc) = docs.get(origin.policy.as_str()) else { continue };
-        let entry = declaration
-            .identifier
-            .rsplit('.')
-            .next()
-            .and_then(|n| n.parse::<usize>().ok())
-            .map(|n| (n - 1).to_string());
-        let span = doc.span(&["enforce", entry.as_deref().unwrap_or("0"), "os_version"]);
+    for (t, label) in places.into_iter().take(SHOWN) {
+        let Some((doc, span)) = entry_span(t, field, docs) else { continue };
         d = if placed {
-            d.related(&doc.file, span, "also here")
+            d.related(&doc.file, span, label)
         } else {
             placed = true;
-            d.at(&doc.file, span)
+            d.at(&doc.file, span).label(label)
         };
     }
     d

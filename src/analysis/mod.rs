@@ -4,6 +4,8 @@
 
 pub mod combine;
 pub mod conflicts;
+pub mod legacy;
+pub mod targets;
 
 use crate::apple::{DeclarationType, support};
 use crate::lower::settings::FIELDS;

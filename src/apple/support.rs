@@ -24,6 +24,9 @@ pub struct Availability {
     pub later_source: Option<&'static str>,
     /// A profile payload a user may install by hand (`allowmanualinstall`).
     pub manual_install: bool,
+    /// A device may hold several payloads of this type (`multiple`; Apple's default when
+    /// absent is taken to be `true`). `com.apple.SoftwareUpdate` is `false` on macOS.
+    pub multiple: bool,
 }
 
 impl Availability {
@@ -57,6 +60,7 @@ fn read(os: Option<&Value>, subject: &str, key: Option<&str>) -> Option<Availabi
         enrollments,
         later_source: None,
         manual_install: os.get("allowmanualinstall") == Some(&Value::Bool(true)),
+        multiple: os.get("multiple") != Some(&Value::Bool(false)),
     };
     if let Some(fact) = later::find(subject, key) {
         let v = |(major, minor): (u16, u16)| OsVersion::new(major, minor, None);

@@ -4,7 +4,7 @@
 //! many groups it is the largest file of a build.
 
 use super::canonical::token;
-use crate::lower::legacy::Profile;
+use crate::lower::legacy::{PolicySource, Profile};
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
 use serde::Serialize;
@@ -55,8 +55,8 @@ struct ProfileArtifact<'a> {
     content_token: &'a str,
     path: &'a str,
     payload_types: Vec<&'static str>,
-    policy: &'a str,
-    source: &'a str,
+    /// Every policy that contributes a key to this merged profile, with its file.
+    policies: &'a [PolicySource],
     #[serde(flatten)]
     reach: Reach<'a>,
 }
@@ -166,9 +166,8 @@ fn profile_artifact<'a>(e: &'a EmittedProfile<'a>) -> ProfileArtifact<'a> {
         content_token: &e.content_token,
         path: &e.path,
         payload_types: p.payloads.iter().map(|pl| pl.payload_type).collect(),
-        policy: &p.origin.policy,
-        source: &p.origin.source,
-        reach: Reach::new(p.origin.groups.iter().map(String::as_str).collect(), &p.applies_to, &p.supervision),
+        policies: &p.policies,
+        reach: Reach::new(vec![p.group.as_str()], &p.applies_to, &p.supervision),
     }
 }
 
@@ -181,8 +180,8 @@ fn range(r: &OsRange) -> Range {
     Range { platform: r.platform.as_str(), min, max, below }
 }
 
-/// Per group: the declarations a device in it receives (`all`'s, plus its own) and the
-/// `DeclarationsToken` over their Identifiers and ServerTokens.
+/// Per group: the declarations a device in it receives (`all`'s, plus its own), the
+/// `DeclarationsToken` over their Identifiers and ServerTokens, and its merged profiles.
 fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> BTreeMap<&'a str, Group<'a>> {
     // Each declaration's groups, `None` for every group.
     let reach: Vec<Option<&[String]>> = emitted
@@ -196,7 +195,7 @@ fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) ->
     names.extend(
         emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
     );
-    names.extend(profiles.iter().flat_map(|p| p.profile.origin.groups.iter().map(String::as_str)));
+    names.extend(profiles.iter().map(|p| p.profile.group.as_str()));
     names
         .into_iter()
         .map(|group| {
@@ -209,11 +208,10 @@ fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) ->
             let parts: Vec<&str> =
                 members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
             let declarations = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
-            let profiles = profiles
-                .iter()
-                .filter(|p| p.profile.origin.groups.iter().any(|g| g == GROUP_ALL || g == group))
-                .map(|p| p.profile.identifier.as_str())
-                .collect();
+            // Each group's merged profile already holds `all`'s legacy settings: a device
+            // installs its group's profile only (one `com.apple.SoftwareUpdate` per Mac).
+            let profiles =
+                profiles.iter().filter(|p| p.profile.group == group).map(|p| p.profile.identifier.as_str()).collect();
             (group, Group { declarations, declarations_token: token(&parts), profiles })
         })
         .collect()

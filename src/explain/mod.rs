@@ -9,7 +9,7 @@ pub use render::render_human;
 use crate::analysis::{self, Effective};
 use crate::apple::DeclarationType;
 use crate::diagnostics::plain;
-use crate::lower::legacy::Profile;
+use crate::lower::legacy::{KeySource, MergedKey, Profile};
 use crate::lower::settings::field_of;
 use crate::lower::{Declaration, Supervised};
 use crate::model::{DeviceVersion, LocalDateTime, OsVersion, Platform};
@@ -42,6 +42,8 @@ pub struct Explanation {
     pub settings: Vec<Setting>,
     pub declarations: Vec<Received>,
     pub profiles: Vec<Received>,
+    /// The keys of the merged legacy profile it receives, each with who set it.
+    pub legacy_settings: Vec<Setting>,
     pub enforcement: Vec<Target>,
     pub notes: Vec<String>,
 }
@@ -109,22 +111,17 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         })
         .collect();
     declarations.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    let received: Vec<&Profile> = compiled
-        .profiles
-        .iter()
-        .filter(|p| {
-            analysis::in_group(Some(&p.origin.groups), &device.group)
-                && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, os))
-        })
-        .collect();
+    let received = legacy_profiles(compiled, device);
     let profiles = received
         .iter()
         .map(|p| Received {
             identifier: p.identifier.clone(),
             ty: p.payloads.iter().map(|pl| pl.payload_type).collect::<Vec<_>>().join(", "),
-            policy: Some(p.origin.policy.clone()),
+            policy: Some(p.policies.iter().map(|s| s.policy.as_str()).collect::<Vec<_>>().join(", ")),
         })
         .collect();
+    let legacy_settings =
+        received.iter().flat_map(|p| p.merged.iter().map(|k| legacy_setting(k, p, device, compiled))).collect();
     let enforcement = targets(&reaching, device, now);
     let notes = notes(device, &effective, &enforcement, compiled, &reaching, &received);
     Explanation {
@@ -137,8 +134,53 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         settings,
         declarations,
         profiles,
+        legacy_settings,
         enforcement,
         notes,
+    }
+}
+
+/// The merged legacy profile a device installs: its group's (which holds `all`'s keys), or
+/// `all`'s for a group no policy names.
+fn legacy_profiles<'a>(compiled: &'a Compilation, device: &Device) -> Vec<&'a Profile> {
+    let os = device.version.os;
+    let known = compiled.policies.iter().any(|l| l.policy.targets.groups.contains(&device.group));
+    let group = if known { device.group.as_str() } else { crate::model::GROUP_ALL };
+    compiled
+        .profiles
+        .iter()
+        .filter(|p| p.group == group && p.applies_to.iter().any(|r| analysis::covers(r, device.platform, os)))
+        .collect()
+}
+
+/// `policy (file:line)` of a policy field.
+fn field_place(policy: &str, field: &[&str], policies: &[Loaded]) -> String {
+    match policies.iter().find(|p| p.policy.id == policy) {
+        Some(p) => format!("{policy} ({}:{})", p.doc.file, p.doc.key_span(field).start.line),
+        None => policy.to_string(),
+    }
+}
+
+fn legacy_setting(key: &MergedKey, profile: &Profile, device: &Device, compiled: &Compilation) -> Setting {
+    let place = |s: &KeySource| field_place(&s.policy.policy, s.field, &compiled.policies);
+    let winners: Vec<String> = key.from.iter().filter(|s| s.value == key.value).map(place).collect();
+    let losers: Vec<String> = key
+        .from
+        .iter()
+        .filter(|s| s.value != key.value)
+        .map(|s| format!("{} from {}", plain(&s.value), place(s)))
+        .collect();
+    let overridden = (!losers.is_empty()).then(|| format!("overrides {} ({})", losers.join(", "), key.rule));
+    let needs_supervision = matches!(profile.supervision.get(&device.platform), Some(Supervised::Keys(keys)) if keys.iter().any(|k| k == key.key));
+    let not_applied = (needs_supervision && device.enrollment != Enrollment::Supervised)
+        .then(|| format!("Apple allows `{}` on {} only on supervised devices", key.key, device.platform));
+    Setting {
+        field: key.from.first().map(|s| s.field.join(".")).unwrap_or_default(),
+        key: key.key,
+        value: key.value.clone(),
+        from: winners,
+        overridden,
+        not_applied,
     }
 }
 
@@ -317,6 +359,15 @@ fn notes(
         out.push(format!(
             "policy `{policy}` reaches this group's {} devices only from {} {from}",
             device.platform, device.platform
+        ));
+    }
+    let read: Vec<analysis::targets::Target<'_>> =
+        reaching.iter().filter_map(|d| analysis::targets::Target::read(d)).collect();
+    if let Some(plan) = analysis::targets::plan(&read) {
+        let steps: Vec<String> = plan.iter().map(|t| format!("{} by {}", t.version, t.deadline)).collect();
+        out.push(format!(
+            "the enforcement targets are a plan, not a conflict: {}; each applies at its own deadline",
+            steps.join(", then ")
         ));
     }
     if targets.iter().any(|t| t.state == "past deadline") {

@@ -1,6 +1,6 @@
 //! The explanation as text for people.
 
-use super::Explanation;
+use super::{Explanation, Setting};
 use std::fmt::Write;
 
 pub fn render_human(e: &Explanation) -> String {
@@ -18,17 +18,7 @@ pub fn render_human(e: &Explanation) -> String {
     if e.settings.is_empty() {
         let _ = writeln!(out, "  none: no softwareupdate.settings declaration reaches this device");
     }
-    for s in &e.settings {
-        let value = crate::diagnostics::plain(&s.value);
-        let _ = writeln!(out, "  {} = {}   [{}]", s.field, value, s.key);
-        let _ = writeln!(out, "      from {}", s.from.join(", "));
-        if let Some(o) = &s.overridden {
-            let _ = writeln!(out, "      {o}");
-        }
-        if let Some(n) = &s.not_applied {
-            let _ = writeln!(out, "      NOT APPLIED: {n}");
-        }
-    }
+    settings(&mut out, &e.settings);
     let _ = writeln!(out, "\nDeclarations received ({}):", e.declarations.len());
     for r in &e.declarations {
         let _ = writeln!(out, "  {}  {}", r.identifier, r.ty);
@@ -36,6 +26,13 @@ pub fn render_human(e: &Explanation) -> String {
     let _ = writeln!(out, "\nLegacy profiles received ({}):", e.profiles.len());
     for r in &e.profiles {
         let _ = writeln!(out, "  {}  {}", r.identifier, r.ty);
+        if let Some(policies) = &r.policy {
+            let _ = writeln!(out, "      merged from {policies}");
+        }
+    }
+    if !e.legacy_settings.is_empty() {
+        let _ = writeln!(out, "\nLegacy profile settings (merged by Apple's rules):");
+        settings(&mut out, &e.legacy_settings);
     }
     let _ = writeln!(out, "\nEnforcement ({}):", e.enforcement.len());
     for t in &e.enforcement {
@@ -54,4 +51,18 @@ pub fn render_human(e: &Explanation) -> String {
         }
     }
     out
+}
+
+fn settings(out: &mut String, list: &[Setting]) {
+    for s in list {
+        let value = crate::diagnostics::plain(&s.value);
+        let _ = writeln!(out, "  {} = {}   [{}]", s.field, value, s.key);
+        let _ = writeln!(out, "      from {}", s.from.join(", "));
+        if let Some(o) = &s.overridden {
+            let _ = writeln!(out, "      {o}");
+        }
+        if let Some(n) = &s.not_applied {
+            let _ = writeln!(out, "      NOT APPLIED: {n}");
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! (`com.apple.applicationaccess`) and, on macOS, `com.apple.SoftwareUpdate`.
 
 use super::settings::{BSI, SU};
-use super::{Context, Origin, OsRange, Supervised, Supervision};
+use super::{OsRange, Supervision};
 use crate::apple::{DeclarationType, later, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -14,10 +14,12 @@ use serde_json::{Map, Value, json};
 pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
 pub const SOFTWARE_UPDATE: &str = "com.apple.SoftwareUpdate";
 
-/// A configuration profile before it is rendered.
+/// A configuration profile before it is rendered: the merged legacy settings of one group
+/// on one platform (`all`'s and the group's own), so that a device holds one profile and
+/// at most one payload of each type (Apple allows one `com.apple.SoftwareUpdate`).
 #[derive(Clone, Debug)]
 pub struct Profile {
-    /// `PayloadIdentifier` of the profile: `<prefix>.<policy id>.legacy[.<platform>]`.
+    /// `PayloadIdentifier`: `<prefix>.legacy.<platform>.<group>` (see [`identifier`]).
     pub identifier: String,
     pub display_name: String,
     pub description: String,
@@ -25,9 +27,49 @@ pub struct Profile {
     /// `PayloadScope System`, where Apple has the key (macOS).
     pub system_scope: bool,
     pub payloads: Vec<ProfilePayload>,
-    pub origin: Origin,
+    /// The group whose devices install it.
+    pub group: String,
+    /// Every policy that contributes a key, with its file, in policy-id order.
+    pub policies: Vec<PolicySource>,
     pub applies_to: Vec<OsRange>,
     pub supervision: Supervision,
+    /// Per key: the value the device gets, Apple's rule, and who set what.
+    pub merged: Vec<MergedKey>,
+}
+
+/// A policy and its file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct PolicySource {
+    pub policy: String,
+    pub source: String,
+}
+
+/// One key of a merged profile.
+#[derive(Clone, Debug)]
+pub struct MergedKey {
+    pub payload_type: &'static str,
+    pub key: &'static str,
+    pub value: Value,
+    /// How the values combine, for messages.
+    pub rule: String,
+    /// Every policy that sets it, in policy-id order.
+    pub from: Vec<KeySource>,
+}
+
+/// One policy's value for a merged key.
+#[derive(Clone, Debug)]
+pub struct KeySource {
+    pub policy: PolicySource,
+    /// The policy field it comes from.
+    pub field: &'static [&'static str],
+    pub value: Value,
+}
+
+/// `PayloadIdentifier` of the merged profile for `group` on `platform`: stable, and
+/// independent of which policies contribute. No declaration Identifier has a platform
+/// after `.legacy.` (a policy's kinds are `settings`, `enforcement`, `bsi`, `activation`).
+pub fn identifier(prefix: &str, platform: Platform, group: &str) -> String {
+    format!("{prefix}.legacy.{}.{group}", platform.slug())
 }
 
 /// One payload of a profile: its type, the suffix of its identifier, and its keys.
@@ -36,6 +78,41 @@ pub struct ProfilePayload {
     pub payload_type: &'static str,
     pub name: &'static str,
     pub keys: Map<String, Value>,
+}
+
+/// One legacy key a policy sets on one platform.
+#[derive(Clone, Debug)]
+pub struct LegacyKey {
+    pub payload_type: &'static str,
+    pub key: &'static str,
+    pub value: Value,
+    /// The policy field it comes from.
+    pub field: &'static [&'static str],
+    /// Apple allows it only on supervised devices.
+    pub supervised: bool,
+}
+
+/// What one policy sets on the RSR-era devices of one platform.
+#[derive(Clone, Debug)]
+pub struct LegacyPlatform {
+    pub platform: Platform,
+    pub range: OsRange,
+    pub keys: Vec<LegacyKey>,
+}
+
+/// A policy's legacy settings, before they are merged per group and platform.
+#[derive(Clone, Debug)]
+pub struct LegacyPolicy {
+    pub source: PolicySource,
+    /// The policy's `description`, for the merged profile's `PayloadDescription`.
+    pub description: Option<String>,
+    pub groups: Vec<String>,
+    pub platforms: Vec<LegacyPlatform>,
+}
+
+/// The payload suffix and display name of a payload type.
+pub fn payload_name(payload_type: &str) -> &'static str {
+    if payload_type == RESTRICTIONS { "restrictions" } else { "softwareupdate" }
 }
 
 /// A policy field and the legacy keys it becomes.
@@ -120,35 +197,27 @@ fn mappings(policy: &Policy, platform: Platform) -> Vec<Mapping> {
     out
 }
 
-/// One platform's payloads, reach and supervision.
-struct PlatformProfile {
-    platform: Platform,
-    payloads: Vec<ProfilePayload>,
-    range: OsRange,
-    supervised: Vec<String>,
-}
-
-/// The legacy profiles of one policy: one for all its platforms when their payloads agree,
-/// else one per platform.
-pub fn lower(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Profile> {
+/// The legacy keys of one policy, per RSR-era platform; warnings for what a platform
+/// does not have. Merging into profiles is the analysis' job (Apple's combine rules).
+pub fn lower(policy: &Policy, doc: &Document, out: &mut Diagnostics) -> LegacyPolicy {
     let mut per_platform = Vec::new();
     for &platform in &policy.targets.platforms {
         let Some((start, end)) = era(platform) else { continue };
-        let mut entry = PlatformProfile {
+        let mut entry = LegacyPlatform {
             platform,
-            payloads: Vec::new(),
             range: OsRange { platform, min: start, exactly: None, below: Some(end) },
-            supervised: Vec::new(),
+            keys: Vec::new(),
         };
         for mapping in mappings(policy, platform) {
             for (key, value) in mapping.keys {
                 match support::key(mapping.payload, key, platform) {
-                    Some(available) if available.introduced <= start => {
-                        if available.supervised_only {
-                            entry.supervised.push(key.to_string());
-                        }
-                        payload(&mut entry.payloads, mapping.payload).insert(key.to_string(), value);
-                    }
+                    Some(available) if available.introduced <= start => entry.keys.push(LegacyKey {
+                        payload_type: mapping.payload,
+                        key,
+                        value,
+                        field: mapping.field,
+                        supervised: available.supervised_only,
+                    }),
                     _ => out.push(
                         Diagnostic::warning(
                             Code::Unsupported,
@@ -172,57 +241,22 @@ pub fn lower(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagno
                     .help("iOS 18 and later get it from the declaration"),
             );
         }
-        if !entry.payloads.is_empty() {
+        if !entry.keys.is_empty() {
             per_platform.push(entry);
         }
     }
     explain(policy, doc, &per_platform, out);
-    let prefix = format!("{}.{}.legacy", cx.identifier_prefix, policy.id);
-    let origin = Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() };
-    let profile = |identifier: String, entries: Vec<PlatformProfile>| Profile {
-        identifier,
-        display_name: format!("Software updates: {}", policy.id),
-        description: policy.description.clone().unwrap_or_else(|| {
-            format!("Software-update policy `{}` for devices without declarative software-update settings.", policy.id)
-        }),
-        organization: cx.organization.map(str::to_string),
-        // Apple lists `PayloadScope` under macOS only (iOS merely inherits TopLevel's
-        // support by the general rule, and has no user scope): Mac-only profiles get it.
-        system_scope: entries.iter().all(|e| e.platform == Platform::MacOS),
-        payloads: entries.first().map(|e| e.payloads.clone()).unwrap_or_default(),
-        origin: origin.clone(),
-        applies_to: entries.iter().map(|e| e.range.clone()).collect(),
-        supervision: entries
-            .iter()
-            .filter(|e| !e.supervised.is_empty())
-            .map(|e| (e.platform, Supervised::Keys(e.supervised.clone())))
-            .collect(),
-    };
-    let shared = per_platform.windows(2).all(|w| w[0].payloads == w[1].payloads);
-    if shared && !per_platform.is_empty() {
-        vec![profile(prefix, per_platform)]
-    } else {
-        per_platform.into_iter().map(|e| profile(format!("{prefix}.{}", e.platform.slug()), vec![e])).collect()
+    LegacyPolicy {
+        source: PolicySource { policy: policy.id.clone(), source: doc.file.clone() },
+        description: policy.description.clone(),
+        groups: policy.targets.groups.clone(),
+        platforms: per_platform,
     }
 }
 
-/// The payload of `payload_type`, created (restrictions first) if absent.
-fn payload<'a>(payloads: &'a mut Vec<ProfilePayload>, payload_type: &'static str) -> &'a mut Map<String, Value> {
-    let index = match payloads.iter().position(|p| p.payload_type == payload_type) {
-        Some(index) => index,
-        None => {
-            let name = if payload_type == RESTRICTIONS { "restrictions" } else { "softwareupdate" };
-            payloads.push(ProfilePayload { payload_type, name, keys: Map::new() });
-            payloads.sort_by_key(|p| p.payload_type != RESTRICTIONS);
-            payloads.iter().position(|p| p.payload_type == payload_type).unwrap_or_default()
-        }
-    };
-    &mut payloads[index].keys
-}
-
 /// What the legacy profile means beyond its keys: notes, not problems.
-fn explain(policy: &Policy, doc: &Document, profiles: &[PlatformProfile], out: &mut Diagnostics) {
-    let has = |key: &str| profiles.iter().any(|p| p.payloads.iter().any(|pl| pl.keys.contains_key(key)));
+fn explain(policy: &Policy, doc: &Document, platforms: &[LegacyPlatform], out: &mut Diagnostics) {
+    let has = |key: &str| platforms.iter().any(|p| p.keys.iter().any(|k| k.key == key));
     if has("allowRapidSecurityResponseInstallation")
         && policy.background_security_improvements.as_ref().and_then(|b| b.user_install) == Some(false)
     {
@@ -234,21 +268,15 @@ fn explain(policy: &Policy, doc: &Document, profiles: &[PlatformProfile], out: &
                 .note(later::BSI_RENAME),
         );
     }
-    let software_update = profiles.iter().find_map(|p| {
-        p.payloads.iter().find(|pl| pl.payload_type == SOFTWARE_UPDATE).map(|pl| pl.keys.keys().next().cloned())
-    });
-    if let Some(Some(first)) = software_update
+    let software_update = platforms.iter().flat_map(|p| &p.keys).find(|k| k.payload_type == SOFTWARE_UPDATE);
+    if let Some(first) = software_update
         && let Some(fact) = support::subject(SOFTWARE_UPDATE, Platform::MacOS)
     {
-        let field = match first.as_str() {
-            "CriticalUpdateInstall" => [BSI, "automatic_install"],
-            "AutomaticDownload" => [SU, "automatic_download"],
-            _ => [SU, "automatic_install"],
-        };
+        let field = first.field;
         let version = |v: Option<OsVersion>| v.map(|v| v.to_string()).unwrap_or_else(|| "?".into());
         out.push(
             Diagnostic::info(Code::Unsupported, format!("the legacy Mac profile uses `{SOFTWARE_UPDATE}`"))
-                .at(&doc.file, doc.key_span(&field))
+                .at(&doc.file, doc.key_span(field))
                 .label(format!(
                     "deprecated in macOS {}, removed in {}",
                     version(fact.deprecated),

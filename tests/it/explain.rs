@@ -94,3 +94,21 @@ fn an_unknown_group_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// A Mac in `staff` on macOS 14 installs one merged legacy profile: per key, the policy and
+/// line it comes from and what it overrides.
+#[test]
+fn mac_on_14_merged_legacy_profile() {
+    let baseline = "id: baseline\ntargets:\n  platforms: [macOS]\nbackground_security_improvements:\n  user_removal: false\nsoftware_updates:\n  automatic_download: always_on\n";
+    let staff = "id: staff-macs\ntargets:\n  platforms: [macOS]\n  groups: [staff]\nbackground_security_improvements:\n  user_removal: true\nsoftware_updates:\n  automatic_install: always_on\n";
+    let dir = crate::common::repo(&[("policies/baseline.yaml", baseline), ("policies/staff.yaml", staff)]);
+    let output = Command::cargo_bin("ddmc")
+        .expect("binary")
+        .args(["--quiet", "explain"])
+        .arg(dir.path())
+        .args(["--platform", "macOS", "--os", "14.7.1", "--group", "staff"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    insta::assert_snapshot!(String::from_utf8(output.stdout).expect("utf-8"));
+}

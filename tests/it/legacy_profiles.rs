@@ -59,7 +59,10 @@ fn every_profile_parses_back_and_validates_against_apple() {
             seen += 1;
         }
     }
-    assert_eq!(seen, 5, "two shipped, three in the fixture");
+    // One merged profile per group and platform: shipped, Macs in `all`, `kiosks`,
+    // `production`, `staff` and iPhones in `kiosks`, `staff`; in the fixture, Macs in `all`,
+    // `engineering`, `pilot`, `staff` and iPhones in `staff`.
+    assert_eq!(seen, 11);
 }
 
 #[test]
@@ -80,7 +83,7 @@ fn mac_profiles_can_be_installed_by_hand() {
         assert!(support::subject(payload, Platform::MacOS).expect(payload).manual_install, "{payload}");
     }
     for compiled in fixtures() {
-        for (path, top) in profiles(&compiled).into_iter().filter(|(p, _)| !p.ends_with(".ios.mobileconfig")) {
+        for (path, top) in profiles(&compiled).into_iter().filter(|(p, _)| !p.contains(".legacy.ios.")) {
             for mdm_only in ["PayloadRemovalDisallowed", "HasRemovalPasscode", "IsEncrypted", "RemovalDate"] {
                 assert!(top.get(mdm_only).is_none(), "{path}: {mdm_only}");
             }
@@ -120,29 +123,124 @@ fn the_contract_mapping() {
 }
 
 #[test]
-fn platforms_share_a_profile_only_when_their_payloads_agree() {
-    let shared = repo(&[(
-        "policies/p.yaml",
-        "id: both\ntargets:\n  platforms: [macOS, iOS]\nbackground_security_improvements:\n  user_removal: false\n",
-    )]);
-    let paths: Vec<String> = profiles(&compile(shared.path())).into_iter().map(|(p, _)| p).collect();
-    assert_eq!(paths, ["profiles/com.example.ddm.both.legacy.mobileconfig"]);
-    let split = repo(&[(
+fn one_profile_per_group_and_platform() {
+    let dir = repo(&[(
         "policies/p.yaml",
         "id: both\ntargets:\n  platforms: [macOS, iOS]\nsoftware_updates:\n  deferrals:\n    combined_days: 9\n    minor_days: 9\n",
     )]);
-    let profiles = profiles(&compile(split.path()));
+    let profiles = profiles(&compile(dir.path()));
     let paths: Vec<&str> = profiles.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(
         paths,
         [
-            "profiles/com.example.ddm.both.legacy.ios.mobileconfig",
-            "profiles/com.example.ddm.both.legacy.macos.mobileconfig"
+            "profiles/com.example.ddm.legacy.ios.all.mobileconfig",
+            "profiles/com.example.ddm.legacy.macos.all.mobileconfig"
         ]
     );
     let ios = &profiles[0].1;
     assert_eq!(ios["PayloadContent"][0]["enforcedSoftwareUpdateDelay"], json!(9));
     assert!(ios.get("PayloadScope").is_none(), "PayloadScope is macOS-only");
+}
+
+fn manifest(compiled: &Compilation) -> Value {
+    serde_json::from_slice(&compiled.files.iter().find(|f| f.path == "manifest.json").expect("manifest").bytes)
+        .expect("json")
+}
+
+const BASELINE: &str = "id: baseline\ndescription: Every Mac\ntargets:\n  platforms: [macOS]\nbackground_security_improvements:\n  user_removal: false\nsoftware_updates:\n  automatic_download: always_on\n";
+
+/// The issue: a baseline for `all` and a policy for `staff` that both set a
+/// `com.apple.SoftwareUpdate` key gave a staff Mac two such payloads; Apple allows one.
+#[test]
+fn a_staff_mac_holds_one_software_update_payload() {
+    let staff = "id: staff-macs\ntargets:\n  platforms: [macOS]\n  groups: [staff]\nsoftware_updates:\n  automatic_install: always_on\n  deferrals:\n    major_days: 30\n";
+    let dir = repo(&[("policies/baseline.yaml", BASELINE), ("policies/staff.yaml", staff)]);
+    let compiled = compile(dir.path());
+    assert!(compiled.diagnostics.iter().all(|d| d.code != ddmc::diagnostics::Code::Conflict));
+    let profiles = profiles(&compiled);
+    let paths: Vec<&str> = profiles.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "profiles/com.example.ddm.legacy.macos.all.mobileconfig",
+            "profiles/com.example.ddm.legacy.macos.staff.mobileconfig"
+        ]
+    );
+    let staff_profile = &profiles[1].1;
+    let content = staff_profile["PayloadContent"].as_array().expect("content");
+    let types: Vec<&str> = content.iter().map(|p| p["PayloadType"].as_str().expect("type")).collect();
+    assert_eq!(types, ["com.apple.applicationaccess", "com.apple.SoftwareUpdate"]);
+    assert_eq!(content[0]["allowRapidSecurityResponseRemoval"], json!(false), "from `all`");
+    assert_eq!(content[0]["enforcedSoftwareUpdateMajorOSDeferredInstallDelay"], json!(30), "the group's own");
+    assert_eq!(content[1]["AutomaticDownload"], json!(true), "from `all`");
+    assert_eq!(content[1]["AutomaticallyInstallMacOSUpdates"], json!(true), "the group's own");
+    let description = staff_profile["PayloadDescription"].as_str().expect("description");
+    assert!(description.ends_with("merged from:\nbaseline: Every Mac\nstaff-macs"), "{description}");
+    let all = &profiles[0].1["PayloadContent"];
+    assert!(all[1].get("AutomaticallyInstallMacOSUpdates").is_none(), "`all` has only its own");
+
+    let manifest = manifest(&compiled);
+    assert_eq!(manifest["groups"]["staff"]["profiles"], json!(["com.example.ddm.legacy.macos.staff"]));
+    assert_eq!(manifest["groups"]["all"]["profiles"], json!(["com.example.ddm.legacy.macos.all"]));
+    let entry = manifest["artifacts"]
+        .as_array()
+        .expect("artifacts")
+        .iter()
+        .find(|a| a["PayloadIdentifier"] == "com.example.ddm.legacy.macos.staff")
+        .expect("staff profile");
+    assert_eq!(entry["groups"], json!(["staff"]));
+    assert_eq!(
+        entry["policies"],
+        json!([
+            {"policy": "baseline", "source": "policies/baseline.yaml"},
+            {"policy": "staff-macs", "source": "policies/staff.yaml"}
+        ])
+    );
+    assert_eq!(entry["PayloadUUID"], json!(ddmc::emit::profile::uuid_for("com.example.ddm.legacy.macos.staff")));
+}
+
+/// Contradictory legacy values: a `conflict` warning naming both places, Apple's rule and
+/// the value the device gets.
+#[test]
+fn legacy_disagreements_are_conflicts() {
+    let staff = "id: staff-macs\ntargets:\n  platforms: [macOS]\n  groups: [staff]\nbackground_security_improvements:\n  user_removal: true\nsoftware_updates:\n  automatic_download: always_off\n";
+    let dir = repo(&[("policies/baseline.yaml", BASELINE), ("policies/staff.yaml", staff)]);
+    let compiled = compile(dir.path());
+    let conflicts: Vec<&ddmc::diagnostics::Diagnostic> =
+        compiled.diagnostics.iter().filter(|d| d.code == ddmc::diagnostics::Code::Conflict).collect();
+    // Two for macOS 13-14 here; the declarations' own for macOS 15 and later are the same
+    // as before this change.
+    let conflicts: Vec<_> = conflicts.into_iter().filter(|d| d.message.contains("RSR-era")).collect();
+    assert_eq!(conflicts.len(), 2, "{conflicts:#?}");
+    let removal = conflicts.iter().find(|d| d.message.contains("user_removal")).expect("user_removal");
+    assert_eq!(
+        removal.message,
+        "policies disagree on `background_security_improvements.user_removal` for RSR-era devices: `baseline` sets `false`, `staff-macs` sets `true`"
+    );
+    assert_eq!(
+        removal.location.as_ref().map(|l| (l.file.as_str(), l.span.start.line)),
+        Some(("policies/baseline.yaml", 6))
+    );
+    assert_eq!(removal.related[0].location.file, "policies/staff.yaml");
+    assert!(removal.notes.iter().any(|n| n.contains("most-restrictive-wins")), "{:?}", removal.notes);
+    assert!(
+        removal.notes.iter().any(|n| n.contains("group `staff`, macOS 13.0 to before 15.0")),
+        "{:?}",
+        removal.notes
+    );
+    assert_eq!(
+        removal.help.as_deref(),
+        Some("the device gets `false`; make the policies agree, or narrow their groups")
+    );
+    let download = conflicts.iter().find(|d| d.message.contains("automatic_download")).expect("automatic_download");
+    assert!(download.notes.iter().any(|n| n.contains("`multiple: false`")), "{:?}", download.notes);
+    assert_eq!(
+        download.help.as_deref(),
+        Some("the device gets `false`; make the policies agree, or narrow their groups")
+    );
+    let (_, staff_profile) = profiles(&compiled).pop().expect("staff profile");
+    assert_eq!(staff_profile["PayloadContent"][0]["allowRapidSecurityResponseRemoval"], json!(false));
+    assert_eq!(staff_profile["PayloadContent"][1]["AutomaticDownload"], json!(false));
 }
 
 #[test]
@@ -172,12 +270,12 @@ fn manifest_records_reach_and_supervision() {
         .as_array()
         .expect("artifacts")
         .iter()
-        .find(|a| a["PayloadIdentifier"] == "com.example.ddm.iphone-ipad-fleet.legacy")
+        .find(|a| a["PayloadIdentifier"] == "com.example.ddm.legacy.ios.kiosks")
         .expect("iOS profile");
     assert_eq!(ios["os_range"], json!([{"platform": "iOS", "min": "16.0", "below": "18.0"}]));
     assert_eq!(ios["supervised_only"]["iOS"], json!(["forceDelayedSoftwareUpdates", "enforcedSoftwareUpdateDelay"]));
     assert_eq!(
         manifest["groups"]["kiosks"]["profiles"],
-        json!(["com.example.ddm.iphone-ipad-fleet.legacy", "com.example.ddm.mac-security-baseline.legacy"])
+        json!(["com.example.ddm.legacy.ios.kiosks", "com.example.ddm.legacy.macos.kiosks"])
     );
 }

@@ -66,3 +66,18 @@ fn support_is_inherited_per_os_and_field() {
     assert_eq!(inner["supportedOS"]["macOS"], json!({"introduced": "n/a", "allowed-enrollments": ["supervised"]}));
     assert_eq!(entry["keys"]["Outer"]["supportedOS"]["macOS"]["introduced"], json!("15.0"));
 }
+
+/// `multiple` (may a device hold several payloads of this type) reaches the support table,
+/// for the payload and, inherited, for its keys.
+#[test]
+fn support_carries_multiple() {
+    let doc = parse_yaml(
+        "payload:\n  payloadtype: com.example.single\n  supportedOS:\n    macOS: {introduced: '10.7', multiple: false}\n\
+         payloadkeys:\n- key: Flag\n  type: <boolean>\n  supportedOS:\n    macOS: {introduced: '10.15'}\n",
+    )
+    .expect("yaml");
+    let source = Source { path: "x.yaml", kind: Kind::Payload, doc };
+    let entry = support_entry(&source);
+    assert_eq!(entry["supportedOS"]["macOS"]["multiple"], json!(false));
+    assert_eq!(entry["keys"]["Flag"]["supportedOS"]["macOS"], json!({"introduced": "10.15", "multiple": false}));
+}

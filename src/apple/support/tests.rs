@@ -74,3 +74,12 @@ fn combine_types_and_order() {
     let settings = DeclarationType::SoftwareUpdateSettings.as_str();
     assert!(order(settings, "Notifications") < order(settings, "AllowStandardUserOSUpdates"));
 }
+
+/// Apple's `multiple`: a Mac holds one `com.apple.SoftwareUpdate` payload; restrictions
+/// payloads may be several.
+#[test]
+fn single_instance_payloads() {
+    assert!(!subject("com.apple.SoftwareUpdate", Platform::MacOS).expect("macOS").multiple);
+    assert!(subject("com.apple.applicationaccess", Platform::MacOS).expect("macOS").multiple);
+    assert!(subject("com.apple.applicationaccess", Platform::IOS).expect("iOS").multiple);
+}
