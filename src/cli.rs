@@ -3,7 +3,7 @@
 
 use crate::apple::generate;
 use crate::diagnostics::{self, Severity, render::Sources};
-use crate::emit::write::{WriteError, write_tree};
+use crate::emit::write::write_tree;
 use crate::legacy::schedule::{self, InstallAction};
 use crate::model::schema;
 use crate::pipeline::{self, Compilation, Mode};
@@ -204,7 +204,7 @@ pub fn run() -> i32 {
         }
         Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
             Ok(mut c) => {
-                let code = report(&cli, &mut c);
+                let code = report(&cli, &mut c, false);
                 if code == exit::OK {
                     done(
                         &cli,
@@ -222,7 +222,7 @@ pub fn run() -> i32 {
         },
         Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
             Ok(mut c) => {
-                let code = report(&cli, &mut c);
+                let code = report(&cli, &mut c, true);
                 if code != exit::OK {
                     return code;
                 }
@@ -231,7 +231,9 @@ pub fn run() -> i32 {
                     eprintln!("error: {problem}");
                     return exit::USAGE;
                 }
-                match write_tree(&out, &c.files) {
+                let shown = out.display().to_string();
+                let mut waiting = || eprintln!("waiting for another build of `{shown}`");
+                match write_tree(&out, &c.files, &mut waiting) {
                     Ok(()) => {
                         done(
                             &cli,
@@ -246,7 +248,7 @@ pub fn run() -> i32 {
                         );
                         exit::OK
                     }
-                    Err(e @ WriteError::NotOurs(_)) => {
+                    Err(e) if e.is_usage() => {
                         eprintln!("error: {e}");
                         exit::USAGE
                     }
@@ -289,7 +291,7 @@ fn explain(
         Ok(c) => c,
         Err(e) => return load_failed(&e),
     };
-    let code = report(cli, &mut c);
+    let code = report(cli, &mut c, false);
     if code != exit::OK {
         return code;
     }
@@ -355,7 +357,7 @@ fn status_check(
     use crate::status::{StatusError, render};
     let check = match crate::status::check(options, secret) {
         Ok(check) => check,
-        Err(StatusError::Policy(mut c)) => return report(cli, &mut c),
+        Err(StatusError::Policy(mut c)) => return report(cli, &mut c, false),
         Err(StatusError::Load(e)) => return load_failed(&e),
         Err(e) => {
             eprintln!("error: {e}");
@@ -413,16 +415,24 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
     }
 }
 
-/// Prints the diagnostics; the exit code they call for.
-fn report(cli: &Cli, c: &mut Compilation) -> i32 {
+/// Prints the diagnostics; the exit code they call for. `builds`: the command would have
+/// written output (only then does "nothing was written" mean something).
+fn report(cli: &Cli, c: &mut Compilation, builds: bool) -> i32 {
     if cli.deny_conflicts {
         c.diagnostics.deny(diagnostics::Code::Conflict);
     }
-    let sources: Sources<'_> =
-        c.repository.project.iter().chain(&c.repository.policies).map(|f| (f.name.as_str(), f.text.as_str())).collect();
+    let sources: Sources<'_> = c
+        .repository
+        .project
+        .iter()
+        .chain(&c.repository.policies)
+        .chain(&c.repository.fragments)
+        .map(|f| (f.name.as_str(), f.text.as_str()))
+        .collect();
     print_diagnostics(cli, &c.diagnostics, &sources);
     if c.diagnostics.count(Severity::Error) > 0 {
-        eprintln!("error: {}; nothing was written", counts(c));
+        let written = if builds { "; nothing was written" } else { "" };
+        eprintln!("error: {}{written}", counts(c));
         return exit::POLICY;
     }
     exit::OK
@@ -450,14 +460,11 @@ fn load_failed(e: &LoadError) -> i32 {
     }
 }
 
-/// The output folder must not hold the repository's sources: replacing it would delete them.
+/// The output folder must not be, or hold, the repository's sources: replacing it would
+/// delete them, or its files would be read as policies.
 fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
-    let repo = repo.canonicalize().ok()?;
-    let out = out.canonicalize().ok()?;
-    let holds = |inner: &Path| inner.starts_with(&out);
-    (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR))).then(|| {
-        format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display())
-    })
+    let problem = crate::emit::place::clash(repo, out)?;
+    Some(format!("{}; choose another `--out`", problem.describe(&out.display().to_string())))
 }
 
 /// `ddmc lint`: the diagnostics, rendered like `check`'s, and a summary.

@@ -55,6 +55,15 @@ pub enum Code {
     NoPolicies,
     Io,
     Internal,
+    /// A policy file or `ddmc.yaml` that is a link leaving the repository, a dangling or
+    /// looping link, or not a regular file (FIFO, socket, device).
+    UnsafePath,
+    /// An input over one of the limits in `crate::limits`.
+    TooLarge,
+    /// `output:` in `ddmc.yaml` that leaves the repository or would replace its sources.
+    UnsafeOutput,
+    /// Identifiers built from the default `com.example.ddm` prefix.
+    DefaultPrefix,
 }
 
 impl Code {
@@ -79,6 +88,10 @@ impl Code {
             Code::NoPolicies => "no-policies",
             Code::Io => "io",
             Code::Internal => "internal",
+            Code::UnsafePath => "unsafe-path",
+            Code::TooLarge => "too-large",
+            Code::UnsafeOutput => "unsafe-output",
+            Code::DefaultPrefix => "default-prefix",
         }
     }
 }
