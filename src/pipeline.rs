@@ -8,7 +8,7 @@ use crate::document::Document;
 use crate::emit::{OutputFile, declaration, manifest, place, profile};
 use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
-use crate::model::project::{DEFAULT_OUTPUT, LegacyProfiles};
+use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
 use crate::model::{Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
@@ -61,6 +61,7 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     }
     check_unique_ids(&loaded, &mut diagnostics);
     check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
+    check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
 
     let cx = lower::Context {
         identifier_prefix: project.identifier_prefix(),
@@ -207,6 +208,38 @@ fn check_output(root: &Path, project: &Project, doc: Option<&Document>, out: &mu
             .note("`output` must be a relative path inside the repository, outside `policies/`")
             .help(format!("write `output: {}`, or pass `--out DIR` on the command line", DEFAULT_OUTPUT)),
     );
+}
+
+/// Identifiers are forever: a repository that keeps the default prefix and changes it later
+/// replaces every declaration on every device. Say so while it is cheap to fix.
+fn check_prefix_is_chosen(repository: &Repository, project: &Project, doc: Option<&Document>, out: &mut Diagnostics) {
+    // Without policies there are no Identifiers (and REPO may be the wrong folder).
+    if project.organization.identifier_prefix.is_some() || repository.policies.is_empty() {
+        return;
+    }
+    // A ddmc.yaml that is not valid has its own error.
+    let project_error = |d: &Diagnostic| {
+        d.severity == Severity::Error && d.location.as_ref().is_some_and(|l| l.file == repo::PROJECT_FILE)
+    };
+    if out.iter().any(project_error) {
+        return;
+    }
+    let mut d = Diagnostic::warning(
+        Code::DefaultPrefix,
+        format!("no `organization.identifier_prefix`: every Identifier starts with `{DEFAULT_PREFIX}`"),
+    )
+    .note("Identifiers are forever: changing the prefix later replaces every declaration on every device")
+    .help(format!(
+        "add the two lines `organization:` and `  identifier_prefix: com.your-domain.ddm` (your reverse-DNS name) \
+         to `{}`",
+        repo::PROJECT_FILE
+    ));
+    if let Some(doc) = doc {
+        d = d.at(&doc.file, Span::point(doc.key_span(&["organization"]).start));
+    } else if let Some(file) = &repository.project {
+        d = d.at(&file.name, Span::point(crate::source::Pos { line: 1, column: 1, offset: 0 }));
+    }
+    out.push(d);
 }
 
 /// The repository's own Identifiers depend only on the prefix.

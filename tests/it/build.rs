@@ -261,8 +261,10 @@ fn concurrent_builds_of_one_output_never_fail() {
         for output in [a, b] {
             assert!(output.status.success(), "round {round}: {}", String::from_utf8_lossy(&output.stderr));
         }
-        let mut names: Vec<String> =
-            fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into()).collect();
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
         names.sort();
         assert_eq!(names, [".out.ddmc-lock", "out"], "round {round}");
     }

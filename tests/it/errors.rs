@@ -486,6 +486,28 @@ cases! {
         ],
         ..BUILD
     };
+    no_project_file => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "warning[default-prefix]: no `organization.identifier_prefix`: every Identifier starts with \
+             `com.example.ddm` (help: add the two lines `organization:` and `  identifier_prefix: \
+             com.your-domain.ddm` (your reverse-DNS name) to `ddmc.yaml`)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["Identifiers are forever: changing the prefix later replaces every declaration on every device"],
+        ..BUILD
+    };
+    project_without_prefix => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "ddmc.yaml:1:1: warning[default-prefix]: no `organization.identifier_prefix`: every Identifier starts \
+             with `com.example.ddm` (help: ...",
+            "checked 1 policy: 1 warning",
+        ],
+        ..BUILD
+    };
     nonexistent_repo => Case {
         args: &["build", "[REPO]/fleet-polcy"],
         exit: USAGE,
