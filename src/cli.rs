@@ -316,6 +316,14 @@ fn newest_known(c: &Compilation, platform: crate::model::Platform) -> crate::mod
 }
 
 fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
+    if !reference.is_dir() {
+        eprintln!(
+            "error: Apple's schema folder `{}` does not exist\nhelp: pass `--reference DIR`, a checkout of \
+             https://github.com/apple/device-management (the folder that holds `declarative/` and `mdm/`)",
+            reference.display()
+        );
+        return exit::USAGE;
+    }
     let files = match generate::generate(reference) {
         Ok(files) => files,
         Err(e) => {
@@ -323,6 +331,14 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
             return exit::IO;
         }
     };
+    if !check && let Some(foreign) = foreign_files(out, &files) {
+        eprintln!(
+            "error: `{}` holds files `ddmc apple-schemas` does not write ({foreign}); refusing to write into it\n\
+             help: choose an empty folder, or the `schemas/apple` folder of an earlier run",
+            out.display()
+        );
+        return exit::USAGE;
+    }
     if check {
         let stale: Vec<&str> = files
             .iter()
@@ -345,6 +361,25 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
     }
     eprintln!("wrote {} files into `{}`", files.len(), out.display());
     exit::OK
+}
+
+/// What in `out` the generator would not write: it only writes into an empty folder or an
+/// earlier output, so a mistyped `--out` cannot mix its files into someone else's folder.
+fn foreign_files(out: &Path, files: &[crate::emit::OutputFile]) -> Option<String> {
+    let entries = std::fs::read_dir(out).ok()?;
+    let mut foreign: Vec<String> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !e.file_type().is_ok_and(|t| t.is_file()) || !files.iter().any(|f| f.path == name)
+        })
+        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+        .collect();
+    foreign.sort();
+    let more = foreign.len().saturating_sub(3);
+    foreign.truncate(3);
+    (!foreign.is_empty())
+        .then(|| if more > 0 { format!("{} and {more} more", foreign.join(", ")) } else { foreign.join(", ") })
 }
 
 /// `ddmc status check`: the verdicts on stdout; 0 only when every target is met.
