@@ -104,7 +104,7 @@ impl Walker<'_> {
             Ok(target) if target.is_dir() => Ok(Some(dir)),
             Ok(_) => Ok(None),
             Err(d) => {
-                problems.push(d);
+                problems.push(*d);
                 Ok(None)
             }
         }
@@ -158,33 +158,35 @@ impl Walker<'_> {
         let checked = if meta.file_type().is_symlink() {
             self.resolve(path, name).and_then(|target| match fs::metadata(&target) {
                 Ok(m) if m.is_file() => Ok(target),
-                Ok(m) => Err(not_regular(name, &m, true)),
-                Err(e) => Err(unresolvable(name, &e)),
+                Ok(m) => Err(Box::new(not_regular(name, &m, true))),
+                Err(e) => Err(Box::new(unresolvable(name, &e))),
             })
         } else if meta.is_file() {
             Ok(path.to_path_buf())
         } else {
-            Err(not_regular(name, &meta, false))
+            Err(Box::new(not_regular(name, &meta, false)))
         };
         match checked {
             Ok(open) => Ok(Some(open)),
             Err(d) => {
-                problems.push(d);
+                problems.push(*d);
                 Ok(None)
             }
         }
     }
 
     /// The canonical target of the link at `path`, which must be inside the repository.
-    fn resolve(&self, path: &Path, name: &str) -> Result<PathBuf, Diagnostic> {
-        let target = fs::canonicalize(path).map_err(|e| unresolvable(name, &e))?;
+    fn resolve(&self, path: &Path, name: &str) -> Result<PathBuf, Box<Diagnostic>> {
+        let target = fs::canonicalize(path).map_err(|e| Box::new(unresolvable(name, &e)))?;
         if !target.starts_with(self.canonical) {
-            return Err(Diagnostic::error(
-                Code::UnsafePath,
-                format!("`{name}` is a symbolic link to a path outside the repository"),
-            )
-            .note("ddmc reads only files inside the repository; the link's target was not read")
-            .help(format!("copy the file into the repository instead of linking to it, or remove `{name}`")));
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::UnsafePath,
+                    format!("`{name}` is a symbolic link to a path outside the repository"),
+                )
+                .note("ddmc reads only files inside the repository; the link's target was not read")
+                .help(format!("copy the file into the repository instead of linking to it, or remove `{name}`")),
+            ));
         }
         Ok(target)
     }

@@ -96,7 +96,7 @@ fn dangling_looping_and_special_files_are_errors() {
     link("loop.yaml", &dir.join("loop.yaml"));
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &dir.join("fifo.yaml"),
+        dir.join("fifo.yaml"),
         rustix::fs::FileType::Fifo,
         rustix::fs::Mode::from_raw_mode(0o600),
         0,
