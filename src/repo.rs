@@ -56,7 +56,7 @@ pub fn load(root: &Path) -> Result<Repository, LoadError> {
         problems: Vec::new(),
         fragments: Vec::new(),
     };
-    let walker = Walker { root, canonical: &canonical };
+    let walker = Walker { root, canonical: &canonical, max_files: limits::MAX_POLICY_FILES };
     let project = root.join(PROJECT_FILE);
     if let Some(open) = walker.file(&project, PROJECT_FILE, &mut repo.problems)? {
         repo.project = read(&open, &project, PROJECT_FILE, &mut repo)?;
@@ -86,6 +86,8 @@ struct Walker<'a> {
     root: &'a Path,
     /// The repository's canonical path: every file read must be below it.
     canonical: &'a Path,
+    /// [`limits::MAX_POLICY_FILES`], but for tests.
+    max_files: usize,
 }
 
 impl Walker<'_> {
@@ -138,8 +140,8 @@ impl Walker<'_> {
                 }
             } else if is_policy_file(&path) {
                 if let Some(open) = self.file(&path, &name, problems)? {
-                    if out.len() == limits::MAX_POLICY_FILES {
-                        problems.push(too_many());
+                    if out.len() == self.max_files {
+                        problems.push(too_many(self.max_files));
                         return Ok(false);
                     }
                     out.push((name, open, path));
@@ -312,10 +314,10 @@ fn too_large(name: &str) -> Diagnostic {
     .help("a policy is a few KiB: split it into several policies, or remove what is not policy")
 }
 
-fn too_many() -> Diagnostic {
+fn too_many(limit: usize) -> Diagnostic {
     Diagnostic::error(
         Code::TooLarge,
-        format!("`{POLICY_DIR}/` holds more than {} policy files; the rest were not read", limits::MAX_POLICY_FILES),
+        format!("`{POLICY_DIR}/` holds more than {limit} policy files; the rest were not read"),
     )
     .help("merge policies, or move files that are not policies out of `policies/`")
 }
@@ -341,4 +343,37 @@ fn folder_link(name: &str) -> Diagnostic {
 fn display_name(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk stops at the file limit, with one error, instead of reading everything.
+    #[test]
+    fn the_walk_stops_at_the_file_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for folder in ["a", "b"] {
+            for i in 0..3 {
+                let path = dir.path().join(POLICY_DIR).join(folder).join(format!("p{i}.yaml"));
+                fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                fs::write(path, "id: p\n").expect("write");
+            }
+        }
+        let canonical = dir.path().canonicalize().expect("canonical");
+        let walker = Walker { root: dir.path(), canonical: &canonical, max_files: 4 };
+        let (mut found, mut problems) = (Vec::new(), Vec::new());
+        let complete = walker.walk(&dir.path().join(POLICY_DIR), 0, &mut found, &mut problems).expect("walk");
+        assert!(!complete);
+        assert_eq!(found.len(), 4);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].message, "`policies/` holds more than 4 policy files; the rest were not read");
+    }
+
+    #[test]
+    fn the_first_invalid_byte_is_found_by_line_and_character() {
+        let (pos, fragment) = first_invalid(b"id: x\ndescription: \xc3\xa9t\xe9\nmore\n", 22);
+        assert_eq!((pos.line, pos.column, pos.offset), (2, 16, 22));
+        assert_eq!(fragment, "id: x\ndescription: \u{e9}t\u{fffd}");
+    }
 }
