@@ -7,7 +7,7 @@
 //! and anything that is not a regular file (FIFO, socket, device) is reported, never opened
 //! for reading. Every read is bounded by [`limits::MAX_SOURCE_BYTES`].
 
-use crate::diagnostics::{Code, Diagnostic};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::limits;
 use crate::source::{Pos, SourceFile, Span};
 use std::fs;
@@ -146,8 +146,13 @@ impl Walker<'_> {
                     }
                     out.push((name, open, path));
                 }
-            } else if kind.is_symlink() && fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-                problems.push(folder_link(&name));
+            } else if kind.is_symlink() {
+                // Not a policy by its name; but it may be meant as a folder of policies.
+                match fs::metadata(&path) {
+                    Ok(meta) if meta.is_dir() => problems.push(folder_link(&name)),
+                    Ok(_) => {}
+                    Err(e) => problems.push(Diagnostic { severity: Severity::Warning, ..unresolvable(&name, &e) }),
+                }
             }
         }
         Ok(true)

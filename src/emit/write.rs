@@ -259,8 +259,11 @@ mod tests {
     fn leftovers_of_killed_builds_are_removed() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("out");
-        let own = format!(".out.ddmc-new-{}", std::process::id());
-        for name in [own.as_str(), ".out.ddmc-new-1", ".out.ddmc-old-77", ".other.ddmc-new-5", ".out.ddmc-new-x"] {
+        let (new, old) =
+            (format!(".out.ddmc-new-{}", std::process::id()), format!(".out.ddmc-old-{}", std::process::id()));
+        fs::create_dir_all(dir.path().join("out/declarations")).expect("mkdir");
+        fs::write(dir.path().join("out/manifest.json"), r#"{"generator": "ddmc"}"#).expect("earlier output");
+        for name in [&new, &old, ".out.ddmc-new-1", ".out.ddmc-old-77", ".other.ddmc-new-5", ".out.ddmc-new-x"] {
             fs::create_dir_all(dir.path().join(name).join("declarations")).expect("mkdir");
         }
         write_tree(&out, &[manifest()], &mut || {}).expect("build");

@@ -132,6 +132,7 @@ fn folder_links_are_not_followed() {
     let repo = repo();
     link(outside.path(), &repo.path().join("policies/outside"));
     link(".", &repo.path().join("policies/cycle"));
+    link("gone", &repo.path().join("policies/ios"));
     let run = ddmc(&["check", path(repo.path())], &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -141,7 +142,13 @@ fn folder_links_are_not_followed() {
         run.stderr
     );
     assert!(run.stderr.contains("`policies/outside` is a symbolic link to a folder"), "{}", run.stderr);
-    assert!(run.stderr.contains("checked 1 policy: 2 warnings"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning[unsafe-path]: `policies/ios` is a dangling symbolic link (its target does not exist)"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("checked 1 policy: 3 warnings"), "{}", run.stderr);
 }
 
 /// `ddmc.yaml` obeys the same rules as policies.
@@ -224,4 +231,26 @@ fn check_does_not_claim_it_wrote_nothing() {
     assert!(run.stderr.ends_with("error: 1 error\n"), "{}", run.stderr);
     let run = ddmc(&["build", path(repo.path())], &[]);
     assert!(run.stderr.ends_with("error: 1 error; nothing was written\n"), "{}", run.stderr);
+}
+
+/// `policies/` itself may be a link, but only to a folder inside the repository.
+#[test]
+#[cfg(unix)]
+fn the_policies_folder_may_link_only_inside() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    fs::write(outside.path().join("mac.yaml"), POLICY).expect("write");
+    let repo = common::repo(&[("ddmc.yaml", PROJECT), ("fleet/mac.yaml", POLICY)]);
+    link("fleet", &repo.path().join("policies"));
+    let run = ddmc(&["check", path(repo.path())], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.starts_with("checked 1 policy"), "{}", run.stderr);
+    fs::remove_file(repo.path().join("policies")).expect("unlink");
+    link(outside.path(), &repo.path().join("policies"));
+    let run = ddmc(&["check", path(repo.path())], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error[unsafe-path]: `policies` is a symbolic link to a path outside the repository"),
+        "{}",
+        run.stderr
+    );
 }
