@@ -3,7 +3,7 @@
 
 use crate::apple::generate;
 use crate::diagnostics::{self, Severity, render::Sources};
-use crate::emit::write::{WriteError, write_tree};
+use crate::emit::write::write_tree;
 use crate::legacy::schedule::{self, InstallAction};
 use crate::model::schema;
 use crate::pipeline::{self, Compilation, Mode};
@@ -239,7 +239,7 @@ pub fn run() -> i32 {
         }
         Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
             Ok(mut c) => {
-                let code = report(&cli, &mut c);
+                let code = report(&cli, &mut c, false);
                 if code == exit::OK {
                     done(
                         &cli,
@@ -257,7 +257,7 @@ pub fn run() -> i32 {
         },
         Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
             Ok(mut c) => {
-                let code = report(&cli, &mut c);
+                let code = report(&cli, &mut c, true);
                 if code != exit::OK {
                     return code;
                 }
@@ -266,7 +266,9 @@ pub fn run() -> i32 {
                     eprintln!("error: {problem}");
                     return exit::USAGE;
                 }
-                match write_tree(&out, &c.files) {
+                let shown = out.display().to_string();
+                let mut waiting = || eprintln!("waiting for another build of `{shown}`");
+                match write_tree(&out, &c.files, &mut waiting) {
                     Ok(()) => {
                         done(
                             &cli,
@@ -281,7 +283,7 @@ pub fn run() -> i32 {
                         );
                         exit::OK
                     }
-                    Err(e @ WriteError::NotOurs(_)) => {
+                    Err(e) if e.is_usage() => {
                         eprintln!("error: {e}");
                         exit::USAGE
                     }
@@ -324,7 +326,7 @@ fn explain(
         Ok(c) => c,
         Err(e) => return load_failed(&e),
     };
-    let code = report(cli, &mut c);
+    let code = report(cli, &mut c, false);
     if code != exit::OK {
         return code;
     }
@@ -356,6 +358,14 @@ fn newest_known(c: &Compilation, platform: crate::model::Platform) -> crate::mod
 }
 
 fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
+    if !reference.is_dir() {
+        eprintln!(
+            "error: Apple's schema folder `{}` does not exist\nhelp: pass `--reference DIR`, a checkout of \
+             https://github.com/apple/device-management (the folder that holds `declarative/` and `mdm/`)",
+            reference.display()
+        );
+        return exit::USAGE;
+    }
     let files = match generate::generate(reference) {
         Ok(files) => files,
         Err(e) => {
@@ -363,6 +373,14 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
             return exit::IO;
         }
     };
+    if !check && let Some(foreign) = foreign_files(out, &files) {
+        eprintln!(
+            "error: `{}` holds files `ddmc apple-schemas` does not write ({foreign}); refusing to write into it\n\
+             help: choose an empty folder, or the `schemas/apple` folder of an earlier run",
+            out.display()
+        );
+        return exit::USAGE;
+    }
     if check {
         let stale: Vec<&str> = files
             .iter()
@@ -387,6 +405,25 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
     exit::OK
 }
 
+/// What in `out` the generator would not write: it only writes into an empty folder or an
+/// earlier output, so a mistyped `--out` cannot mix its files into someone else's folder.
+fn foreign_files(out: &Path, files: &[crate::emit::OutputFile]) -> Option<String> {
+    let entries = std::fs::read_dir(out).ok()?;
+    let mut foreign: Vec<String> = entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !e.file_type().is_ok_and(|t| t.is_file()) || !files.iter().any(|f| f.path == name)
+        })
+        .map(|e| format!("`{}`", e.file_name().to_string_lossy()))
+        .collect();
+    foreign.sort();
+    let more = foreign.len().saturating_sub(3);
+    foreign.truncate(3);
+    (!foreign.is_empty())
+        .then(|| if more > 0 { format!("{} and {more} more", foreign.join(", ")) } else { foreign.join(", ") })
+}
+
 /// `ddmc status check`: the verdicts on stdout; 0 only when every target is met.
 fn status_check(
     cli: &Cli,
@@ -397,7 +434,7 @@ fn status_check(
     use crate::status::{StatusError, render};
     let check = match crate::status::check(options, secret) {
         Ok(check) => check,
-        Err(StatusError::Policy(mut c)) => return report(cli, &mut c),
+        Err(StatusError::Policy(mut c)) => return report(cli, &mut c, false),
         Err(StatusError::Load(e)) => return load_failed(&e),
         Err(e) => {
             eprintln!("error: {e}");
@@ -546,16 +583,24 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
     }
 }
 
-/// Prints the diagnostics; the exit code they call for.
-fn report(cli: &Cli, c: &mut Compilation) -> i32 {
+/// Prints the diagnostics; the exit code they call for. `builds`: the command would have
+/// written output (only then does "nothing was written" mean something).
+fn report(cli: &Cli, c: &mut Compilation, builds: bool) -> i32 {
     if cli.deny_conflicts {
         c.diagnostics.deny(diagnostics::Code::Conflict);
     }
-    let sources: Sources<'_> =
-        c.repository.project.iter().chain(&c.repository.policies).map(|f| (f.name.as_str(), f.text.as_str())).collect();
+    let sources: Sources<'_> = c
+        .repository
+        .project
+        .iter()
+        .chain(&c.repository.policies)
+        .chain(&c.repository.fragments)
+        .map(|f| (f.name.as_str(), f.text.as_str()))
+        .collect();
     print_diagnostics(cli, &c.diagnostics, &sources);
     if c.diagnostics.count(Severity::Error) > 0 {
-        eprintln!("error: {}; nothing was written", counts(c));
+        let written = if builds { "; nothing was written" } else { "" };
+        eprintln!("error: {}{written}", counts(c));
         return exit::POLICY;
     }
     exit::OK
@@ -583,14 +628,11 @@ fn load_failed(e: &LoadError) -> i32 {
     }
 }
 
-/// The output folder must not hold the repository's sources: replacing it would delete them.
+/// The output folder must not be, or hold, the repository's sources: replacing it would
+/// delete them, or its files would be read as policies.
 fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
-    let repo = repo.canonicalize().ok()?;
-    let out = out.canonicalize().ok()?;
-    let holds = |inner: &Path| inner.starts_with(&out);
-    (holds(&repo) || holds(&repo.join(crate::repo::POLICY_DIR))).then(|| {
-        format!("the output folder `{}` contains the policy repository; choose another `--out`", out.display())
-    })
+    let problem = crate::emit::place::clash(repo, out)?;
+    Some(format!("{}; choose another `--out`", problem.describe(&out.display().to_string())))
 }
 
 /// `ddmc lint`: the diagnostics, rendered like `check`'s, and a summary.

@@ -12,6 +12,7 @@ pub mod document;
 pub mod emit;
 pub mod explain;
 pub mod legacy;
+pub mod limits;
 pub mod lint;
 pub mod lower;
 pub mod model;

@@ -3,12 +3,12 @@
 
 use crate::analysis;
 use crate::apple::schemas;
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::document::Document;
-use crate::emit::{OutputFile, declaration, manifest, profile};
+use crate::emit::{OutputFile, declaration, manifest, place, profile};
 use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
-use crate::model::project::LegacyProfiles;
+use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
 use crate::model::{Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
@@ -47,9 +47,8 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     let repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
-    for name in &repository.unreadable {
-        diagnostics
-            .push(Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text")).help("save it as UTF-8"));
+    for problem in &repository.problems {
+        diagnostics.push(problem.clone());
     }
     let (project, project_doc) = match &repository.project {
         Some(file) => load_project(file, &validators, &mut diagnostics),
@@ -57,10 +56,12 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     };
     let loaded: Vec<Loaded> =
         repository.policies.iter().filter_map(|file| load_policy(file, &validators, &mut diagnostics)).collect();
-    if repository.policies.is_empty() && repository.unreadable.is_empty() {
+    if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.push(no_policies(root));
     }
     check_unique_ids(&loaded, &mut diagnostics);
+    check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
+    check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
 
     let cx = lower::Context {
         identifier_prefix: project.identifier_prefix(),
@@ -124,6 +125,9 @@ impl Compilation {
 pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadError> {
     let repository = repo::load(root)?;
     let mut diagnostics = Diagnostics::default();
+    for problem in &repository.problems {
+        diagnostics.push(problem.clone());
+    }
     let project = match &repository.project {
         Some(file) => load_project(file, &Validators::default(), &mut diagnostics).0,
         None => Project::default(),
@@ -235,6 +239,52 @@ fn check_unique_ids(loaded: &[Loaded], out: &mut Diagnostics) {
             }
         }
     }
+}
+
+/// `output:` comes from the repository, so a pull request controls it: it must stay inside
+/// the repository and must not replace its sources (see `emit::place`).
+fn check_output(root: &Path, project: &Project, doc: Option<&Document>, out: &mut Diagnostics) {
+    let (Some(output), Some(doc)) = (project.output.as_deref(), doc) else { return };
+    let Some(problem) = place::configured(root, output) else { return };
+    out.push(
+        Diagnostic::error(Code::UnsafeOutput, problem.describe(output))
+            .at(&doc.file, doc.span(&["output"]))
+            .label("the output folder, replaced whole by every build")
+            .note("`output` must be a relative path inside the repository, outside `policies/`")
+            .help(format!("write `output: {}`, or pass `--out DIR` on the command line", DEFAULT_OUTPUT)),
+    );
+}
+
+/// Identifiers are forever: a repository that keeps the default prefix and changes it later
+/// replaces every declaration on every device. Say so while it is cheap to fix.
+fn check_prefix_is_chosen(repository: &Repository, project: &Project, doc: Option<&Document>, out: &mut Diagnostics) {
+    // Without policies there are no Identifiers (and REPO may be the wrong folder).
+    if project.organization.identifier_prefix.is_some() || repository.policies.is_empty() {
+        return;
+    }
+    // A ddmc.yaml that is not valid has its own error.
+    let project_error = |d: &Diagnostic| {
+        d.severity == Severity::Error && d.location.as_ref().is_some_and(|l| l.file == repo::PROJECT_FILE)
+    };
+    if out.iter().any(project_error) {
+        return;
+    }
+    let mut d = Diagnostic::warning(
+        Code::DefaultPrefix,
+        format!("no `organization.identifier_prefix`: every Identifier starts with `{DEFAULT_PREFIX}`"),
+    )
+    .note("Identifiers are forever: changing the prefix later replaces every declaration on every device")
+    .help(format!(
+        "add the two lines `organization:` and `  identifier_prefix: com.your-domain.ddm` (your reverse-DNS name) \
+         to `{}`",
+        repo::PROJECT_FILE
+    ));
+    if let Some(doc) = doc {
+        d = d.at(&doc.file, Span::point(doc.key_span(&["organization"]).start));
+    } else if let Some(file) = &repository.project {
+        d = d.at(&file.name, Span::point(crate::source::Pos { line: 1, column: 1, offset: 0 }));
+    }
+    out.push(d);
 }
 
 /// The repository's own Identifiers depend only on the prefix.

@@ -57,6 +57,15 @@ pub enum Code {
     Catalog,
     Io,
     Internal,
+    /// A policy file or `ddmc.yaml` that is a link leaving the repository, a dangling or
+    /// looping link, or not a regular file (FIFO, socket, device).
+    UnsafePath,
+    /// An input over one of the limits in `crate::limits`.
+    TooLarge,
+    /// `output:` in `ddmc.yaml` that leaves the repository or would replace its sources.
+    UnsafeOutput,
+    /// Identifiers built from the default `com.example.ddm` prefix.
+    DefaultPrefix,
 }
 
 impl Code {
@@ -82,6 +91,10 @@ impl Code {
             Code::Catalog => "catalog",
             Code::Io => "io",
             Code::Internal => "internal",
+            Code::UnsafePath => "unsafe-path",
+            Code::TooLarge => "too-large",
+            Code::UnsafeOutput => "unsafe-output",
+            Code::DefaultPrefix => "default-prefix",
         }
     }
 }

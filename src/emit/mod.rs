@@ -4,6 +4,7 @@
 pub mod canonical;
 pub mod declaration;
 pub mod manifest;
+pub mod place;
 pub mod profile;
 pub mod write;
 

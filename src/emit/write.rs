@@ -1,6 +1,13 @@
 //! Writing the output tree: everything goes to a temporary folder beside `--out`, which
 //! replaces `--out` only once complete. Nothing outside `--out` is written or deleted (but
-//! that temporary folder and the old tree while it is swapped out).
+//! the lock file, that temporary folder, and the old tree while it is swapped out).
+//!
+//! A build holds an exclusive lock (`.<out>.ddmc-lock`, beside `out`) from start to end, so
+//! two builds of the same output run one after the other; under the lock, temporary folders
+//! that killed builds left behind are removed. On Linux the new tree and the old one are
+//! swapped in one atomic `renameat2(RENAME_EXCHANGE)`: at every instant `out` is a complete
+//! old or a complete new build. Elsewhere, or where the file system refuses the exchange,
+//! two renames are the fallback.
 
 use super::OutputFile;
 use super::manifest::GENERATOR;
@@ -13,7 +20,16 @@ use std::path::{Path, PathBuf};
 pub enum WriteError {
     /// `--out` holds something that is not a previous ddmc output: refuse to replace it.
     NotOurs(PathBuf),
+    /// `--out` is a symbolic link: replacing it would silently turn it into a folder.
+    Symlink(PathBuf),
     Io(PathBuf, io::Error),
+}
+
+impl WriteError {
+    /// A usage error (the output folder was badly chosen), not a failure of the disk.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, WriteError::NotOurs(_) | WriteError::Symlink(_))
+    }
 }
 
 impl std::fmt::Display for WriteError {
@@ -24,13 +40,25 @@ impl std::fmt::Display for WriteError {
                 "`{}` exists and is not a ddmc output folder (it has no ddmc manifest.json); refusing to replace it",
                 p.display()
             ),
+            WriteError::Symlink(p) => write!(
+                f,
+                "the output folder `{}` is a symbolic link; ddmc does not replace links: pass the folder it points \
+                 to as `--out`",
+                p.display()
+            ),
             WriteError::Io(p, e) => write!(f, "cannot write `{}`: {e}", p.display()),
         }
     }
 }
 
-/// Replaces `out` with exactly `files`.
-pub fn write_tree(out: &Path, files: &[OutputFile]) -> Result<(), WriteError> {
+/// What temporary names beside `out` look like: `.<out>.ddmc-new-<pid>`, `.<out>.ddmc-old-<pid>`.
+const STAGING: &str = "ddmc-new-";
+const RETIRED: &str = "ddmc-old-";
+const LOCK: &str = "ddmc-lock";
+
+/// Replaces `out` with exactly `files`. `waiting` is called once if another build holds the
+/// lock on `out` and this one has to wait for it.
+pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -> Result<(), WriteError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |e| WriteError::Io(path, e)
@@ -40,14 +68,21 @@ pub fn write_tree(out: &Path, files: &[OutputFile]) -> Result<(), WriteError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(WriteError::Symlink(out.to_path_buf()));
+    }
+    // Checked before the lock too, so that a refused folder gets no lock file beside it.
     if out.exists() && !is_ours(out) {
         return Err(WriteError::NotOurs(out.to_path_buf()));
     }
-    let staging = parent.join(format!(".{name}.ddmc-new-{}", std::process::id()));
-    let retired = parent.join(format!(".{name}.ddmc-old-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let _lock = lock(&parent.join(format!(".{name}.{LOCK}")), waiting)?;
+    remove_leftovers(&parent, &name)?;
+    if out.exists() && !is_ours(out) {
+        return Err(WriteError::NotOurs(out.to_path_buf()));
     }
+    let staging = parent.join(format!(".{name}.{STAGING}{}", std::process::id()));
+    let retired = parent.join(format!(".{name}.{RETIRED}{}", std::process::id()));
     let result = (|| {
         for file in files {
             let path = staging.join(&file.path);
@@ -56,24 +91,97 @@ pub fn write_tree(out: &Path, files: &[OutputFile]) -> Result<(), WriteError> {
             }
             fs::write(&path, &file.bytes).map_err(io(&path))?;
         }
-        if out.exists() {
-            fs::rename(out, &retired).map_err(io(out))?;
+        match swap(&staging, out, &retired).map_err(io(out))? {
+            Swapped::Exchanged => fs::remove_dir_all(&staging).map_err(io(&staging)),
+            Swapped::Renamed { retired: true } => fs::remove_dir_all(&retired).map_err(io(&retired)),
+            Swapped::Renamed { retired: false } | Swapped::First => Ok(()),
         }
-        if let Err(e) = fs::rename(&staging, out) {
-            if retired.exists() {
-                let _ = fs::rename(&retired, out);
-            }
-            return Err(WriteError::Io(out.to_path_buf(), e));
-        }
-        if retired.exists() {
-            fs::remove_dir_all(&retired).map_err(io(&retired))?;
-        }
-        Ok(())
     })();
     if result.is_err() && staging.exists() {
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// An exclusive lock on the output, held until the file is dropped.
+fn lock(path: &Path, waiting: &mut dyn FnMut()) -> Result<fs::File, WriteError> {
+    let io = |e| WriteError::Io(path.to_path_buf(), e);
+    let file = fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            waiting();
+            file.lock().map_err(io)?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    Ok(file)
+}
+
+/// Temporary folders of earlier builds of `out` that were killed: only ddmc's own names, only
+/// beside `out`, only real folders (a link is removed, never followed). Called under the lock.
+fn remove_leftovers(parent: &Path, name: &str) -> Result<(), WriteError> {
+    let ours = [format!(".{name}.{STAGING}"), format!(".{name}.{RETIRED}")];
+    let entries = fs::read_dir(parent).map_err(|e| WriteError::Io(parent.to_path_buf(), e))?;
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = ours.iter().find_map(|prefix| file_name.strip_prefix(prefix.as_str())) else { continue };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path();
+        let removed = match entry.file_type() {
+            Ok(kind) if kind.is_dir() => fs::remove_dir_all(&path),
+            Ok(_) => fs::remove_file(&path),
+            Err(e) => Err(e),
+        };
+        removed.map_err(|e| WriteError::Io(path, e))?;
+    }
+    Ok(())
+}
+
+/// How the new tree took the place of the old one.
+#[derive(Debug, PartialEq, Eq)]
+enum Swapped {
+    /// No old tree: one rename.
+    First,
+    /// One atomic exchange: the old tree is now at the staging path.
+    Exchanged,
+    /// The fallback: the old tree renamed away (to `retired`, if there was one), the new one in.
+    Renamed { retired: bool },
+}
+
+fn swap(staging: &Path, out: &Path, retired: &Path) -> io::Result<Swapped> {
+    if fs::symlink_metadata(out).is_err() {
+        fs::rename(staging, out)?;
+        return Ok(Swapped::First);
+    }
+    if exchange(staging, out)? {
+        return Ok(Swapped::Exchanged);
+    }
+    fs::rename(out, retired)?;
+    if let Err(e) = fs::rename(staging, out) {
+        let _ = fs::rename(retired, out);
+        return Err(e);
+    }
+    Ok(Swapped::Renamed { retired: true })
+}
+
+/// Atomically exchanges two paths; `false` when the system or file system cannot.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    match renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::NOTSUP) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> io::Result<bool> {
+    Ok(false)
 }
 
 /// An empty folder, or one whose manifest says ddmc wrote it.
@@ -107,12 +215,13 @@ mod tests {
     fn replaces_a_previous_output_whole() {
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("out");
-        write_tree(&out, &[manifest(), file("declarations/a.json", "1")]).expect("first");
-        write_tree(&out, &[manifest(), file("declarations/b.json", "2")]).expect("second");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
+        write_tree(&out, &[manifest(), file("declarations/b.json", "2")], &mut || {}).expect("second");
         assert!(!out.join("declarations/a.json").exists(), "stale files go");
         assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "2");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
-        assert_eq!(leftovers.len(), 1, "no temporary folders left behind");
+        let names: Vec<_> = leftovers.iter().map(|e| e.as_ref().expect("entry").file_name()).collect();
+        assert_eq!(names.len(), 2, "only out and its lock, no temporary folders: {names:?}");
     }
 
     #[test]
@@ -121,8 +230,62 @@ mod tests {
         let out = dir.path().join("docs");
         fs::create_dir(&out).expect("mkdir");
         fs::write(out.join("notes.txt"), "keep me").expect("write");
-        let err = write_tree(&out, &[manifest()]).expect_err("foreign");
+        let err = write_tree(&out, &[manifest()], &mut || {}).expect_err("foreign");
         assert!(matches!(err, WriteError::NotOurs(_)));
         assert_eq!(fs::read_to_string(out.join("notes.txt")).expect("kept"), "keep me");
+    }
+
+    /// The swap is one atomic exchange where the system offers it: never an instant without
+    /// a complete output folder.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_swap_is_one_exchange_on_linux() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (staging, out, retired) = (dir.path().join("new"), dir.path().join("out"), dir.path().join("old"));
+        fs::create_dir(&staging).expect("mkdir");
+        fs::write(staging.join("v"), "new").expect("write");
+        assert_eq!(swap(&staging, &out, &retired).expect("first"), Swapped::First);
+        fs::create_dir(&staging).expect("mkdir");
+        fs::write(staging.join("v"), "newer").expect("write");
+        assert_eq!(swap(&staging, &out, &retired).expect("swap"), Swapped::Exchanged);
+        assert_eq!(fs::read_to_string(out.join("v")).expect("out"), "newer");
+        assert_eq!(fs::read_to_string(staging.join("v")).expect("old"), "new", "the old tree is at the staging path");
+        assert!(!retired.exists());
+    }
+
+    /// Temporary folders of killed builds go (ddmc's own names beside `out` only), even one
+    /// whose pid this process now has.
+    #[test]
+    fn leftovers_of_killed_builds_are_removed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let (new, old) =
+            (format!(".out.ddmc-new-{}", std::process::id()), format!(".out.ddmc-old-{}", std::process::id()));
+        fs::create_dir_all(dir.path().join("out/declarations")).expect("mkdir");
+        fs::write(dir.path().join("out/manifest.json"), r#"{"generator": "ddmc"}"#).expect("earlier output");
+        for name in [&new, &old, ".out.ddmc-new-1", ".out.ddmc-old-77", ".other.ddmc-new-5", ".out.ddmc-new-x"] {
+            fs::create_dir_all(dir.path().join(name).join("declarations")).expect("mkdir");
+        }
+        write_tree(&out, &[manifest()], &mut || {}).expect("build");
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".other.ddmc-new-5", ".out.ddmc-lock", ".out.ddmc-new-x", "out"]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_link_as_output_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let real = dir.path().join("real");
+        fs::create_dir(&real).expect("mkdir");
+        let link = dir.path().join("out");
+        std::os::unix::fs::symlink(&real, &link).expect("symlink");
+        let err = write_tree(&link, &[manifest()], &mut || {}).expect_err("link");
+        assert!(matches!(err, WriteError::Symlink(_)), "{err}");
+        assert!(fs::symlink_metadata(&link).expect("still there").file_type().is_symlink());
+        assert_eq!(fs::read_dir(&real).expect("real").count(), 0);
     }
 }

@@ -226,3 +226,75 @@ fn check_writes_nothing() {
     assert!(stderr.contains(&format!("environment variable `{BETA_VAR}` is not set")), "{stderr}");
     assert_eq!(read_tree(dir.path()), before);
 }
+
+/// Two builds of the same repository into the same output at once: the lock makes the second
+/// wait, so neither fails, and no temporary folder is left behind (20 rounds).
+#[test]
+fn concurrent_builds_of_one_output_never_fail() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = fixture("every-field").join("repo");
+    let out = dir.path().join("out");
+    let spawn = || {
+        ddmc()
+            .arg("build")
+            .arg(&repo)
+            .arg("--out")
+            .arg(&out)
+            .env(BETA_VAR, "x")
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .expect("runs")
+    };
+    for round in 0..20 {
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(spawn);
+            let b = s.spawn(spawn);
+            (a.join().expect("thread"), b.join().expect("thread"))
+        });
+        for output in [a, b] {
+            assert!(output.status.success(), "round {round}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".out.ddmc-lock", "out"], "round {round}");
+    }
+}
+
+/// A build that finds the output locked says so on stderr, waits, and then builds.
+#[test]
+fn a_locked_output_makes_the_build_wait_and_say_so() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let lock = fs::File::create(dir.path().join(".out.ddmc-lock")).expect("lock file");
+    lock.lock().expect("lock");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ddmc"))
+        .arg("build")
+        .arg(fixture("every-field").join("repo"))
+        .arg("--out")
+        .arg(&out)
+        .env(BETA_VAR, "x")
+        .env("NO_COLOR", "1")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let expected = format!("waiting for another build of `{}`", out.display());
+    let mut seen = Vec::new();
+    loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).expect("read") > 0, "ended without waiting: {seen:?}");
+        if line.trim_end() == expected {
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(!out.exists(), "nothing is written while another build holds the lock");
+    drop(lock);
+    let status = child.wait().expect("wait");
+    assert!(status.success());
+    assert!(out.join("manifest.json").exists());
+}

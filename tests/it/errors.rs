@@ -290,7 +290,10 @@ cases! {
         ..BUILD
     };
     non_utf8_policy => Case {
-        short: &["error[syntax]: `policies/ios.yaml` is not UTF-8 text (help: save it as UTF-8)", "error: 1 error; nothing was written"],
+        short: &[
+            "policies/ios.yaml:1:1: error[syntax]: `policies/ios.yaml` is not UTF-8 text (help: save it as UTF-8)",
+            "error: 1 error; nothing was written",
+        ],
         ..BUILD
     };
     enforce_without_platform => Case {
@@ -443,8 +446,66 @@ cases! {
         ..BUILD
     };
     output_is_repo => Case {
+        short: &[
+            "ddmc.yaml:1:9: error[unsafe-output]: the output folder `.` contains the repository; replacing it would \
+             delete the policies (help: write `output: out`, or pass `--out DIR` on the command line)",
+            "error: 1 error; nothing was written",
+        ],
+        human: &["`output` must be a relative path inside the repository, outside `policies/`"],
+        ..BUILD
+    };
+    output_outside_repo => Case {
+        short: &[
+            "ddmc.yaml:2:9: error[unsafe-output]: `output` leaves the repository with `..` (`../victim`) (help: write \
+             `output: out`, or pass `--out DIR` on the command line)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    output_absolute => Case {
+        args: &["check", REPO],
+        short: &[
+            "ddmc.yaml:2:9: error[unsafe-output]: `output` is an absolute path (`/var/lib/other-project`) (help: \
+             write `output: out`, or pass `--out DIR` on the command line)",
+            "error: 1 error",
+        ],
+        ..BUILD
+    };
+    out_is_policies => Case {
+        args: &["build", REPO, "--out", "[REPO]/policies"],
         exit: USAGE,
-        short: &["error: the output folder `[REPO]` contains the policy repository; choose another `--out`"],
+        short: &["error: the output folder `[REPO]/policies` is the `policies/` folder; choose another `--out`"],
+        ..BUILD
+    };
+    out_inside_policies => Case {
+        args: &["build", REPO, "--out", "[REPO]/policies/generated"],
+        exit: USAGE,
+        short: &[
+            "error: the output folder `[REPO]/policies/generated` is inside `policies/`, where its files would be read \
+             as policies; choose another `--out`",
+        ],
+        ..BUILD
+    };
+    no_project_file => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "warning[default-prefix]: no `organization.identifier_prefix`: every Identifier starts with \
+             `com.example.ddm` (help: add the two lines `organization:` and `  identifier_prefix: \
+             com.your-domain.ddm` (your reverse-DNS name) to `ddmc.yaml`)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["Identifiers are forever: changing the prefix later replaces every declaration on every device"],
+        ..BUILD
+    };
+    project_without_prefix => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "ddmc.yaml:1:1: warning[default-prefix]: no `organization.identifier_prefix`: every Identifier starts \
+             with `com.example.ddm` (help: ...",
+            "checked 1 policy: 1 warning",
+        ],
         ..BUILD
     };
     nonexistent_repo => Case {
@@ -626,8 +687,9 @@ fn valid_control_replaces_the_previous_output() {
     let out = repo.path().join("out");
     assert!(!out.join("declarations/old.json").exists(), "the previous output is replaced");
     assert_ne!(fs::read_to_string(out.join("manifest.json")).expect("manifest"), PREVIOUS_MANIFEST);
-    let names: Vec<_> = fs::read_dir(repo.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
-    assert_eq!(names.len(), 2, "only policies/ and out/: {names:?}");
+    let mut names: Vec<_> = fs::read_dir(repo.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+    names.sort();
+    assert_eq!(names, [".out.ddmc-lock", "ddmc.yaml", "out", "policies"], "no temporary folders left");
 }
 
 /// `--message-format json`: one JSON object per diagnostic on stdout, in the same order and

@@ -8,6 +8,7 @@ mod common;
 mod conflicts;
 mod errors;
 mod explain;
+mod file_system;
 mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
