@@ -51,6 +51,24 @@ enum Command {
         /// Output folder (default: `output` from ddmc.yaml, relative to REPO, else `out`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write nothing: compare the build with the output folder and exit 1, listing stale,
+        /// missing and extra files, when the committed output is out of date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// What changed between two output folders, or between the output built from REPO at a
+    /// git revision and the working tree: declarations and profiles added, removed and
+    /// changed (with their keys), ServerTokens and DeclarationsTokens that moved.
+    Diff {
+        /// `OLD NEW` (two output folders), or with `--git`, the repository (default `.`).
+        #[arg(value_name = "PATH", num_args = 0..=2)]
+        paths: Vec<PathBuf>,
+        /// Compare the output built from the policies at this git revision with the working tree.
+        #[arg(long, value_name = "REV")]
+        git: Option<String>,
+        /// `human`, or `json`: one object on stdout.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
+        format: ExplainFormat,
     },
     /// Everything `build` does except writing: for pre-commit hooks and CI.
     Check {
@@ -255,7 +273,8 @@ pub fn run() -> i32 {
             }
             Err(e) => load_failed(&e),
         },
-        Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
+        Command::Diff { paths, git, format } => diff(&cli, paths, git.as_deref(), *format),
+        Command::Build { repo, out, check } => match pipeline::compile(repo, Mode::Build, &secret) {
             Ok(mut c) => {
                 let code = report(&cli, &mut c, true);
                 if code != exit::OK {
@@ -265,6 +284,9 @@ pub fn run() -> i32 {
                 if let Some(problem) = unsafe_output(repo, &out) {
                     eprintln!("error: {problem}");
                     return exit::USAGE;
+                }
+                if *check {
+                    return build_check(&cli, &out, &c.files);
                 }
                 let shown = out.display().to_string();
                 let mut waiting = || eprintln!("waiting for another build of `{shown}`");
@@ -453,6 +475,93 @@ fn status_check(
     // A closed pipe (`| head`) is not worth a panic.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     if check.compliant() { exit::OK } else { exit::POLICY }
+}
+
+/// `ddmc build --check`: 0 when `out` holds exactly this build, 1 (listing why) when not.
+fn build_check(cli: &Cli, out: &Path, files: &[crate::emit::OutputFile]) -> i32 {
+    use crate::diff::tree;
+    let on_disk = if out.exists() {
+        match tree::read(out) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::IO;
+            }
+        }
+    } else {
+        tree::Tree::new()
+    };
+    let drift = tree::drift(&tree::from_files(files), &on_disk);
+    if drift.is_empty() {
+        done(cli, &format!("`{}` is up to date", out.display()));
+        return exit::OK;
+    }
+    for (what, paths) in [("stale", &drift.stale), ("missing", &drift.missing), ("extra", &drift.extra)] {
+        for path in paths {
+            println!("{what}: {path}");
+        }
+    }
+    eprintln!(
+        "error: `{}` is out of date ({} stale, {} missing, {} extra); run `ddmc build` and commit it",
+        out.display(),
+        drift.stale.len(),
+        drift.missing.len(),
+        drift.extra.len()
+    );
+    exit::POLICY
+}
+
+/// `ddmc diff OLD NEW` or `ddmc diff --git REV [REPO]`.
+fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) -> i32 {
+    use crate::diff::{self, tree};
+    // No environment is read: a diff shows `$VAR` where a seeding token goes.
+    let no_secrets = |_: &str| None;
+    let build = |repo: &Path, what: &str| -> Result<tree::Tree, i32> {
+        let mut c = pipeline::compile(repo, Mode::Check, &no_secrets).map_err(|e| load_failed(&e))?;
+        if c.diagnostics.has_errors() {
+            let code = report(cli, &mut c, false);
+            eprintln!("error: the policies {what} do not compile");
+            return Err(code);
+        }
+        Ok(tree::from_files(&c.files))
+    };
+    let trees = match (rev, paths) {
+        (Some(rev), [] | [_]) => {
+            let repo = paths.first().map_or(Path::new("."), PathBuf::as_path);
+            let old = match diff::git::checkout(repo, rev) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::USAGE;
+                }
+            };
+            build(old.path(), &format!("at `{rev}`")).and_then(|old| Ok((old, build(repo, "in the working tree")?)))
+        }
+        (None, [old, new]) => {
+            let read = |p: &Path| {
+                tree::read(p).map_err(|e| {
+                    eprintln!("error: {e}");
+                    exit::USAGE
+                })
+            };
+            read(old).and_then(|old| Ok((old, read(new)?)))
+        }
+        _ => {
+            eprintln!("error: give two output folders (`ddmc diff OLD NEW`), or `--git REV [REPO]`");
+            return exit::USAGE;
+        }
+    };
+    let (old, new) = match trees {
+        Ok(trees) => trees,
+        Err(code) => return code,
+    };
+    let diff = diff::diff(&old, &new);
+    let text = match format {
+        ExplainFormat::Human => diff::render::human(&diff),
+        ExplainFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff).unwrap_or_default()),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    exit::OK
 }
 
 /// `ddmc catalog update|show`.

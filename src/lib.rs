@@ -8,6 +8,7 @@ pub mod apple;
 pub mod catalog;
 pub mod cli;
 pub mod diagnostics;
+pub mod diff;
 pub mod document;
 pub mod emit;
 pub mod explain;

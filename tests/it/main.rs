@@ -6,6 +6,7 @@ mod build;
 mod catalog;
 mod common;
 mod conflicts;
+mod diff;
 mod errors;
 mod explain;
 mod file_system;
