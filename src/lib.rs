@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod apple;
 pub mod cli;
+pub mod device_file;
 pub mod diagnostics;
 pub mod document;
 pub mod emit;

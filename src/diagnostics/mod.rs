@@ -55,6 +55,12 @@ pub enum Code {
     NoPolicies,
     Io,
     Internal,
+    /// A device-side file past one of [`crate::device_file`]'s limits (size, depth, values).
+    TooLarge,
+    /// A path that is not a regular file (a FIFO, a device, a socket): never opened.
+    NotAFile,
+    /// A character XML 1.0 cannot carry (control characters other than tab, LF and CR).
+    ControlCharacter,
 }
 
 impl Code {
@@ -79,6 +85,9 @@ impl Code {
             Code::NoPolicies => "no-policies",
             Code::Io => "io",
             Code::Internal => "internal",
+            Code::TooLarge => "too-large",
+            Code::NotAFile => "not-a-file",
+            Code::ControlCharacter => "control-character",
         }
     }
 }
