@@ -115,7 +115,8 @@ pub fn parse(file: &str, bytes: &[u8], accepted: &[Format], what: &str) -> Resul
             _ => format!("not {what}: expected {}", wanted()),
         };
         let label = match format {
-            Format::Empty | Format::Unknown => "not a known format".to_string(),
+            Format::Empty => "nothing to read".to_string(),
+            Format::Unknown => "not a known format".to_string(),
             other => format!("this is {} {}", article(other.name()), other.name()),
         };
         return Err(Failure { diagnostic: Box::new(error(Code::Syntax, message, file, start()).label(label)), text });
@@ -126,10 +127,10 @@ pub fn parse(file: &str, bytes: &[u8], accepted: &[Format], what: &str) -> Resul
             Err(e) => {
                 let text = String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned();
                 let at = parse::Locator::new(&text).pos_at_byte(e.valid_up_to());
-                let d = error(Code::Syntax, "not UTF-8 text", file, Span::point(at))
+                let d = error(Code::Syntax, format!("`{file}` is not UTF-8 text"), file, Span::point(at))
                     .label("this byte is not UTF-8")
                     .help(format!("save the file as UTF-8 ({} files are UTF-8)", format.name()));
-                return Err(Failure { diagnostic: Box::new(d), text: String::new() });
+                return Err(Failure { diagnostic: Box::new(d), text });
             }
         },
         _ => String::new(),

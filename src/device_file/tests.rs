@@ -128,5 +128,5 @@ fn what_is_not_accepted_says_so() {
     let empty = parse("f", b"  ", &ALL, "a profile").err().expect("refused").diagnostic;
     assert_eq!(empty.message, "the file is empty");
     let utf16 = fails(b"<\xff\xfe");
-    assert_eq!(utf16.message, "not UTF-8 text");
+    assert_eq!(utf16.message, "`f` is not UTF-8 text");
 }

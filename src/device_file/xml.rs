@@ -12,7 +12,8 @@ use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::HashMap;
 
-const VALUES: &str = "`<dict>`, `<array>`, `<string>`, `<integer>`, `<real>`, `<date>`, `<data>`, `<true/>` or `<false/>`";
+const VALUES: &str =
+    "`<dict>`, `<array>`, `<string>`, `<integer>`, `<real>`, `<date>`, `<data>`, `<true/>` or `<false/>`";
 
 /// An element being read.
 enum Frame {
@@ -177,7 +178,8 @@ impl Builder<'_> {
 
     /// The pointer segments of the value that starts now (for duplicate keys).
     fn next_path(&self) -> Vec<String> {
-        let (path, last) = match self.stack.iter().rev().find(|f| matches!(f, Frame::Dict { .. } | Frame::Array { .. })) {
+        let (path, last) = match self.stack.iter().rev().find(|f| matches!(f, Frame::Dict { .. } | Frame::Array { .. }))
+        {
             Some(Frame::Dict { path, key, .. }) => (path, key.as_ref().map(|(k, _)| k.clone()).unwrap_or_default()),
             Some(Frame::Array { path, items, .. }) => (path, items.len().to_string()),
             _ => return Vec::new(),

@@ -7,9 +7,10 @@ use super::references::{IDENTIFIER_FACT, Registry};
 use super::schema::{self, Scope, Syntax, at_value};
 use super::{Options, rules};
 use crate::apple::schemas;
+use crate::device_file::{self, Format};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::parse::{self, Entry, Node, Value};
-use crate::source::{Pos, Span};
+use crate::parse::{Entry, Node, Value};
+use crate::source::Span;
 
 const ENVELOPE: [&str; 4] = ["Type", "Identifier", "ServerToken", "Payload"];
 const ACTIVATION: &str = "com.apple.activation.simple";
@@ -18,39 +19,25 @@ const MAX_OCTETS: usize = 64;
 
 /// Lints the declaration in `bytes`; returns its text, for snippets.
 pub fn lint(file: &str, bytes: &[u8], options: &Options, out: &mut Diagnostics, registry: &mut Registry) -> String {
-    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-        registry.unreadable += 1;
-        out.push(
-            Diagnostic::error(Code::Syntax, format!("`{file}` is not UTF-8 text"))
-                .at(file, Span::point(Pos { line: 1, column: 1, offset: 0 }))
-                .label("not JSON")
-                .help("declarations are UTF-8 JSON; save it as UTF-8"),
-        );
-        return String::new();
-    };
-    let root = match parse::parse_json(&text) {
-        Ok(root) => root,
-        Err(e) => {
+    let parsed = match device_file::parse(file, bytes, &[Format::Json], "a declaration") {
+        Ok(parsed) => parsed,
+        Err(failure) => {
             registry.unreadable += 1;
-            let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
-            let empty = e.message == parse::EMPTY_FILE;
-            let message = if empty { "the file is empty".to_string() } else { e.message };
-            let label = if code == Code::DuplicateKey { "second definition" } else { "not valid JSON here" };
-            let mut d = Diagnostic::error(code, message).at(file, e.span).label(label);
-            d.help = if empty {
+            let mut d = *failure.diagnostic;
+            d.help = if d.message == "the file is empty" {
                 Some("a declaration is a JSON object with `Type`, `Identifier`, `ServerToken` and `Payload`".into())
             } else {
-                e.help.map(|h| schema::words(&h, Syntax::Json)).or_else(|| Some("fix the JSON syntax".into()))
+                d.help.map(|h| schema::words(&h, Syntax::Json))
             };
-            if let Some((note, span)) = e.note {
-                d = d.related(file, span, note);
+            if d.message.ends_with("is not UTF-8 text") {
+                d.help = Some("declarations are UTF-8 JSON; save it as UTF-8".into());
             }
             out.push(d);
-            return text;
+            return failure.text;
         }
     };
-    check(file, &root, options, out, registry);
-    text
+    check(file, &parsed.root, options, out, registry);
+    parsed.text
 }
 
 fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, registry: &mut Registry) {

@@ -8,10 +8,7 @@
 //! that no linted file declares).
 
 pub mod applicability;
-mod bplist;
 mod declaration;
-mod plist_read;
-mod plist_xml;
 mod profile;
 mod references;
 mod rules;

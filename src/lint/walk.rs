@@ -1,15 +1,13 @@
-//! Finding and reading the files to lint: deterministic order, no file read twice, and a
-//! size cap so that a stray disk image cannot exhaust memory.
+//! Finding and reading the files to lint: deterministic order, no file read twice, and
+//! [`device_file`]'s bounds so that a stray disk image, a FIFO or `/dev/zero` cannot exhaust
+//! memory or hang.
 
+use crate::device_file::{self, ReadFailure};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::source::{Pos, Span};
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-
-/// Larger files are reported, not read: real declarations and profiles are kilobytes.
-pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Extensions searched for in folders. Files named on the command line are linted whatever
 /// their extension (a bare payload dictionary is often a `.xml` or `.plist`).
@@ -84,25 +82,16 @@ fn display(path: &Path) -> String {
     name.to_string()
 }
 
-/// The file's bytes, or the diagnostic that says why they could not be read.
+/// The file's bytes (bounded, regular files only: see [`device_file::read`]), or the
+/// diagnostic that says why they could not be read.
 pub fn read(file: &Found) -> Result<Vec<u8>, Box<Diagnostic>> {
-    let at_start = Span::point(Pos { line: 1, column: 1, offset: 0 });
-    let failed = |e: io::Error| {
-        Box::new(Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", file.name)).at(&file.name, at_start))
-    };
-    let len = fs::metadata(&file.path).map_err(failed)?.len();
-    if len > MAX_BYTES {
-        return Err(Box::new(
-            Diagnostic::error(
-                Code::Io,
-                format!("`{}` is {} MiB; declarations and profiles are far smaller", file.name, len / (1024 * 1024)),
-            )
-            .at(&file.name, at_start)
-            .label("not linted")
-            .help(format!("ddmc lints files up to {} MiB", MAX_BYTES / (1024 * 1024))),
-        ));
-    }
-    fs::read(&file.path).map_err(failed)
+    device_file::read(&file.path, &file.name).map_err(|failure| match failure {
+        ReadFailure::Content(d) => d,
+        ReadFailure::Io(e) => Box::new(
+            Diagnostic::error(Code::Io, format!("cannot read `{}`: {e}", file.name))
+                .at(&file.name, device_file::start()),
+        ),
+    })
 }
 
 /// `.json` is a declaration; `.mobileconfig`, `.plist` and `.xml` are profiles; any other

@@ -369,11 +369,11 @@ cases! {
         short: &[
             "array.json:1:1: error[wrong-type]: a declaration is a JSON object, found an array (help: one declaration per file)",
             "binary.mobileconfig:1:1: error[wrong-type]: `/allowCamera` must be `true` or `false`, found a string (help: write `<true/>`)",
-            "broken.mobileconfig:10:10: error[syntax]: not a valid property list: unknown XML element (help: check the XML: every `<key>` needs a value, and every element its closing tag)",
+            "broken.mobileconfig:10:4: error[syntax]: unexpected element `<tru>` (help: a property list value is `<dict>`, `<array>`, `<string>`, `<integer>`, `<real>`, `<date>`, `<data>`, `<true/>` or `<false/>`)",
             "empty.json:1:1: error[syntax]: the file is empty (help: a declaration is a JSON object with `Type`, `Identifier`, `ServerToken` and `Payload`)",
             "empty.mobileconfig:1:1: error[syntax]: the file is empty (help: a profile is an XML property list starting with `<?xml`)",
             "garbage.mobileconfig:1:1: error[syntax]: not a property list (help: profiles are XML property lists; is this the right file?)",
-            "latin1.json:1:1: error[syntax]: `latin1.json` is not UTF-8 text (help: declarations are UTF-8 JSON; save it as UTF-8)",
+            "latin1.json:1:14: error[syntax]: `latin1.json` is not UTF-8 text (help: declarations are UTF-8 JSON; save it as UTF-8)",
             "list.mobileconfig:3:1: error[wrong-type]: a profile is a dictionary, found an array",
             "no-payload-type.mobileconfig:3:1: error[missing-key]: neither a profile nor a payload: no `PayloadContent` or `PayloadType` (help: a profile has `PayloadType` `Configuration` and its payloads in `PayloadContent`)",
             "error: linted 9 files: 9 errors",
@@ -795,7 +795,73 @@ fn huge_files_are_not_read() {
     file.set_len(lint_max_bytes() + 1).expect("grow");
     let run = ddmc(dir.path(), &["lint", "--message-format", "short", "huge.json"]);
     assert_eq!(run.code, POLICY, "{}", run.stderr);
-    assert!(run.stderr.starts_with("huge.json:1:1: error[io]: `huge.json` is 8 MiB"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("huge.json:1:1: error[too-large]: `huge.json` is larger than 8 MiB (the limit)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Devices and FIFOs are never opened: `/dev/zero` never ends and a FIFO blocks until a
+/// writer comes.
+#[test]
+fn devices_and_fifos_are_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut args = vec!["lint", "--message-format", "short", "/dev/zero"];
+    if made {
+        args.push("pipe.json");
+    }
+    let run = ddmc(dir.path(), &args);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/dev/zero:1:1: error[not-a-file]: `/dev/zero` is a character device, not a regular file"),
+        "{}",
+        run.stderr
+    );
+    if made {
+        assert!(
+            run.stderr
+                .contains("pipe.json:1:1: error[not-a-file]: `pipe.json` is a FIFO (named pipe), not a regular file"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// A 200-byte binary plist whose arrays share their children expands to 2^40 values: it is
+/// refused before anything is built.
+#[test]
+fn binary_plists_that_expand_are_refused() {
+    let count: u8 = 40;
+    let mut binary = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    for i in 0..count {
+        offsets.push(u8::try_from(binary.len()).expect("small"));
+        if i + 1 < count {
+            binary.extend([0xA2, i + 1, i + 1]);
+        } else {
+            binary.push(0xA0);
+        }
+    }
+    let table = binary.len() as u64;
+    binary.extend(offsets);
+    binary.extend([0, 0, 0, 0, 0, 0, 1, 1]);
+    binary.extend(u64::from(count).to_be_bytes());
+    binary.extend(0u64.to_be_bytes());
+    binary.extend(table.to_be_bytes());
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("bomb.mobileconfig"), &binary).expect("write");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "bomb.mobileconfig"]);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "bomb.mobileconfig:1:1: error[too-large]: the file holds more than 1000000 values (the limit)"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 fn lint_max_bytes() -> u64 {
