@@ -356,6 +356,9 @@ fn status_check(
     let check = match crate::status::check(options, secret) {
         Ok(check) => check,
         Err(StatusError::Policy(mut c)) => return report(cli, &mut c),
+        Err(StatusError::Report(crate::status::report::ReportError::Content { diagnostic, text })) => {
+            return input_failed(cli, *diagnostic, &text);
+        }
         Err(StatusError::Load(e)) => return load_failed(&e),
         Err(e) => {
             eprintln!("error: {e}");
@@ -384,6 +387,7 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
             done(cli, &scheduled.summary(out));
             exit::OK
         }
+        Err(schedule::ScheduleError::Input { diagnostic, text }) => input_failed(cli, *diagnostic, &text),
         Err(e) => {
             eprintln!("error: {e}");
             match e.kind() {
@@ -411,6 +415,18 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
             Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
         };
     }
+}
+
+/// A device-side input file that cannot be used: its diagnostic, printed like `check`'s
+/// (so `--message-format` applies), and exit 1.
+fn input_failed(cli: &Cli, diagnostic: diagnostics::Diagnostic, text: &str) -> i32 {
+    let mut found = diagnostics::Diagnostics::default();
+    let file = diagnostic.location.as_ref().map(|l| l.file.clone()).unwrap_or_default();
+    found.push(diagnostic);
+    let sources: Sources<'_> = [(file.as_str(), text)].into_iter().collect();
+    print_diagnostics(cli, &found, &sources);
+    eprintln!("error: {}", diagnostics::summary_line(1, 0));
+    exit::POLICY
 }
 
 /// Prints the diagnostics; the exit code they call for.

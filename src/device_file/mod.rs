@@ -77,6 +77,15 @@ impl Format {
             Format::Unknown => "unknown format",
         }
     }
+
+    /// `an XML property list`, `JSON`: as a message says it.
+    pub fn with_article(self) -> String {
+        match self {
+            Format::Json => "JSON".to_string(),
+            Format::XmlPlist => "an XML property list".to_string(),
+            other => format!("a {}", other.name()),
+        }
+    }
 }
 
 /// A file read into a tree.
@@ -105,8 +114,11 @@ pub struct Duplicate {
 pub fn parse(file: &str, bytes: &[u8], accepted: &[Format], what: &str) -> Result<DeviceFile, Failure> {
     let format = Format::detect(bytes);
     let wanted = || {
-        let names: Vec<&str> = accepted.iter().map(|f| f.name()).collect();
-        names.join(" or ")
+        let names: Vec<String> = accepted.iter().map(|f| f.with_article()).collect();
+        match names.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+            _ => names.join(""),
+        }
     };
     if !accepted.contains(&format) {
         let text = String::from_utf8(bytes.to_vec()).unwrap_or_default();
@@ -117,7 +129,7 @@ pub fn parse(file: &str, bytes: &[u8], accepted: &[Format], what: &str) -> Resul
         let label = match format {
             Format::Empty => "nothing to read".to_string(),
             Format::Unknown => "not a known format".to_string(),
-            other => format!("this is {} {}", article(other.name()), other.name()),
+            other => format!("this is {}", other.with_article()),
         };
         return Err(Failure { diagnostic: Box::new(error(Code::Syntax, message, file, start()).label(label)), text });
     }
@@ -159,10 +171,6 @@ pub fn parse(file: &str, bytes: &[u8], accepted: &[Format], what: &str) -> Resul
 pub struct Failure {
     pub diagnostic: Box<Diagnostic>,
     pub text: String,
-}
-
-fn article(name: &str) -> &'static str {
-    if name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) { "an" } else { "a" }
 }
 
 /// JSON with `parse`'s positions and depth limit, and [`MAX_VALUES`].

@@ -70,7 +70,7 @@ fn xml_errors_are_placed() {
         ("<dict>\n<key>a</key>\n</dict>", (2, 6), "`<key>a</key>` has no value"),
         ("<dict>\n<string>x</string></dict>", (2, 1), "a value without a `<key>`"),
         ("<dict>\n<key>a</key><integer>x1</integer></dict>", (2, 13), "invalid `<integer>`"),
-        ("<dict>\n<key>a</key><string>&bogus;</string></dict>", (2, 22), "unknown entity `&bogus;`"),
+        ("<dict>\n<key>a</key><string>&bogus;</string></dict>", (2, 21), "unknown entity `&bogus;`"),
         ("<plist><dict>\n<key>a</key><true/>", (2, 20), "the file ends before `<dict>` is closed"),
         ("<dict></array>", (1, 7), "not a valid property list"),
     ];
@@ -124,7 +124,9 @@ fn binary_plists_are_read() {
 #[test]
 fn what_is_not_accepted_says_so() {
     let d = parse("f", b"{}", &[Format::XmlPlist], "a profile").err().expect("refused").diagnostic;
-    assert_eq!(d.message, "not a profile: expected XML property list");
+    assert_eq!(d.message, "not a profile: expected an XML property list");
+    let d = parse("f", b"x", &ALL, "a report").err().expect("refused").diagnostic;
+    assert_eq!(d.message, "not a report: expected JSON, an XML property list or a binary property list");
     let empty = parse("f", b"  ", &ALL, "a profile").err().expect("refused").diagnostic;
     assert_eq!(empty.message, "the file is empty");
     let utf16 = fails(b"<\xff\xfe");
