@@ -802,6 +802,32 @@ fn huge_files_are_not_read() {
     );
 }
 
+/// XML 1.0 cannot carry control characters (but tab, LF and CR), written or as `&#…;`
+/// references: an error at the character, with a help.
+#[test]
+fn control_characters_in_profiles_are_errors() {
+    let valid = fs::read_to_string(fixtures().join("valid_profile/restrictions.mobileconfig")).expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (line, column) = valid
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("<string>").map(|c| (i + 1, c + "<string>".len() + 1)))
+        .expect("a string");
+    let raw = valid.replacen("<string>", "<string>\u{1}", 1);
+    let reference = valid.replacen("<string>", "<string>&#1;", 1);
+    fs::write(dir.path().join("raw.mobileconfig"), raw).expect("write");
+    fs::write(dir.path().join("reference.mobileconfig"), reference).expect("write");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "."]);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    for (file, what) in [("raw", ""), ("reference", " (as a character reference)")] {
+        let expected = format!(
+            "{file}.mobileconfig:{line}:{column}: error[control-character]: control character U+0001{what} in an XML \
+             property list (help: remove the character; binary content belongs in a `<data>` element, base64-encoded)"
+        );
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+}
+
 /// Devices and FIFOs are never opened: `/dev/zero` never ends and a FIFO blocks until a
 /// writer comes.
 #[test]
