@@ -6,8 +6,9 @@ use super::applicability::{self, Subject, Walk, keys};
 use super::references::{IDENTIFIER_FACT, Registry};
 use super::schema::{self, Scope, Syntax, at_value};
 use super::{Options, rules};
-use crate::apple::schemas;
+use crate::apple::{published, schemas};
 use crate::device_file::{self, Format};
+use crate::diagnostics::suggest::did_you_mean;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::parse::{Entry, Node, Value};
 use crate::source::Span;
@@ -118,28 +119,55 @@ fn short(ty: &str) -> &str {
     ty.strip_prefix("com.apple.configuration.").or_else(|| ty.strip_prefix("com.apple.")).unwrap_or(ty)
 }
 
-/// A misspelt known type is an error; another Apple type is only not checked; anything
-/// else is no Apple declaration type at all.
+/// A misspelt known type is an error; another Type Apple publishes is only not checked (a
+/// note); any other Type is one no device knows: an error, with the nearest published Type.
 fn unknown_type(ty: &str) -> Diagnostic {
     let known: Vec<&str> = declaration_types().collect();
     let shorts: Vec<String> = known.iter().map(|k| format!("`{}`", short(k))).collect();
     let checked = format!("ddmc has Apple's schema for {}; only the envelope was checked", shorts.join(", "));
+    if published::is_declaration_type(ty) {
+        return Diagnostic::info(Code::Unsupported, format!("declaration type `{ty}` is not checked"))
+            .label("a Type Apple publishes, which ddmc has no schema for")
+            .note(checked);
+    }
     if let Some(close) = close_type(ty, &known, true) {
         let d = Diagnostic::error(Code::InvalidValue, format!("unknown declaration type `{ty}`"))
             .label("not a declaration type Apple defines");
         let d = if close.eq_ignore_ascii_case(ty) { d.note("declaration types are case-sensitive") } else { d };
         return d.note(checked).help(format!("did you mean `{close}`?"));
     }
+    let published = published::declaration_types().iter().map(String::as_str);
+    let nearest = did_you_mean(ty, published).or_else(|| nearest_sibling(ty));
     if ty.starts_with("com.apple.") {
-        return Diagnostic::warning(Code::Unsupported, format!("declaration type `{ty}` is not checked"))
-            .label("not one ddmc knows")
-            .note(checked);
+        let d = Diagnostic::error(Code::InvalidValue, format!("unknown declaration type `{ty}`"))
+            .label("not a Type Apple publishes; devices reject it")
+            .note(PUBLISHED);
+        return match nearest {
+            Some(close) => d.help(format!("did you mean `{close}`?")),
+            None => d.help("use a Type from Apple's device-management schema"),
+        };
     }
     Diagnostic::error(Code::InvalidValue, format!("`{ty}` is not an Apple declaration type"))
         .label("devices reject unknown types")
         .note("Apple's declaration types start with `com.apple.`")
         .note(checked)
         .help("use Apple's type name, such as `com.apple.configuration.softwareupdate.settings`")
+}
+
+/// Where the list of Types comes from, for messages.
+const PUBLISHED: &str = "Apple's device-management schema publishes every declaration Type (`declarationtype` of \
+     each file in apple/device-management); this one is not among them";
+
+/// A published Type that differs only in its last component (`…enforcement.latest` and
+/// `…enforcement.specific`), when there is exactly one.
+fn nearest_sibling(ty: &str) -> Option<&'static str> {
+    let (parent, _) = ty.rsplit_once('.')?;
+    let mut siblings = published::declaration_types()
+        .iter()
+        .filter(|t| t.rsplit_once('.').is_some_and(|(p, _)| p == parent))
+        .map(String::as_str);
+    let first = siblings.next()?;
+    siblings.next().is_none().then_some(first)
 }
 
 /// A near miss of a known type name. Stricter than the general did-you-mean, whose

@@ -213,10 +213,11 @@ cases! {
         args: &["."],
         exit: POLICY,
         short: &[
+            "latest.json:2:11: error[invalid-value]: unknown declaration type `com.apple.configuration.softwareupdate.enforcement.latest` (help: did you mean `com.apple.configuration.softwareupdate.enforcement.specific`?)",
             "misspelt.json:2:11: error[invalid-value]: unknown declaration type `com.apple.configuration.softwareupdate.setting` (help: did you mean `com.apple.configuration.softwareupdate.settings`?)",
             "not-apple.json:2:11: error[invalid-value]: `com.example.softwareupdate` is not an Apple declaration type (help: use Apple's type name, such as `com.apple.configuration.softwareupdate.settings`)",
-            "passcode.json:2:11: warning[unsupported]: declaration type `com.apple.configuration.passcode.settings` is not checked",
-            "error: linted 3 files: 2 errors, 1 warning",
+            "passcode.json:2:11: note[unsupported]: declaration type `com.apple.configuration.passcode.settings` is not checked",
+            "error: linted 4 files: 3 errors",
         ],
         ..FIXTURE
     };
