@@ -81,6 +81,10 @@ enum Command {
         /// ... with this enrollment.
         #[arg(long, requires = "platform", value_enum)]
         enrollment: Option<crate::lint::Enrollment>,
+        /// `optional` for repositories of MDM servers that add each declaration's
+        /// `ServerToken` themselves (Fleet): a missing one is then not reported.
+        #[arg(long, value_enum, default_value_t = crate::lint::ServerTokens::Required)]
+        server_tokens: crate::lint::ServerTokens,
     },
     /// Explain what one device gets from REPO: its effective settings and where each comes
     /// from, the declarations and legacy profiles it receives, its deadlines, and notes.
@@ -187,8 +191,14 @@ pub fn run() -> i32 {
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             exit::OK
         }
-        Command::Lint { paths, platform, os, enrollment } => {
-            lint(&cli, paths, &crate::lint::Options { platform: *platform, os: *os, enrollment: *enrollment })
+        Command::Lint { paths, platform, os, enrollment, server_tokens } => {
+            let options = crate::lint::Options {
+                platform: *platform,
+                os: *os,
+                enrollment: *enrollment,
+                server_tokens: *server_tokens,
+            };
+            lint(&cli, paths, &options)
         }
         Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
         Command::Explain { repo, platform, os, group, enrollment, now, format } => {

@@ -5,7 +5,7 @@
 use super::applicability::{self, Subject, Walk, keys};
 use super::references::{IDENTIFIER_FACT, Registry};
 use super::schema::{self, Scope, Syntax, at_value};
-use super::{Options, rules};
+use super::{Options, ServerTokens, rules};
 use crate::apple::{published, schemas};
 use crate::device_file::{self, Format};
 use crate::diagnostics::suggest::did_you_mean;
@@ -83,6 +83,9 @@ fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, regi
         }
     }
     for d in found.into_sorted() {
+        if options.server_tokens == ServerTokens::Optional && is_missing_server_token(&d) {
+            continue;
+        }
         out.push(server_token_note(d));
     }
     lengths(&scope, out);
@@ -96,13 +99,17 @@ fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, regi
 /// Some MDM servers take declarations without a `ServerToken` and add their own; the
 /// device still needs one, so it stays an error, with the reason.
 fn server_token_note(d: Diagnostic) -> Diagnostic {
-    if d.code == Code::MissingKey && d.message.starts_with("missing required key `ServerToken`") {
+    if is_missing_server_token(&d) {
         return d.note(
             "Apple's schema (`declarationbase`): `ServerToken` is required; an MDM server that adds its own \
              may accept this file as a template, but a device needs the key",
         );
     }
     d
+}
+
+fn is_missing_server_token(d: &Diagnostic) -> bool {
+    d.code == Code::MissingKey && d.message.starts_with("missing required key `ServerToken`")
 }
 
 /// ddmc's own `manifest.json` sits beside the declarations it lists.

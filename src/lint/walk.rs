@@ -4,7 +4,7 @@
 
 use crate::device_file::{self, ReadFailure};
 use crate::diagnostics::{Code, Diagnostic};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -18,42 +18,67 @@ pub struct Found {
     pub path: PathBuf,
     /// As users see it: the path as given, `/`-separated, without a leading `./`.
     pub name: String,
+    /// The scope its Identifiers must be unique in: the folder argument it was found under
+    /// (its index; two folders may be two teams of one MDM server), or [`NAMED`] for the
+    /// files named on the command line, which are checked together (a shell glob names many).
+    pub root: usize,
 }
+
+/// A folder whose `.xml` files were not linted: bare payloads, or other platforms' profiles.
+pub struct Skipped {
+    pub folder: String,
+    pub files: Vec<String>,
+}
+
+/// The scope of files named on the command line.
+pub const NAMED: usize = usize::MAX;
+
+/// Bare payload dictionaries in folders: linted only when named on the command line.
+const BARE_PAYLOAD: &str = "xml";
 
 pub enum Kind {
     Declaration,
     Profile,
 }
 
-/// Every file to lint below `paths`, sorted by name. A PATH that does not exist is the
-/// caller's mistake and the only error.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<Found>, io::Error> {
+/// Every file to lint below `paths`, sorted by name, and the folders whose `.xml` files
+/// were skipped. A PATH that does not exist is the caller's mistake and the only error.
+pub fn collect(paths: &[PathBuf]) -> Result<(Vec<Found>, Vec<Skipped>), io::Error> {
     let mut out = Vec::new();
-    for path in paths {
+    let mut skipped = BTreeMap::new();
+    for (root, path) in paths.iter().enumerate() {
         let meta = fs::metadata(path)
             .map_err(|e| io::Error::new(e.kind(), format!("cannot read `{}`: {e}", path.display())))?;
         if meta.is_dir() {
             let mut below = Vec::new();
-            walk(path, &mut below);
+            walk(path, &mut below, &mut skipped);
             below.sort();
-            out.extend(below);
+            out.extend(below.into_iter().map(|p| (p, root)));
         } else {
-            out.push(path.clone());
+            out.push((path.clone(), NAMED));
         }
     }
     // The same file named twice (or a file and its folder) is linted once: otherwise it
     // would clash with itself as a duplicate Identifier.
     let mut seen = BTreeSet::new();
-    out.retain(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    let mut found: Vec<Found> = out.into_iter().map(|path| Found { name: display(&path), path }).collect();
+    out.retain(|(p, _)| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    let mut found: Vec<Found> =
+        out.into_iter().map(|(path, root)| Found { name: display(&path), path, root }).collect();
     found.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(found)
+    let skipped = skipped
+        .into_iter()
+        .map(|(folder, mut files): (PathBuf, Vec<String>)| {
+            files.sort();
+            Skipped { folder: display(&folder), files }
+        })
+        .collect();
+    Ok((found, skipped))
 }
 
 /// Declarations and profiles below `dir`. Hidden files and folders are skipped, symbolic
 /// links to folders are not followed (no cycles), and unreadable folders are skipped: the
 /// files that can be read are still worth linting.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, skipped: &mut BTreeMap<PathBuf, Vec<String>>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with('.') {
@@ -62,9 +87,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.path();
         let Ok(kind) = entry.file_type() else { continue };
         if kind.is_dir() {
-            walk(&path, out);
+            walk(&path, out, skipped);
         } else if has_extension(&path, &[DECLARATION, PROFILE]) && path.is_file() {
             out.push(path);
+        } else if has_extension(&path, &[BARE_PAYLOAD]) && path.is_file() {
+            skipped.entry(dir.to_path_buf()).or_default().push(entry.file_name().to_string_lossy().into_owned());
         }
     }
 }

@@ -663,6 +663,8 @@ cases! {
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:31:9: warning[unsupported]: `com.apple.SoftwareUpdate` is deprecated in macOS 26.0 and removed in macOS 27.0 (help: use a `softwareupdate.settings` declaration (`AutomaticActions`, `Beta`, `Deferrals`) instead)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:42:14: warning[unknown-key]: unknown key `PayloadEnabled` in payload `/PayloadContent/0` (help: remove it)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:58:14: warning[unsupported]: `/PayloadContent/0/CatalogURL` is deprecated in macOS 11.0 and removed in macOS 27.0 (help: plan its replacement before devices reach that version)",
+            "note[unsupported]: 1 `.xml` file in `legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/iOS/Fall-2022` not linted (help: to lint one as a bare payload dictionary, name it: `ddmc lint legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/iOS/Fall-2022/iOS16_Restrictions.payload-dict.xml`)",
+            "note[unsupported]: 1 `.xml` file in `legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/macOS/Fall-2022` not linted (help: to lint one as a bare payload dictionary, name it: `ddmc lint legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/macOS/Fall-2022/macOS13_Restrictions.payload-dict.xml`)",
             "linted 3 files: 4 warnings",
         ],
         ..SAMPLE
@@ -800,6 +802,74 @@ fn huge_files_are_not_read() {
         run.stderr.starts_with("huge.json:1:1: error[too-large]: `huge.json` is larger than 8 MiB (the limit)"),
         "{}",
         run.stderr
+    );
+}
+
+/// A Fleet repository: Fleet computes ServerTokens itself (`--server-tokens optional`), and
+/// its team folders may reuse an Identifier: duplicates count within one PATH only.
+#[test]
+fn sample_fleet_repository_with_optional_server_tokens() {
+    let Some(dir) = samples() else { return };
+    let lib = "real-world-ddm/fleetdm-fleet/it-and-security/lib";
+    let (ios, ipados) = (format!("{lib}/ios"), format!("{lib}/ipados"));
+    let short = ["--message-format", "short"];
+    let separate = ddmc(&dir, &[&["lint", "--server-tokens", "optional", &ios, &ipados][..], &short].concat());
+    assert!(!separate.stderr.contains("ServerToken"), "{}", separate.stderr);
+    assert!(!separate.stderr.contains("duplicate-id"), "{}", separate.stderr);
+    // The same files under one PATH: one device set, so the Identifier clashes.
+    let together = ddmc(&dir, &[&["lint", "--server-tokens", "optional", lib][..], &short].concat());
+    assert!(!together.stderr.contains("ServerToken"), "{}", together.stderr);
+    assert!(
+        together.stderr.contains(&format!(
+            "{lib}/ipados/declaration-profiles/Software Update settings.json:3:19: error[duplicate-id]: Identifier \
+             `com.fleetdm.config.softwareupdate.settings` is also declared in \
+             `{lib}/ios/declaration-profiles/software-update-settings.json`"
+        )),
+        "{}",
+        together.stderr
+    );
+    // By default a missing ServerToken is an error, as Apple's schema says.
+    let strict = ddmc(&dir, &[&["lint", &ios][..], &short].concat());
+    assert!(strict.stderr.contains("error[missing-key]: missing required key `ServerToken`"), "{}", strict.stderr);
+    let bad = ddmc(&dir, &["lint", "--server-tokens", "sometimes", &ios]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+/// Two folder arguments are two scopes for Identifiers; files named on the command line are
+/// one (a shell glob names many files of one repository).
+#[test]
+fn duplicate_identifiers_are_per_folder_argument() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let valid = fs::read(fixtures().join("valid_declarations/settings.json")).expect("fixture");
+    for team in ["team-a", "team-b"] {
+        fs::create_dir_all(dir.path().join(team)).expect("mkdir");
+        fs::write(dir.path().join(team).join("settings.json"), &valid).expect("write");
+    }
+    let separate = ddmc(dir.path(), &["lint", "--message-format", "short", "team-a", "team-b"]);
+    assert_eq!((separate.code, separate.stderr.as_str()), (OK, "linted 2 files: no problems\n"));
+    let named =
+        ddmc(dir.path(), &["lint", "--message-format", "short", "team-a/settings.json", "team-b/settings.json"]);
+    assert_eq!(named.code, POLICY, "{}", named.stderr);
+    assert!(named.stderr.contains("error[duplicate-id]"), "{}", named.stderr);
+}
+
+/// `.xml` files in a folder are not linted, and the run says so once per folder.
+#[test]
+fn skipped_xml_files_are_noted_once_per_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let windows = dir.path().join("repo/windows");
+    fs::create_dir_all(&windows).expect("mkdir");
+    for name in ["a.xml", "b.xml"] {
+        fs::write(windows.join(name), "<Replace><Item/></Replace>").expect("write");
+    }
+    let valid = fixtures().join("valid_declarations/settings.json");
+    fs::copy(valid, dir.path().join("repo/settings.json")).expect("copy");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "repo"]);
+    assert_eq!(run.code, OK, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "note[unsupported]: 2 `.xml` files in `repo/windows` not linted (help: to lint one as a bare payload \
+         dictionary, name it: `ddmc lint repo/windows/a.xml`)\nlinted 1 file: no problems\n"
     );
 }
 
@@ -945,6 +1015,7 @@ proptest! {
             platform: platform.map(|p| lint::parse_platform(p).expect("platform")),
             os: Some(lint::parse_os("26.0").expect("os")),
             enrollment: Some(lint::Enrollment::Device),
+            ..Options::default()
         };
         let report = lint_bytes(name, &broken, &options);
         for d in report.diagnostics.iter() {
