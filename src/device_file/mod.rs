@@ -176,7 +176,13 @@ pub struct Failure {
 /// JSON with `parse`'s positions and depth limit, and [`MAX_VALUES`].
 fn json(file: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
     let root = parse::parse_json(text).map_err(|e| {
-        let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
+        let code = if e.message.starts_with("duplicate key") {
+            Code::DuplicateKey
+        } else if e.message.contains("nested too deeply") {
+            Code::TooLarge
+        } else {
+            Code::Syntax
+        };
         let empty = e.message == parse::EMPTY_FILE;
         let message = if empty { "the file is empty".to_string() } else { e.message };
         let label = if code == Code::DuplicateKey { "second definition" } else { "not valid JSON here" };

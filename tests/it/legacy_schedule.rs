@@ -235,6 +235,35 @@ fn malformed_inline_responses() {
     }
 }
 
+/// Input errors are diagnostics in every message format: positions, never internal names.
+#[test]
+fn input_errors_follow_the_message_format() {
+    let available = fixture("wrong-type.plist");
+    let path = available.to_str().expect("UTF-8 path");
+    let human = ddmc(&["--available", path]);
+    assert_eq!(human.code, INPUT, "{}", human.stderr);
+    assert!(
+        human.stderr.contains(
+            "error[wrong-type]: `AvailableOSUpdates[0].IsSecurityResponse`: expected a boolean (`<true/>` or \
+             `<false/>`, JSON `true` or `false`), found the string `true`\n  --> tests/fixtures/schedule/wrong-type.plist:11:4\n"
+        ),
+        "{}",
+        human.stderr
+    );
+    assert!(human.stderr.contains("<string>true</string>"), "a snippet: {}", human.stderr);
+    let json = ddmc(&["--available", path, "--message-format", "json"]);
+    assert_eq!(json.code, INPUT, "{}", json.stderr);
+    let line = String::from_utf8(json.stdout).expect("UTF-8");
+    let value: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
+    assert_eq!(value["code"], "wrong-type");
+    assert_eq!(value["location"]["file"], "tests/fixtures/schedule/wrong-type.plist");
+    assert_eq!((value["location"]["line"].as_u64(), value["location"]["column"].as_u64()), (Some(11), Some(4)));
+    // A device is not a file: never opened, so never a hang.
+    let zero = ddmc(&["--available", "/dev/zero", "--message-format", "short"]);
+    assert_eq!(zero.code, INPUT, "{}", zero.stderr);
+    assert!(zero.stderr.contains("/dev/zero:1:1: error[not-a-file]"), "{}", zero.stderr);
+}
+
 #[test]
 fn hostile_nesting_is_an_error_not_a_crash() {
     let dir = TempDir::new().expect("temporary folder");
