@@ -29,8 +29,18 @@ pub fn read(path: &Path, file: &str) -> Result<Vec<u8>, ReadFailure> {
                 .help("name a file: ddmc does not read from pipes, devices or sockets"),
         )));
     }
+    let opened = fs::File::open(path).map_err(ReadFailure::Io)?;
+    // Replaced by something else since it was looked at: say so rather than read it.
+    if !opened.metadata().map_err(ReadFailure::Io)?.is_file() {
+        return Err(ReadFailure::Content(Box::new(
+            Diagnostic::error(Code::NotAFile, format!("`{file}` changed into something that is not a regular file"))
+                .at(file, start())
+                .label("not read")
+                .help("name a file that is not being replaced"),
+        )));
+    }
     let mut bytes = Vec::new();
-    fs::File::open(path).and_then(|f| f.take(MAX_BYTES + 1).read_to_end(&mut bytes)).map_err(ReadFailure::Io)?;
+    opened.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
     if bytes.len() as u64 > MAX_BYTES {
         return Err(ReadFailure::Content(Box::new(too_large(file))));
     }

@@ -134,3 +134,29 @@ fn what_is_not_accepted_says_so() {
     let utf16 = fails(b"<\xff\xfe");
     assert_eq!(utf16.message, "`f` is not UTF-8 text");
 }
+
+#[test]
+fn reads_are_bounded_and_only_of_regular_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = dir.path().join("big.json");
+    std::fs::File::create(&big).and_then(|f| f.set_len(MAX_BYTES + 1)).expect("sparse file");
+    match super::read(&big, "big.json") {
+        Err(ReadFailure::Content(d)) => {
+            assert_eq!(d.code, Code::TooLarge);
+            assert!(d.message.contains("larger than 8 MiB (the limit)"), "{}", d.message);
+        }
+        _ => panic!("a file past the limit is refused"),
+    }
+    let fits = dir.path().join("fits.json");
+    std::fs::File::create(&fits).and_then(|f| f.set_len(MAX_BYTES)).expect("sparse file");
+    assert!(super::read(&fits, "fits.json").is_ok_and(|b| b.len() as u64 == MAX_BYTES));
+    match super::read(std::path::Path::new("/dev/zero"), "/dev/zero") {
+        Err(ReadFailure::Content(d)) => assert_eq!(d.code, Code::NotAFile),
+        _ => panic!("a device is not read"),
+    }
+    match super::read(dir.path(), "dir") {
+        Err(ReadFailure::Content(d)) => assert!(d.message.contains("is a folder"), "{}", d.message),
+        _ => panic!("a folder is not read"),
+    }
+    assert!(matches!(super::read(&dir.path().join("absent"), "absent"), Err(ReadFailure::Io(_))));
+}

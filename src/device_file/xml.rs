@@ -159,9 +159,7 @@ impl Builder<'_> {
                 }
             }
             "key" | "string" | "integer" | "real" | "date" | "data" | "true" | "false" => {
-                if name != "key" {
-                    self.count(start)?;
-                }
+                self.count(start)?;
                 Frame::Text { name: name.to_string(), start, text: String::new(), inner: None }
             }
             _ => {

@@ -130,9 +130,8 @@ pub fn kind(file: &Found, bytes: &[u8]) -> Kind {
     if has_extension(&file.path, &[PROFILE, "plist", "xml"]) {
         return Kind::Profile;
     }
-    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match body.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{' | b'[') => Kind::Declaration,
+    match device_file::Format::detect(bytes) {
+        device_file::Format::Json => Kind::Declaration,
         _ => Kind::Profile,
     }
 }
