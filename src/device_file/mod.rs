@@ -83,7 +83,10 @@ impl Format {
         match self {
             Format::Json => "JSON".to_string(),
             Format::XmlPlist => "an XML property list".to_string(),
-            other => format!("a {}", other.name()),
+            Format::Signed => "signed (CMS) data".to_string(),
+            Format::Empty => "an empty file".to_string(),
+            Format::Unknown => "in an unknown format".to_string(),
+            Format::BinaryPlist => "a binary property list".to_string(),
         }
     }
 }
