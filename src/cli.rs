@@ -99,6 +99,10 @@ enum Command {
         /// ... with this enrollment.
         #[arg(long, requires = "platform", value_enum)]
         enrollment: Option<crate::lint::Enrollment>,
+        /// `optional` for repositories of MDM servers that add each declaration's
+        /// `ServerToken` themselves (Fleet): a missing one is then not reported.
+        #[arg(long, value_enum, default_value_t = crate::lint::ServerTokens::Required)]
+        server_tokens: crate::lint::ServerTokens,
     },
     /// Explain what one device gets from REPO: its effective settings and where each comes
     /// from, the declarations and legacy profiles it receives, its deadlines, and notes.
@@ -239,8 +243,14 @@ pub fn run() -> i32 {
             println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             exit::OK
         }
-        Command::Lint { paths, platform, os, enrollment } => {
-            lint(&cli, paths, &crate::lint::Options { platform: *platform, os: *os, enrollment: *enrollment })
+        Command::Lint { paths, platform, os, enrollment, server_tokens } => {
+            let options = crate::lint::Options {
+                platform: *platform,
+                os: *os,
+                enrollment: *enrollment,
+                server_tokens: *server_tokens,
+            };
+            lint(&cli, paths, &options)
         }
         Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
         Command::Explain { repo, platform, os, group, enrollment, now, format } => {
@@ -457,6 +467,9 @@ fn status_check(
     let check = match crate::status::check(options, secret) {
         Ok(check) => check,
         Err(StatusError::Policy(mut c)) => return report(cli, &mut c, false),
+        Err(StatusError::Report(crate::status::report::ReportError::Content { diagnostic, text })) => {
+            return input_failed(cli, *diagnostic, &text);
+        }
         Err(StatusError::Load(e)) => return load_failed(&e),
         Err(e) => {
             eprintln!("error: {e}");
@@ -663,6 +676,7 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
             done(cli, &scheduled.summary(out));
             exit::OK
         }
+        Err(schedule::ScheduleError::Input { diagnostic, text }) => input_failed(cli, *diagnostic, &text),
         Err(e) => {
             eprintln!("error: {e}");
             match e.kind() {
@@ -690,6 +704,18 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
             Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
         };
     }
+}
+
+/// A device-side input file that cannot be used: its diagnostic, printed like `check`'s
+/// (so `--message-format` applies), and exit 1.
+fn input_failed(cli: &Cli, diagnostic: diagnostics::Diagnostic, text: &str) -> i32 {
+    let mut found = diagnostics::Diagnostics::default();
+    let file = diagnostic.location.as_ref().map(|l| l.file.clone()).unwrap_or_default();
+    found.push(diagnostic);
+    let sources: Sources<'_> = [(file.as_str(), text)].into_iter().collect();
+    print_diagnostics(cli, &found, &sources);
+    eprintln!("error: {}", diagnostics::summary_line(1, 0));
+    exit::POLICY
 }
 
 /// Prints the diagnostics; the exit code they call for. `builds`: the command would have

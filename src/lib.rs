@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod apple;
 pub mod catalog;
 pub mod cli;
+pub mod device_file;
 pub mod diagnostics;
 pub mod diff;
 pub mod document;

@@ -37,6 +37,13 @@ const SOURCES: &[(&str, Kind)] = &[
 /// The file the support table is written to.
 pub const SUPPORT_FILE: &str = "support.json";
 
+/// Every declaration `Type` Apple publishes, one a line (`#` comments), relative to the
+/// reference folder; generated into [`DECLARATION_TYPES_FILE`].
+const DECLARATION_TYPES_SOURCE: &str = "declaration-types.txt";
+
+/// The sorted JSON list of the Types Apple publishes.
+pub const DECLARATION_TYPES_FILE: &str = "declaration-types.json";
+
 /// Default location of Apple's schema, relative to a checkout of this project.
 pub const DEFAULT_REFERENCE: &str = "../shared/reference/apple-device-management";
 
@@ -90,8 +97,23 @@ pub fn generate(reference: &Path) -> Result<Vec<OutputFile>, String> {
         }
     }
     files.push(OutputFile { path: SUPPORT_FILE.into(), bytes: pretty(&Value::Object(support)) });
+    files.push(OutputFile { path: DECLARATION_TYPES_FILE.into(), bytes: pretty(&declaration_types(reference)?) });
     files.sort();
     Ok(files)
+}
+
+/// Apple's list of declaration Types, sorted and without repeats.
+fn declaration_types(reference: &Path) -> Result<Value, String> {
+    let file = reference.join(DECLARATION_TYPES_SOURCE);
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{}`: {e}", file.display()))?;
+    let mut types: Vec<&str> =
+        text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect();
+    if let Some(bad) = types.iter().find(|t| !t.starts_with("com.apple.") || t.contains(char::is_whitespace)) {
+        return Err(format!("{}: `{bad}` is not a declaration Type", file.display()));
+    }
+    types.sort_unstable();
+    types.dedup();
+    Ok(json!(types))
 }
 
 fn pretty(value: &Value) -> Vec<u8> {

@@ -5,6 +5,7 @@
 pub mod declaration;
 pub mod generate;
 pub mod later;
+pub mod published;
 pub mod schemas;
 pub mod support;
 

@@ -66,6 +66,10 @@ pub enum Code {
     UnsafeOutput,
     /// Identifiers built from the default `com.example.ddm` prefix.
     DefaultPrefix,
+    /// A path that is not a regular file (a FIFO, a device, a socket): never opened.
+    NotAFile,
+    /// A character XML 1.0 cannot carry (control characters other than tab, LF and CR).
+    ControlCharacter,
 }
 
 impl Code {
@@ -95,6 +99,8 @@ impl Code {
             Code::TooLarge => "too-large",
             Code::UnsafeOutput => "unsafe-output",
             Code::DefaultPrefix => "default-prefix",
+            Code::NotAFile => "not-a-file",
+            Code::ControlCharacter => "control-character",
         }
     }
 }

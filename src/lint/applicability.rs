@@ -358,7 +358,12 @@ mod tests {
     const RESTRICTIONS: &str = "com.apple.applicationaccess";
 
     fn options(platform: Platform, os: Option<&str>, enrollment: Option<Enrollment>) -> Options {
-        Options { platform: Some(platform), os: os.map(|v| v.parse().expect("version")), enrollment }
+        Options {
+            platform: Some(platform),
+            os: os.map(|v| v.parse().expect("version")),
+            enrollment,
+            ..Options::default()
+        }
     }
 
     fn key(ty: &str, key: &str, options: &Options) -> Vec<(Severity, String)> {

@@ -5,11 +5,13 @@
 use super::applicability::{self, Subject, Walk, keys};
 use super::references::{IDENTIFIER_FACT, Registry};
 use super::schema::{self, Scope, Syntax, at_value};
-use super::{Options, rules};
-use crate::apple::schemas;
+use super::{Options, ServerTokens, rules};
+use crate::apple::{published, schemas};
+use crate::device_file::{self, Format};
+use crate::diagnostics::suggest::did_you_mean;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
-use crate::parse::{self, Entry, Node, Value};
-use crate::source::{Pos, Span};
+use crate::parse::{Entry, Node, Value};
+use crate::source::Span;
 
 const ENVELOPE: [&str; 4] = ["Type", "Identifier", "ServerToken", "Payload"];
 const ACTIVATION: &str = "com.apple.activation.simple";
@@ -18,39 +20,25 @@ const MAX_OCTETS: usize = 64;
 
 /// Lints the declaration in `bytes`; returns its text, for snippets.
 pub fn lint(file: &str, bytes: &[u8], options: &Options, out: &mut Diagnostics, registry: &mut Registry) -> String {
-    let Ok(text) = String::from_utf8(bytes.to_vec()) else {
-        registry.unreadable += 1;
-        out.push(
-            Diagnostic::error(Code::Syntax, format!("`{file}` is not UTF-8 text"))
-                .at(file, Span::point(Pos { line: 1, column: 1, offset: 0 }))
-                .label("not JSON")
-                .help("declarations are UTF-8 JSON; save it as UTF-8"),
-        );
-        return String::new();
-    };
-    let root = match parse::parse_json(&text) {
-        Ok(root) => root,
-        Err(e) => {
+    let parsed = match device_file::parse(file, bytes, &[Format::Json], "a declaration") {
+        Ok(parsed) => parsed,
+        Err(failure) => {
             registry.unreadable += 1;
-            let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
-            let empty = e.message == parse::EMPTY_FILE;
-            let message = if empty { "the file is empty".to_string() } else { e.message };
-            let label = if code == Code::DuplicateKey { "second definition" } else { "not valid JSON here" };
-            let mut d = Diagnostic::error(code, message).at(file, e.span).label(label);
-            d.help = if empty {
+            let mut d = *failure.diagnostic;
+            d.help = if d.message == "the file is empty" {
                 Some("a declaration is a JSON object with `Type`, `Identifier`, `ServerToken` and `Payload`".into())
             } else {
-                e.help.map(|h| schema::words(&h, Syntax::Json)).or_else(|| Some("fix the JSON syntax".into()))
+                d.help.map(|h| schema::words(&h, Syntax::Json))
             };
-            if let Some((note, span)) = e.note {
-                d = d.related(file, span, note);
+            if d.message.ends_with("is not UTF-8 text") {
+                d.help = Some("declarations are UTF-8 JSON; save it as UTF-8".into());
             }
             out.push(d);
-            return text;
+            return failure.text;
         }
     };
-    check(file, &root, options, out, registry);
-    text
+    check(file, &parsed.root, options, out, registry);
+    parsed.text
 }
 
 fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, registry: &mut Registry) {
@@ -95,6 +83,9 @@ fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, regi
         }
     }
     for d in found.into_sorted() {
+        if options.server_tokens == ServerTokens::Optional && is_missing_server_token(&d) {
+            continue;
+        }
         out.push(server_token_note(d));
     }
     lengths(&scope, out);
@@ -108,13 +99,17 @@ fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics, regi
 /// Some MDM servers take declarations without a `ServerToken` and add their own; the
 /// device still needs one, so it stays an error, with the reason.
 fn server_token_note(d: Diagnostic) -> Diagnostic {
-    if d.code == Code::MissingKey && d.message.starts_with("missing required key `ServerToken`") {
+    if is_missing_server_token(&d) {
         return d.note(
             "Apple's schema (`declarationbase`): `ServerToken` is required; an MDM server that adds its own \
              may accept this file as a template, but a device needs the key",
         );
     }
     d
+}
+
+fn is_missing_server_token(d: &Diagnostic) -> bool {
+    d.code == Code::MissingKey && d.message.starts_with("missing required key `ServerToken`")
 }
 
 /// ddmc's own `manifest.json` sits beside the declarations it lists.
@@ -131,28 +126,55 @@ fn short(ty: &str) -> &str {
     ty.strip_prefix("com.apple.configuration.").or_else(|| ty.strip_prefix("com.apple.")).unwrap_or(ty)
 }
 
-/// A misspelt known type is an error; another Apple type is only not checked; anything
-/// else is no Apple declaration type at all.
+/// A misspelt known type is an error; another Type Apple publishes is only not checked (a
+/// note); any other Type is one no device knows: an error, with the nearest published Type.
 fn unknown_type(ty: &str) -> Diagnostic {
     let known: Vec<&str> = declaration_types().collect();
     let shorts: Vec<String> = known.iter().map(|k| format!("`{}`", short(k))).collect();
     let checked = format!("ddmc has Apple's schema for {}; only the envelope was checked", shorts.join(", "));
+    if published::is_declaration_type(ty) {
+        return Diagnostic::info(Code::Unsupported, format!("declaration type `{ty}` is not checked"))
+            .label("a Type Apple publishes, which ddmc has no schema for")
+            .note(checked);
+    }
     if let Some(close) = close_type(ty, &known, true) {
         let d = Diagnostic::error(Code::InvalidValue, format!("unknown declaration type `{ty}`"))
             .label("not a declaration type Apple defines");
         let d = if close.eq_ignore_ascii_case(ty) { d.note("declaration types are case-sensitive") } else { d };
         return d.note(checked).help(format!("did you mean `{close}`?"));
     }
+    let published = published::declaration_types().iter().map(String::as_str);
+    let nearest = did_you_mean(ty, published).or_else(|| nearest_sibling(ty));
     if ty.starts_with("com.apple.") {
-        return Diagnostic::warning(Code::Unsupported, format!("declaration type `{ty}` is not checked"))
-            .label("not one ddmc knows")
-            .note(checked);
+        let d = Diagnostic::error(Code::InvalidValue, format!("unknown declaration type `{ty}`"))
+            .label("not a Type Apple publishes; devices reject it")
+            .note(PUBLISHED);
+        return match nearest {
+            Some(close) => d.help(format!("did you mean `{close}`?")),
+            None => d.help("use a Type from Apple's device-management schema"),
+        };
     }
     Diagnostic::error(Code::InvalidValue, format!("`{ty}` is not an Apple declaration type"))
         .label("devices reject unknown types")
         .note("Apple's declaration types start with `com.apple.`")
         .note(checked)
         .help("use Apple's type name, such as `com.apple.configuration.softwareupdate.settings`")
+}
+
+/// Where the list of Types comes from, for messages.
+const PUBLISHED: &str = "Apple's device-management schema publishes every declaration Type (`declarationtype` of \
+     each file in apple/device-management); this one is not among them";
+
+/// A published Type that differs only in its last component (`…enforcement.latest` and
+/// `…enforcement.specific`), when there is exactly one.
+fn nearest_sibling(ty: &str) -> Option<&'static str> {
+    let (parent, _) = ty.rsplit_once('.')?;
+    let mut siblings = published::declaration_types()
+        .iter()
+        .filter(|t| t.rsplit_once('.').is_some_and(|(p, _)| p == parent))
+        .map(String::as_str);
+    let first = siblings.next()?;
+    siblings.next().is_none().then_some(first)
 }
 
 /// A near miss of a known type name. Stricter than the general did-you-mean, whose

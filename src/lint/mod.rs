@@ -8,10 +8,7 @@
 //! that no linted file declares).
 
 pub mod applicability;
-mod bplist;
 mod declaration;
-mod plist_read;
-mod plist_xml;
 mod profile;
 mod references;
 mod rules;
@@ -26,13 +23,26 @@ use crate::model::{OsVersion, Platform};
 use std::io;
 use std::path::PathBuf;
 
-/// Which devices to check applicability for (`--platform`, `--os`, `--enrollment`).
+/// Which devices to check applicability for (`--platform`, `--os`, `--enrollment`), and
+/// whether declarations must carry a `ServerToken` (`--server-tokens`).
 /// `os` and `enrollment` are meaningful only with `platform` (the command line requires it).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
     pub platform: Option<Platform>,
     pub os: Option<OsVersion>,
     pub enrollment: Option<Enrollment>,
+    pub server_tokens: ServerTokens,
+}
+
+/// `--server-tokens`: some MDM servers (Fleet) compute each declaration's `ServerToken`
+/// themselves, so the files in their repositories have none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ServerTokens {
+    /// Apple's schema: every declaration has one.
+    #[default]
+    Required,
+    /// The server adds them: a missing `ServerToken` is not reported.
+    Optional,
 }
 
 /// One file that was read, with its text for source snippets (empty when it is not text).
@@ -58,8 +68,11 @@ impl Report {
 /// The only error is a PATH that cannot be read at all; a file that cannot be read or
 /// parsed is a diagnostic, and the others are still linted.
 pub fn lint(paths: &[PathBuf], options: &Options) -> Result<Report, io::Error> {
-    let found = walk::collect(paths)?;
+    let (found, skipped) = walk::collect(paths)?;
     let mut diagnostics = Diagnostics::default();
+    for folder in &skipped {
+        diagnostics.push(skipped_note(folder));
+    }
     let mut files = Vec::new();
     let mut registry = references::Registry::default();
     if found.is_empty() {
@@ -76,13 +89,29 @@ pub fn lint(paths: &[PathBuf], options: &Options) -> Result<Report, io::Error> {
             }
         };
         let text = match walk::kind(file, &bytes) {
-            walk::Kind::Declaration => declaration::lint(&file.name, &bytes, options, &mut diagnostics, &mut registry),
+            walk::Kind::Declaration => {
+                registry.root = file.root;
+                declaration::lint(&file.name, &bytes, options, &mut diagnostics, &mut registry)
+            }
             walk::Kind::Profile => profile::lint(&file.name, &bytes, options, &mut diagnostics),
         };
         files.push(LintedFile { name: file.name.clone(), text });
     }
     references::check(&registry, &mut diagnostics);
     Ok(Report { diagnostics, files })
+}
+
+/// Once per folder: its `.xml` files were not linted.
+fn skipped_note(skipped: &walk::Skipped) -> Diagnostic {
+    let n = skipped.files.len();
+    let files = if n == 1 { "1 `.xml` file".to_string() } else { format!("{n} `.xml` files") };
+    let first = skipped.files.first().map(String::as_str).unwrap_or_default();
+    Diagnostic::info(Code::Unsupported, format!("{files} in `{}` not linted", skipped.folder))
+        .note(
+            "in folders, ddmc lints `.json` declarations and `.mobileconfig` profiles; `.xml` files are often \
+             bare payload dictionaries or other platforms' profiles (Fleet keeps Windows profiles there)",
+        )
+        .help(format!("to lint one as a bare payload dictionary, name it: `ddmc lint {}/{first}`", skipped.folder))
 }
 
 fn nothing_found(paths: &[PathBuf]) -> Diagnostic {

@@ -1,5 +1,5 @@
-//! Configuration profiles (`.mobileconfig`) and bare payload dictionaries: read with the
-//! `plist` crate, placed with [`plist_xml`], the outer dictionary checked against Apple's
+//! Configuration profiles (`.mobileconfig`) and bare payload dictionaries: read (with
+//! positions) by [`crate::device_file`], the outer dictionary checked against Apple's
 //! `TopLevel`, each payload against the schema of its `PayloadType`, and the payloads'
 //! applicability (later releases included: `com.apple.SoftwareUpdate` and the RSR
 //! restrictions are removed in 27.0).
@@ -7,10 +7,9 @@
 use super::Options;
 use super::applicability::{self, Subject, Walk, keys};
 use super::declaration::close_type;
-use super::plist_read;
-use super::plist_xml::{self, file_start};
 use super::schema::{self, Scope, Syntax, at_key, at_value, join, pointer};
 use crate::apple::schemas;
+use crate::device_file::{self, Format, start as file_start};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::parse::{Entry, Node, Value};
 use crate::source::Span;
@@ -21,22 +20,23 @@ const PAYLOAD_TYPES: [&str; 2] = ["com.apple.applicationaccess", "com.apple.Soft
 
 /// Lints the profile in `bytes`; returns its text for snippets (empty unless UTF-8 XML).
 pub fn lint(file: &str, bytes: &[u8], options: &Options, out: &mut Diagnostics) -> String {
-    let (value, text) = plist_read::read(file, bytes, out);
-    let Some(value) = value else { return text };
-    let index = if text.is_empty() { plist_xml::Index::default() } else { plist_xml::index(&text) };
-    let root = plist_xml::to_node(&value, &index, file_start());
-    for dup in &index.duplicates {
-        let within =
-            if dup.parent.is_empty() { "the top level".to_string() } else { format!("`{}`", pointer(&dup.parent)) };
-        out.push(
-            Diagnostic::error(Code::DuplicateKey, format!("duplicate key `{}` in {within}", dup.key))
-                .at(file, dup.second)
-                .label("second definition")
-                .related(file, dup.first, "first defined here")
-                .note("a plist reader keeps one of the values (ddmc's, the last); which one a device keeps is not defined")
-                .help("each key may appear only once in a dictionary; remove one of them"),
-        );
-    }
+    let Some(read) = read(file, bytes, out) else {
+        // Only an empty file has text worth a snippet.
+        let empty = Format::detect(bytes) == Format::Empty;
+        return if empty { String::from_utf8(bytes.to_vec()).unwrap_or_default() } else { String::new() };
+    };
+    let (root, text) = match read {
+        Ok(parsed) => {
+            for dup in &parsed.duplicates {
+                duplicate(file, dup, out);
+            }
+            (parsed.root, parsed.text)
+        }
+        Err(failure) => {
+            out.push(*failure.diagnostic);
+            return failure.text;
+        }
+    };
     if text.is_empty() {
         // No text, no positions: every diagnostic says so.
         let mut found = Diagnostics::default();
@@ -50,6 +50,63 @@ pub fn lint(file: &str, bytes: &[u8], options: &Options, out: &mut Diagnostics) 
         check(file, &root, options, out);
     }
     text
+}
+
+/// The profile as a tree, or why there is none: `None` when the reason is already in `out`
+/// (empty, signed, not a property list).
+fn read(
+    file: &str,
+    bytes: &[u8],
+    out: &mut Diagnostics,
+) -> Option<Result<device_file::DeviceFile, device_file::Failure>> {
+    match Format::detect(bytes) {
+        Format::XmlPlist | Format::BinaryPlist => {}
+        Format::Empty => {
+            out.push(
+                Diagnostic::error(Code::Syntax, "the file is empty")
+                    .at(file, file_start())
+                    .label("expected a property list")
+                    .help("a profile is an XML property list starting with `<?xml`"),
+            );
+            return None;
+        }
+        Format::Signed => {
+            out.push(
+                Diagnostic::warning(Code::Unsupported, "signed profile: its body is not checked")
+                    .at(file, file_start())
+                    .label("CMS-signed data, not a plain property list")
+                    .note("a signed profile wraps the property list in a CMS (PKCS #7) signature")
+                    .help(format!(
+                        "lint the unsigned profile, or extract it on a Mac: `security cms -D -i {file} -o unsigned.mobileconfig`"
+                    )),
+            );
+            return None;
+        }
+        Format::Json | Format::Unknown => {
+            out.push(
+                Diagnostic::error(Code::Syntax, "not a property list")
+                    .at(file, file_start())
+                    .label("expected `<?xml`, `<plist`, `<dict>` or a binary plist")
+                    .help("profiles are XML property lists; is this the right file?"),
+            );
+            return None;
+        }
+    }
+    Some(device_file::parse(file, bytes, &[Format::XmlPlist, Format::BinaryPlist], "a property list"))
+}
+
+/// A key given twice: the reader keeps the last value.
+fn duplicate(file: &str, dup: &device_file::Duplicate, out: &mut Diagnostics) {
+    let within =
+        if dup.parent.is_empty() { "the top level".to_string() } else { format!("`{}`", pointer(&dup.parent)) };
+    out.push(
+        Diagnostic::error(Code::DuplicateKey, format!("duplicate key `{}` in {within}", dup.key))
+            .at(file, dup.second)
+            .label("second definition")
+            .related(file, dup.first, "first defined here")
+            .note("a plist reader keeps one of the values (ddmc's, the last); which one a device keeps is not defined")
+            .help("each key may appear only once in a dictionary; remove one of them"),
+    );
 }
 
 fn check(file: &str, root: &Node, options: &Options, out: &mut Diagnostics) {

@@ -12,6 +12,8 @@ pub const IDENTIFIER_FACT: &str = "Apple's schema (`declarationbase`): `Identifi
      this declaration. The size of this string should not exceed 64 octets.\"";
 
 struct Declared {
+    /// The PATH argument the file was found under.
+    root: usize,
     file: String,
     identifier: String,
     span: Span,
@@ -31,11 +33,19 @@ pub struct Registry {
     /// Declaration files that could not be read or parsed: a configuration an activation
     /// misses may be in one of them.
     pub unreadable: usize,
+    /// The PATH argument of the file being linted: Identifiers are unique per PATH.
+    pub root: usize,
 }
 
 impl Registry {
     pub fn declare(&mut self, file: &str, identifier: &str, span: Span, activation: bool) {
-        self.declared.push(Declared { file: file.into(), identifier: identifier.into(), span, activation });
+        self.declared.push(Declared {
+            root: self.root,
+            file: file.into(),
+            identifier: identifier.into(),
+            span,
+            activation,
+        });
     }
 
     /// An activation's `StandardConfigurations` entry.
@@ -45,15 +55,17 @@ impl Registry {
 }
 
 pub fn check(registry: &Registry, out: &mut Diagnostics) {
-    let mut first: BTreeMap<&str, &Declared> = BTreeMap::new();
+    // Duplicates within one PATH argument: two PATHs may be two teams of one server.
+    let mut first: BTreeMap<(usize, &str), &Declared> = BTreeMap::new();
     for d in &registry.declared {
-        match first.get(d.identifier.as_str()) {
+        match first.get(&(d.root, d.identifier.as_str())) {
             Some(previous) => out.push(duplicate(d, previous)),
             None => {
-                first.insert(&d.identifier, d);
+                first.insert((d.root, &d.identifier), d);
             }
         }
     }
+    let first: BTreeMap<&str, &Declared> = registry.declared.iter().rev().map(|d| (d.identifier.as_str(), d)).collect();
     let configurations: Vec<&str> =
         registry.declared.iter().filter(|d| !d.activation).map(|d| d.identifier.as_str()).collect();
     for r in &registry.references {

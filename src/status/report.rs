@@ -7,11 +7,12 @@
 //! misread value is worse than no answer. Keys ddmc does not use are left alone: a report
 //! carries many status items that have nothing to do with software updates.
 
-use crate::legacy::schedule::shape::Shape;
+use crate::device_file::{self, DeviceFile, Format, ReadFailure};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{BuildVersion, DeviceVersion, Platform};
+use crate::parse::Node;
 use serde_json::{Map, Value};
 use std::fmt;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where the device's answer came from.
@@ -195,15 +196,18 @@ pub struct ItemError {
 /// Why a file could not be read as a device's status.
 #[derive(Debug)]
 pub enum ReportError {
+    /// The file cannot be read at all: exit 3.
     Read { file: PathBuf, source: std::io::Error },
-    Content { file: PathBuf, problem: Problem },
+    /// Bad content (or not a regular file, or too large): a diagnostic at the place in the
+    /// file, and the file's text for snippets.
+    Content { diagnostic: Box<Diagnostic>, text: String },
 }
 
 impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReportError::Read { file, source } => write!(f, "cannot read `{}`: {source}", file.display()),
-            ReportError::Content { file, problem } => write!(f, "`{}`: {problem}", file.display()),
+            ReportError::Content { diagnostic, .. } => f.write_str(&diagnostic.message),
         }
     }
 }
@@ -246,56 +250,70 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Far larger than any status report or DeviceInformation response (tens of kilobytes).
-const MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// What a device's answer may be written as.
+const FORMATS: [Format; 3] = [Format::Json, Format::XmlPlist, Format::BinaryPlist];
 
 /// Reads and parses the file at `path`.
 pub fn read(path: &Path) -> Result<DeviceStatus, ReportError> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|source| ReportError::Read { file: path.to_path_buf(), source })?;
-    let content = |problem| ReportError::Content { file: path.to_path_buf(), problem };
-    if bytes.len() as u64 > MAX_BYTES {
-        return Err(content(Problem::format(format!(
-            "larger than {} MiB; a status report is a few kilobytes",
-            MAX_BYTES / 1024 / 1024
-        ))));
-    }
-    parse(&bytes).map_err(content)
+    let name = path.display().to_string();
+    let bytes = device_file::read(path, &name).map_err(|failure| match failure {
+        ReadFailure::Io(source) => ReportError::Read { file: path.to_path_buf(), source },
+        ReadFailure::Content(diagnostic) => ReportError::Content { diagnostic, text: String::new() },
+    })?;
+    let file = device_file::parse(&name, &bytes, &FORMATS, "a status report")
+        .map_err(|failure| ReportError::Content { diagnostic: failure.diagnostic, text: failure.text })?;
+    from_file(&file).map_err(|problem| ReportError::Content {
+        diagnostic: Box::new(located(&name, &file.root, problem)),
+        text: file.text.clone(),
+    })
 }
 
-/// Parses a status report or a DeviceInformation response, told apart by content. The form
-/// (plist or JSON) is picked by the first bytes rather than by trying each: the plist crate
-/// would read almost any text as an old ASCII plist and turn "not a plist" into nonsense.
+/// A problem as a diagnostic at its key path (the start of the file when it has none).
+fn located(file: &str, root: &Node, problem: Problem) -> Diagnostic {
+    let code = match &problem.path {
+        None => Code::Syntax,
+        Some(_) if problem.message.starts_with("missing") => Code::MissingKey,
+        Some(_) if problem.message.starts_with("expected") => Code::WrongType,
+        Some(_) => Code::InvalidValue,
+    };
+    let span = device_file::span_at(root, problem.path.as_deref().unwrap_or(""));
+    let message = match &problem.path {
+        Some(path) => format!("`{path}`: {}", problem.message),
+        None => problem.message,
+    };
+    Diagnostic::error(code, message).at(file, span).help_opt(problem.help)
+}
+
+/// Parses a status report or a DeviceInformation response, told apart by content (for
+/// tests: a file that cannot be read as JSON or a plist is a problem without a path).
 pub fn parse(bytes: &[u8]) -> Result<DeviceStatus, Problem> {
-    if bytes.starts_with(b"bplist00") {
-        return device_information_plist(bytes, Form::Binary);
+    let file = device_file::parse("report", bytes, &FORMATS, "a status report")
+        .map_err(|failure| Problem::format(failure.diagnostic.message))?;
+    from_file(&file)
+}
+
+/// A status report is JSON with `StatusItems`; a DeviceInformation response is a plist, or
+/// JSON with `QueryResponses`.
+fn from_file(file: &DeviceFile) -> Result<DeviceStatus, Problem> {
+    if file.format != Format::Json {
+        return device_information(&to_plist(&file.root)?);
     }
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') => device_information_plist(text, Form::Xml),
-        Some(b'{') => {
-            // serde_json limits nesting to 128 levels, so nothing below recurses unbounded.
-            let json: Value =
-                serde_json::from_slice(text).map_err(|e| Problem::format(format!("not valid JSON: {e}")))?;
-            let Value::Object(root) = &json else {
-                return Err(Problem::format("expected a JSON object"));
-            };
-            if root.contains_key("StatusItems") {
-                status_report(root)
-            } else if root.contains_key("QueryResponses") {
-                device_information(&from_json(&json, "")?)
-            } else {
-                Err(unknown_document(root))
-            }
-        }
-        Some(_) => Err(Problem::format(
-            "not a status report: expected a DDM status report (JSON) or a DeviceInformation response \
-             (XML or binary plist, or JSON)",
-        )),
-        None => Err(Problem::format("the file is empty")),
+    let json = file.root.to_json();
+    let Value::Object(root) = &json else {
+        return Err(Problem::format("expected a JSON object"));
+    };
+    if root.contains_key("StatusItems") {
+        status_report(root)
+    } else if root.contains_key("QueryResponses") {
+        device_information(&to_plist(&file.root)?)
+    } else {
+        Err(unknown_document(root))
     }
+}
+
+/// The tree as a plist; `null` members are absent (as servers' JSON exports write them).
+fn to_plist(root: &Node) -> Result<plist::Value, Problem> {
+    device_file::to_plist(root).map_err(|path| Problem::at(&path, "expected a value, found `null`"))
 }
 
 /// The top-level keys say what else the file may be: Apple's examples show status items
@@ -311,41 +329,6 @@ fn unknown_document(root: &Map<String, Value>) -> Problem {
     } else {
         problem
     }
-}
-
-#[derive(Clone, Copy)]
-enum Form {
-    Xml,
-    Binary,
-}
-
-/// A plist is only ever a DeviceInformation response (status reports are JSON). The shape
-/// pass runs first so that no file can make the plist crate exhaust the stack.
-fn device_information_plist(bytes: &[u8], form: Form) -> Result<DeviceStatus, Problem> {
-    let name = match form {
-        Form::Xml => "XML plist",
-        Form::Binary => "binary plist",
-    };
-    let invalid = |e: plist::Error| {
-        if crate::legacy::schedule::shape::limit_passed(&e).is_some() {
-            Problem::format(format!(
-                "the {name} is nested too deeply or holds too many values for a DeviceInformation response"
-            ))
-        } else {
-            Problem::format(format!("not a valid {name}: {e}"))
-        }
-    };
-    let value = match form {
-        Form::Xml => {
-            plist::from_reader_xml::<_, Shape>(bytes).map_err(invalid)?;
-            plist::Value::from_reader_xml(bytes).map_err(invalid)?
-        }
-        Form::Binary => {
-            plist::from_bytes::<Shape>(bytes).map_err(invalid)?;
-            plist::Value::from_reader(std::io::Cursor::new(bytes)).map_err(invalid)?
-        }
-    };
-    device_information(&value)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -671,37 +654,6 @@ fn device_information(root: &plist::Value) -> Result<DeviceStatus, Problem> {
     })
 }
 
-/// Converts a JSON DeviceInformation response (as servers export it) to the plist tree. A
-/// `null` member is read as an absent key, as such exports write unset keys that way.
-fn from_json(json: &Value, path: &str) -> Result<plist::Value, Problem> {
-    Ok(match json {
-        Value::Null => return Err(Problem::at(path, "expected a value, found `null`")),
-        Value::Bool(b) => plist::Value::Boolean(*b),
-        Value::String(s) => plist::Value::String(s.clone()),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => plist::Value::from(i),
-            (None, Some(u), _) => plist::Value::from(u),
-            (None, None, Some(f)) => plist::Value::Real(f),
-            (None, None, None) => return Err(Problem::at(path, format!("unsupported number `{n}`"))),
-        },
-        Value::Array(items) => plist::Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| from_json(item, &format!("{path}[{index}]")))
-                .collect::<Result<_, _>>()?,
-        ),
-        Value::Object(members) => {
-            let mut dict = plist::Dictionary::new();
-            for (key, member) in members.iter().filter(|(_, member)| !member.is_null()) {
-                let member_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                dict.insert(key.clone(), from_json(member, &member_path)?);
-            }
-            plist::Value::Dictionary(dict)
-        }
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // Values
 
@@ -959,7 +911,7 @@ mod tests {
     fn what_is_not_a_report() {
         assert!(err("").message.contains("empty"));
         assert!(err("hello").message.contains("not a status report"));
-        assert!(err("{").message.contains("not valid JSON"));
+        assert!(err("{").message.contains("EOF"), "{}", err("{").message);
         assert!(err(r#"{"device": {}}"#).help.is_some_and(|h| h.contains("StatusItems")));
         assert!(err("<plist><dict><key>Foo</key><string>x</string></dict></plist>").message.contains("QueryResponses"));
     }

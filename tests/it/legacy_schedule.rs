@@ -48,9 +48,10 @@ fn ddmc(args: &[&str]) -> Run {
     run
 }
 
+/// Problems in the input are diagnostics: one line each with `--message-format short`.
 fn schedule(available: &Path, extra: &[&str]) -> Run {
     let available = available.to_str().expect("UTF-8 path");
-    ddmc(&[&["--available", available], extra].concat())
+    ddmc(&[&["--available", available, "--message-format", "short"], extra].concat())
 }
 
 /// A run that must succeed; its command, parsed back.
@@ -60,10 +61,17 @@ fn command_of(run: &Run) -> Dictionary {
     Value::from_reader_xml(run.stdout.as_slice()).expect("stdout is an XML plist").into_dictionary().expect("a dict")
 }
 
-/// A run that must fail: the exit code, nothing on stdout, and the error line.
+/// A run that must fail: the exit code, nothing on stdout, and the error line: the
+/// diagnostic (`file:line:column: error[code]: …`) for bad input, else `error: …`.
 fn error_of(run: &Run, code: i32) -> String {
     assert_eq!(run.code, code, "stderr: {}", run.stderr);
     assert!(run.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&run.stdout));
+    let diagnostics = run.stderr.lines().filter(|line| line.contains(": error[")).collect::<Vec<_>>();
+    if code == INPUT {
+        assert_eq!(diagnostics.len(), 1, "{}", run.stderr);
+        assert!(run.stderr.ends_with("error: 1 error\n"), "{}", run.stderr);
+        return diagnostics[0].to_owned();
+    }
     let error = run.stderr.lines().filter(|line| line.starts_with("error: ")).collect::<Vec<_>>();
     assert_eq!(error.len(), 1, "{}", run.stderr);
     error[0].to_owned()
@@ -154,14 +162,15 @@ fn no_security_response_lists_what_there_is() {
     let run = schedule(&fixture("no-security-response.plist"), &[]);
     assert_eq!(
         error_of(&run, INPUT),
-        "error: no security response is available in `tests/fixtures/schedule/no-security-response.plist`; \
-         2 OS updates are listed: `MSU_UPDATE_23B81_patch_14.1.1_minor` (14.1.1, 23B81), \
-         `062-01234` (17.1.2, 23B2082)"
+        "tests/fixtures/schedule/no-security-response.plist:6:2: error[invalid-value]: no security response is \
+         available; 2 OS updates are listed: `MSU_UPDATE_23B81_patch_14.1.1_minor` (14.1.1, 23B81), \
+         `062-01234` (17.1.2, 23B2082) (help: nothing to schedule: ask the device again later, or update it with \
+         `ScheduleOSUpdate` for its OS update)"
     );
     let dir = TempDir::new().expect("temporary folder");
     let empty = dir.path().join("empty.json");
     fs::write(&empty, r#"{"Status": "Acknowledged", "UDID": "X", "AvailableOSUpdates": []}"#).expect("file system");
-    assert!(error_of(&schedule(&empty, &[]), INPUT).ends_with("; no OS updates are listed"));
+    assert!(error_of(&schedule(&empty, &[]), INPUT).contains("; no OS updates are listed (help:"));
 }
 
 #[test]
@@ -169,23 +178,24 @@ fn malformed_responses_name_the_file_and_key() {
     let cases = [
         (
             "not-a-plist.txt",
-            "error: `tests/fixtures/schedule/not-a-plist.txt`: not an AvailableOSUpdates response: expected an \
-             XML plist, a binary plist or JSON",
+            "tests/fixtures/schedule/not-a-plist.txt:1:1: error[syntax]: not an AvailableOSUpdates response: \
+             expected an XML property list, a binary property list or JSON",
         ),
         (
             "missing-product-key.json",
-            "error: `tests/fixtures/schedule/missing-product-key.json`: `[0].ProductKey`: missing on the chosen \
+            "tests/fixtures/schedule/missing-product-key.json:2:3: error[missing-key]: `[0].ProductKey`: missing on the chosen \
              security response `13.3.1 (a)`; ScheduleOSUpdate names an RSR only by its ProductKey (Apple: \
              ProductVersion isn't available for RSR updates)",
         ),
         (
             "wrong-type.plist",
-            "error: `tests/fixtures/schedule/wrong-type.plist`: `AvailableOSUpdates[0].IsSecurityResponse`: \
+            "tests/fixtures/schedule/wrong-type.plist:11:4: error[wrong-type]: `AvailableOSUpdates[0].IsSecurityResponse`: \
              expected a boolean (`<true/>` or `<false/>`, JSON `true` or `false`), found the string `true`",
         ),
     ];
     for (name, message) in cases {
-        assert_eq!(error_of(&schedule(&fixture(name), &[]), INPUT), message, "{name}");
+        let error = error_of(&schedule(&fixture(name), &[]), INPUT);
+        assert_eq!(error, message, "{name}");
     }
 }
 
@@ -212,17 +222,46 @@ fn malformed_inline_responses() {
             r#"[{"IsSecurityResponse": true, "Version": "27.0", "ProductKey": "K", "SupplementalOSVersionExtra": "(a)"}]"#,
             "cannot schedule the security response 27.0 (a): Apple removed `ScheduleOSUpdate` in OS 27.0",
         ),
-        (r#"{"AvailableOSUpdates": [{"ProductKey": "K",}]}"#, "not valid JSON: trailing comma"),
-        ("<plist><dict><key>AvailableOSUpdates</key>", "not a valid XML plist"),
+        (r#"{"AvailableOSUpdates": [{"ProductKey": "K",}]}"#, ":1:43: error[syntax]: trailing comma"),
+        ("<plist><dict><key>AvailableOSUpdates</key>", ":1:43: error[syntax]: the file ends before `<dict>` is closed"),
         ("", "the file is empty"),
     ];
     for (index, (content, message)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("case{index}.json"));
         fs::write(&path, content).expect("file system");
         let error = error_of(&schedule(&path, &[]), INPUT);
-        assert!(error.contains(&format!("`{}`: ", path.display())), "{error}");
+        assert!(error.starts_with(&format!("{}:", path.display())), "{error}");
         assert!(error.contains(message), "{content}\n{error}");
     }
+}
+
+/// Input errors are diagnostics in every message format: positions, never internal names.
+#[test]
+fn input_errors_follow_the_message_format() {
+    let available = fixture("wrong-type.plist");
+    let path = available.to_str().expect("UTF-8 path");
+    let human = ddmc(&["--available", path]);
+    assert_eq!(human.code, INPUT, "{}", human.stderr);
+    assert!(
+        human.stderr.contains(
+            "error[wrong-type]: `AvailableOSUpdates[0].IsSecurityResponse`: expected a boolean (`<true/>` or \
+             `<false/>`, JSON `true` or `false`), found the string `true`\n  --> tests/fixtures/schedule/wrong-type.plist:11:4\n"
+        ),
+        "{}",
+        human.stderr
+    );
+    assert!(human.stderr.contains("<string>true</string>"), "a snippet: {}", human.stderr);
+    let json = ddmc(&["--available", path, "--message-format", "json"]);
+    assert_eq!(json.code, INPUT, "{}", json.stderr);
+    let line = String::from_utf8(json.stdout).expect("UTF-8");
+    let value: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
+    assert_eq!(value["code"], "wrong-type");
+    assert_eq!(value["location"]["file"], "tests/fixtures/schedule/wrong-type.plist");
+    assert_eq!((value["location"]["line"].as_u64(), value["location"]["column"].as_u64()), (Some(11), Some(4)));
+    // A device is not a file: never opened, so never a hang.
+    let zero = ddmc(&["--available", "/dev/zero", "--message-format", "short"]);
+    assert_eq!(zero.code, INPUT, "{}", zero.stderr);
+    assert!(zero.stderr.contains("/dev/zero:1:1: error[not-a-file]"), "{}", zero.stderr);
 }
 
 #[test]
@@ -237,7 +276,12 @@ fn hostile_nesting_is_an_error_not_a_crash() {
         let path = dir.path().join(name);
         fs::write(&path, content).expect("file system");
         let error = error_of(&schedule(&path, &[]), INPUT);
-        assert!(error.contains("is nested more than 64 levels deep") || error.contains("recursion limit"), "{error}");
+        assert!(
+            error
+                .contains("error[too-large]: dictionaries and arrays are nested more than 100 levels deep (the limit)")
+                || error.contains("nested too deeply"),
+            "{error}"
+        );
     }
 }
 
@@ -338,7 +382,8 @@ fn quiet_drops_the_deprecation_warning_only() {
     assert_eq!(run.code, OK);
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     assert!(!run.stdout.is_empty());
-    let run = ddmc(&["--quiet", "--available", fixture("not-a-plist.txt").to_str().expect("UTF-8 path")]);
+    let not_a_plist = fixture("not-a-plist.txt");
+    let run = ddmc(&["--quiet", "--message-format", "short", "--available", not_a_plist.to_str().expect("UTF-8 path")]);
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     error_of(&run, INPUT);
     // Usage errors come before anything is read.

@@ -213,10 +213,11 @@ cases! {
         args: &["."],
         exit: POLICY,
         short: &[
+            "latest.json:2:11: error[invalid-value]: unknown declaration type `com.apple.configuration.softwareupdate.enforcement.latest` (help: did you mean `com.apple.configuration.softwareupdate.enforcement.specific`?)",
             "misspelt.json:2:11: error[invalid-value]: unknown declaration type `com.apple.configuration.softwareupdate.setting` (help: did you mean `com.apple.configuration.softwareupdate.settings`?)",
             "not-apple.json:2:11: error[invalid-value]: `com.example.softwareupdate` is not an Apple declaration type (help: use Apple's type name, such as `com.apple.configuration.softwareupdate.settings`)",
-            "passcode.json:2:11: warning[unsupported]: declaration type `com.apple.configuration.passcode.settings` is not checked",
-            "error: linted 3 files: 2 errors, 1 warning",
+            "passcode.json:2:11: note[unsupported]: declaration type `com.apple.configuration.passcode.settings` is not checked",
+            "error: linted 4 files: 3 errors",
         ],
         ..FIXTURE
     };
@@ -369,11 +370,11 @@ cases! {
         short: &[
             "array.json:1:1: error[wrong-type]: a declaration is a JSON object, found an array (help: one declaration per file)",
             "binary.mobileconfig:1:1: error[wrong-type]: `/allowCamera` must be `true` or `false`, found a string (help: write `<true/>`)",
-            "broken.mobileconfig:10:10: error[syntax]: not a valid property list: unknown XML element (help: check the XML: every `<key>` needs a value, and every element its closing tag)",
+            "broken.mobileconfig:10:4: error[syntax]: unexpected element `<tru>` (help: a property list value is `<dict>`, `<array>`, `<string>`, `<integer>`, `<real>`, `<date>`, `<data>`, `<true/>` or `<false/>`)",
             "empty.json:1:1: error[syntax]: the file is empty (help: a declaration is a JSON object with `Type`, `Identifier`, `ServerToken` and `Payload`)",
             "empty.mobileconfig:1:1: error[syntax]: the file is empty (help: a profile is an XML property list starting with `<?xml`)",
             "garbage.mobileconfig:1:1: error[syntax]: not a property list (help: profiles are XML property lists; is this the right file?)",
-            "latin1.json:1:1: error[syntax]: `latin1.json` is not UTF-8 text (help: declarations are UTF-8 JSON; save it as UTF-8)",
+            "latin1.json:1:14: error[syntax]: `latin1.json` is not UTF-8 text (help: declarations are UTF-8 JSON; save it as UTF-8)",
             "list.mobileconfig:3:1: error[wrong-type]: a profile is a dictionary, found an array",
             "no-payload-type.mobileconfig:3:1: error[missing-key]: neither a profile nor a payload: no `PayloadContent` or `PayloadType` (help: a profile has `PayloadType` `Configuration` and its payloads in `PayloadContent`)",
             "error: linted 9 files: 9 errors",
@@ -662,6 +663,8 @@ cases! {
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:31:9: warning[unsupported]: `com.apple.SoftwareUpdate` is deprecated in macOS 26.0 and removed in macOS 27.0 (help: use a `softwareupdate.settings` declaration (`AutomaticActions`, `Beta`, `Deferrals`) instead)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:42:14: warning[unknown-key]: unknown key `PayloadEnabled` in payload `/PayloadContent/0` (help: remove it)",
             "legacy-mobileconfig/rtrouton-profiles/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates/EnableAutomaticDownloadandInstallationofAppleSoftwareUpdates.mobileconfig:58:14: warning[unsupported]: `/PayloadContent/0/CatalogURL` is deprecated in macOS 11.0 and removed in macOS 27.0 (help: plan its replacement before devices reach that version)",
+            "note[unsupported]: 1 `.xml` file in `legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/iOS/Fall-2022` not linted (help: to lint one as a bare payload dictionary, name it: `ddmc lint legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/iOS/Fall-2022/iOS16_Restrictions.payload-dict.xml`)",
+            "note[unsupported]: 1 `.xml` file in `legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/macOS/Fall-2022` not linted (help: to lint one as a bare payload dictionary, name it: `ddmc lint legacy-mobileconfig/vmware-euc-samples/UEM-Samples/Profiles/macOS/Fall-2022/macOS13_Restrictions.payload-dict.xml`)",
             "linted 3 files: 4 warnings",
         ],
         ..SAMPLE
@@ -795,7 +798,167 @@ fn huge_files_are_not_read() {
     file.set_len(lint_max_bytes() + 1).expect("grow");
     let run = ddmc(dir.path(), &["lint", "--message-format", "short", "huge.json"]);
     assert_eq!(run.code, POLICY, "{}", run.stderr);
-    assert!(run.stderr.starts_with("huge.json:1:1: error[io]: `huge.json` is 8 MiB"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("huge.json:1:1: error[too-large]: `huge.json` is larger than 8 MiB (the limit)"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A Fleet repository: Fleet computes ServerTokens itself (`--server-tokens optional`), and
+/// its team folders may reuse an Identifier: duplicates count within one PATH only.
+#[test]
+fn sample_fleet_repository_with_optional_server_tokens() {
+    let Some(dir) = samples() else { return };
+    let lib = "real-world-ddm/fleetdm-fleet/it-and-security/lib";
+    let (ios, ipados) = (format!("{lib}/ios"), format!("{lib}/ipados"));
+    let short = ["--message-format", "short"];
+    let separate = ddmc(&dir, &[&["lint", "--server-tokens", "optional", &ios, &ipados][..], &short].concat());
+    assert!(!separate.stderr.contains("ServerToken"), "{}", separate.stderr);
+    assert!(!separate.stderr.contains("duplicate-id"), "{}", separate.stderr);
+    // The same files under one PATH: one device set, so the Identifier clashes.
+    let together = ddmc(&dir, &[&["lint", "--server-tokens", "optional", lib][..], &short].concat());
+    assert!(!together.stderr.contains("ServerToken"), "{}", together.stderr);
+    assert!(
+        together.stderr.contains(&format!(
+            "{lib}/ipados/declaration-profiles/Software Update settings.json:3:19: error[duplicate-id]: Identifier \
+             `com.fleetdm.config.softwareupdate.settings` is also declared in \
+             `{lib}/ios/declaration-profiles/software-update-settings.json`"
+        )),
+        "{}",
+        together.stderr
+    );
+    // By default a missing ServerToken is an error, as Apple's schema says.
+    let strict = ddmc(&dir, &[&["lint", &ios][..], &short].concat());
+    assert!(strict.stderr.contains("error[missing-key]: missing required key `ServerToken`"), "{}", strict.stderr);
+    let bad = ddmc(&dir, &["lint", "--server-tokens", "sometimes", &ios]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
+/// Two folder arguments are two scopes for Identifiers; files named on the command line are
+/// one (a shell glob names many files of one repository).
+#[test]
+fn duplicate_identifiers_are_per_folder_argument() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let valid = fs::read(fixtures().join("valid_declarations/settings.json")).expect("fixture");
+    for team in ["team-a", "team-b"] {
+        fs::create_dir_all(dir.path().join(team)).expect("mkdir");
+        fs::write(dir.path().join(team).join("settings.json"), &valid).expect("write");
+    }
+    let separate = ddmc(dir.path(), &["lint", "--message-format", "short", "team-a", "team-b"]);
+    assert_eq!((separate.code, separate.stderr.as_str()), (OK, "linted 2 files: no problems\n"));
+    let named =
+        ddmc(dir.path(), &["lint", "--message-format", "short", "team-a/settings.json", "team-b/settings.json"]);
+    assert_eq!(named.code, POLICY, "{}", named.stderr);
+    assert!(named.stderr.contains("error[duplicate-id]"), "{}", named.stderr);
+}
+
+/// `.xml` files in a folder are not linted, and the run says so once per folder.
+#[test]
+fn skipped_xml_files_are_noted_once_per_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let windows = dir.path().join("repo/windows");
+    fs::create_dir_all(&windows).expect("mkdir");
+    for name in ["a.xml", "b.xml"] {
+        fs::write(windows.join(name), "<Replace><Item/></Replace>").expect("write");
+    }
+    let valid = fixtures().join("valid_declarations/settings.json");
+    fs::copy(valid, dir.path().join("repo/settings.json")).expect("copy");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "repo"]);
+    assert_eq!(run.code, OK, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "note[unsupported]: 2 `.xml` files in `repo/windows` not linted (help: to lint one as a bare payload \
+         dictionary, name it: `ddmc lint repo/windows/a.xml`)\nlinted 1 file: no problems\n"
+    );
+}
+
+/// XML 1.0 cannot carry control characters (but tab, LF and CR), written or as `&#…;`
+/// references: an error at the character, with a help.
+#[test]
+fn control_characters_in_profiles_are_errors() {
+    let valid = fs::read_to_string(fixtures().join("valid_profile/restrictions.mobileconfig")).expect("fixture");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (line, column) = valid
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| l.find("<string>").map(|c| (i + 1, c + "<string>".len() + 1)))
+        .expect("a string");
+    let raw = valid.replacen("<string>", "<string>\u{1}", 1);
+    let reference = valid.replacen("<string>", "<string>&#1;", 1);
+    fs::write(dir.path().join("raw.mobileconfig"), raw).expect("write");
+    fs::write(dir.path().join("reference.mobileconfig"), reference).expect("write");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "."]);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    for (file, what) in [("raw", ""), ("reference", " (as a character reference)")] {
+        let expected = format!(
+            "{file}.mobileconfig:{line}:{column}: error[control-character]: control character U+0001{what} in an XML \
+             property list (help: remove the character; binary content belongs in a `<data>` element, base64-encoded)"
+        );
+        assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+    }
+}
+
+/// Devices and FIFOs are never opened: `/dev/zero` never ends and a FIFO blocks until a
+/// writer comes.
+#[test]
+fn devices_and_fifos_are_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+    let mut args = vec!["lint", "--message-format", "short", "/dev/zero"];
+    if made {
+        args.push("pipe.json");
+    }
+    let run = ddmc(dir.path(), &args);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/dev/zero:1:1: error[not-a-file]: `/dev/zero` is a character device, not a regular file"),
+        "{}",
+        run.stderr
+    );
+    if made {
+        assert!(
+            run.stderr
+                .contains("pipe.json:1:1: error[not-a-file]: `pipe.json` is a FIFO (named pipe), not a regular file"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+/// A 200-byte binary plist whose arrays share their children expands to 2^40 values: it is
+/// refused before anything is built.
+#[test]
+fn binary_plists_that_expand_are_refused() {
+    let count: u8 = 40;
+    let mut binary = b"bplist00".to_vec();
+    let mut offsets = Vec::new();
+    for i in 0..count {
+        offsets.push(u8::try_from(binary.len()).expect("small"));
+        if i + 1 < count {
+            binary.extend([0xA2, i + 1, i + 1]);
+        } else {
+            binary.push(0xA0);
+        }
+    }
+    let table = binary.len() as u64;
+    binary.extend(offsets);
+    binary.extend([0, 0, 0, 0, 0, 0, 1, 1]);
+    binary.extend(u64::from(count).to_be_bytes());
+    binary.extend(0u64.to_be_bytes());
+    binary.extend(table.to_be_bytes());
+    let dir = tempfile::tempdir().expect("tempdir");
+    fs::write(dir.path().join("bomb.mobileconfig"), &binary).expect("write");
+    let run = ddmc(dir.path(), &["lint", "--message-format", "short", "bomb.mobileconfig"]);
+    assert_eq!(run.code, POLICY, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "bomb.mobileconfig:1:1: error[too-large]: the file holds more than 1000000 values (the limit)"
+        ),
+        "{}",
+        run.stderr
+    );
 }
 
 fn lint_max_bytes() -> u64 {
@@ -852,6 +1015,7 @@ proptest! {
             platform: platform.map(|p| lint::parse_platform(p).expect("platform")),
             os: Some(lint::parse_os("26.0").expect("os")),
             enrollment: Some(lint::Enrollment::Device),
+            ..Options::default()
         };
         let report = lint_bytes(name, &broken, &options);
         for d in report.diagnostics.iter() {

@@ -262,24 +262,81 @@ fn the_platform_comes_from_the_report_or_from_the_flag() {
     ]);
 }
 
+/// A malformed report is bad input (exit 1), a diagnostic at the key's line and column in
+/// every message format; only a file that cannot be read at all is exit 3.
 #[test]
-fn unreadable_reports_exit_3_with_the_key_path() {
-    let bad = check("repo", "bad-install-state.json", &[]);
-    bad.exits(UNREADABLE);
+fn malformed_reports_are_diagnostics_at_the_key() {
+    const AT: &str = "tests/fixtures/status/reports/bad-install-state.json:10:24";
+    let short = check("repo", "bad-install-state.json", &["--message-format", "short"]);
+    short.exits(NOT_COMPLIANT);
+    assert!(short.stdout.is_empty(), "{}", short.stdout);
     assert_eq!(
-        bad.stderr,
-        "error: `tests/fixtures/status/reports/bad-install-state.json`: `StatusItems.softwareupdate.install-state`: \
-         unknown install state `Downloading`\n  help: Apple's values are none, waiting, downloading, prepared, \
-         installing, failed\n"
+        short.stderr,
+        format!(
+            "{AT}: error[invalid-value]: `StatusItems.softwareupdate.install-state`: unknown install state \
+             `Downloading` (help: Apple's values are none, waiting, downloading, prepared, installing, failed)\n\
+             error: 1 error\n"
+        )
     );
+    let human = check("repo", "bad-install-state.json", &[]);
+    human.exits(NOT_COMPLIANT);
+    assert!(
+        human.stderr.starts_with(
+            "error[invalid-value]: `StatusItems.softwareupdate.install-state`: unknown install state `Downloading`\n  \
+             --> tests/fixtures/status/reports/bad-install-state.json:10:24\n"
+        ),
+        "{}",
+        human.stderr
+    );
+    assert!(human.stderr.contains("\"install-state\": \"Downloading\""), "a snippet: {}", human.stderr);
+    let json = check("repo", "bad-install-state.json", &["--message-format", "json"]);
+    json.exits(NOT_COMPLIANT);
+    let value: Value = serde_json::from_str(json.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", json.stdout));
+    assert_eq!(value["code"], "invalid-value");
+    assert_eq!(value["location"]["file"], "tests/fixtures/status/reports/bad-install-state.json");
+    assert_eq!((value["location"]["line"].as_u64(), value["location"]["column"].as_u64()), (Some(10), Some(24)));
+    assert!(!json.stderr.contains("UnexpectedEventType"), "{}", json.stderr);
+
     let missing = check("repo", "no-such-report.json", &[]);
     missing.exits(UNREADABLE);
     assert!(missing.stderr.starts_with("error: cannot read `tests/fixtures/status/reports/no-such-report.json`"));
     // A policy file is not a report.
-    let policy =
-        ddmc(&["status", "check", "tests/fixtures/status/repo", "--report", "tests/fixtures/status/repo/ddmc.yaml"]);
-    policy.exits(UNREADABLE);
-    assert!(policy.stderr.contains("not a status report"), "{}", policy.stderr);
+    let policy = ddmc(&[
+        "status",
+        "check",
+        "tests/fixtures/status/repo",
+        "--report",
+        "tests/fixtures/status/repo/ddmc.yaml",
+        "--message-format",
+        "short",
+    ]);
+    policy.exits(NOT_COMPLIANT);
+    assert!(
+        policy.stderr.starts_with("tests/fixtures/status/repo/ddmc.yaml:1:1: error[syntax]: not a status report"),
+        "{}",
+        policy.stderr
+    );
+}
+
+/// Broken plists: positions where XML has them, never an internal name.
+#[test]
+fn malformed_plists_and_devices_are_bad_input() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let xml = dir.path().join("info.plist");
+    std::fs::write(&xml, "<plist><dict>\n<key>QueryResponses</key>\n<dict><key>OSVersion</key></dict></dict></plist>")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let repo = format!("{FIXTURES}/repo");
+    let path = xml.display().to_string();
+    let run = ddmc(&["status", "check", &repo, "--report", &path, "--message-format", "short"]);
+    run.exits(NOT_COMPLIANT);
+    assert!(
+        run.stderr.starts_with(&format!("{path}:3:12: error[syntax]: `<key>OSVersion</key>` has no value")),
+        "{}",
+        run.stderr
+    );
+    let zero = ddmc(&["status", "check", &repo, "--report", "/dev/zero", "--message-format", "short"]);
+    zero.exits(NOT_COMPLIANT);
+    assert!(zero.stderr.starts_with("/dev/zero:1:1: error[not-a-file]"), "{}", zero.stderr);
 }
 
 #[test]
@@ -374,11 +431,11 @@ fn sample_ios_beta_and_reports_without_a_version() {
         ["kmfddm/status.D0.error.json", "jrennichjc-kmfddm/A6FEF7D4-1CB3-52F9-AD3C-DF2208970CF1/status.last.json"]
     {
         let Some(run) = check_sample("repo-14", sample) else { return };
-        run.exits(UNREADABLE);
+        run.exits(NOT_COMPLIANT);
         assert!(
-            run.stderr.starts_with(&format!(
-                "error: `[SAMPLES]/{sample}`: `StatusItems.device.operating-system.version`: missing"
-            )),
+            run.stderr.starts_with(
+                "error[missing-key]: `StatusItems.device.operating-system.version`: missing: the report does not say"
+            ),
             "{}",
             run.stderr
         );

@@ -14,12 +14,14 @@
 pub mod command;
 pub mod parse;
 pub mod select;
-pub mod shape;
 pub mod write;
 
 pub use command::InstallAction;
 
+use crate::device_file::{self, ReadFailure};
+use crate::diagnostics::{Code, Diagnostic};
 use crate::model::platform::Platform;
+use crate::parse::Node;
 use parse::InputError;
 use std::fmt;
 use std::io;
@@ -38,12 +40,10 @@ const REMOVED_IN_MAJOR: u16 = 27;
 pub enum ScheduleError {
     /// `--available` cannot be read.
     Read { file: PathBuf, source: io::Error },
-    /// The response is malformed, or the device answered with an error.
-    Input { file: PathBuf, error: InputError },
-    /// The device lists no security response: nothing to schedule.
-    NoSecurityResponse { file: PathBuf, listed: Vec<String> },
-    /// The chosen update cannot be scheduled this way (action or OS version).
-    NotSchedulable { file: PathBuf, label: String, reason: String },
+    /// The response is not a regular file, is too large or malformed, the device answered
+    /// with an error, it lists no security response, or the one it lists cannot be scheduled
+    /// this way: a diagnostic at the place in the file, and the file's text for snippets.
+    Input { diagnostic: Box<Diagnostic>, text: String },
     /// `--out` is the response itself.
     OutIsInput { file: PathBuf },
     /// `--out` cannot be written.
@@ -66,8 +66,7 @@ pub enum ErrorKind {
 impl ScheduleError {
     pub fn kind(&self) -> ErrorKind {
         match self {
-            ScheduleError::Input { .. } | ScheduleError::NoSecurityResponse { .. } => ErrorKind::Input,
-            ScheduleError::NotSchedulable { .. } => ErrorKind::Input,
+            ScheduleError::Input { .. } => ErrorKind::Input,
             ScheduleError::OutIsInput { .. } => ErrorKind::Usage,
             ScheduleError::Read { .. } | ScheduleError::Write { .. } | ScheduleError::Internal(_) => ErrorKind::Io,
         }
@@ -78,18 +77,7 @@ impl fmt::Display for ScheduleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ScheduleError::Read { file, source } => write!(f, "cannot read `{}`: {source}", file.display()),
-            ScheduleError::Input { file, error } => write!(f, "`{}`: {error}", file.display()),
-            ScheduleError::NoSecurityResponse { file, listed } => {
-                write!(f, "no security response is available in `{}`; ", file.display())?;
-                match listed.len() {
-                    0 => f.write_str("no OS updates are listed"),
-                    1 => write!(f, "1 OS update is listed: {}", listed.join(", ")),
-                    n => write!(f, "{n} OS updates are listed: {}", listed.join(", ")),
-                }
-            }
-            ScheduleError::NotSchedulable { file, label, reason } => {
-                write!(f, "`{}`: cannot schedule the security response {label}: {reason}", file.display())
-            }
+            ScheduleError::Input { diagnostic, .. } => f.write_str(&diagnostic.message),
             ScheduleError::OutIsInput { file } => {
                 write!(f, "`--out {}` is the `--available` file; choose another output file", file.display())
             }
@@ -102,6 +90,25 @@ impl fmt::Display for ScheduleError {
 }
 
 impl std::error::Error for ScheduleError {}
+
+/// A problem in the response as a diagnostic at its key path.
+fn located(file: &str, root: &Node, error: &InputError) -> Diagnostic {
+    let (code, path) = match error {
+        InputError::Format(_) => (Code::Syntax, "(top level)"),
+        InputError::Key { path, message } => {
+            let code = if message.starts_with("missing") {
+                Code::MissingKey
+            } else if message.starts_with("expected") {
+                Code::WrongType
+            } else {
+                Code::InvalidValue
+            };
+            (code, path.as_str())
+        }
+        InputError::DeviceStatus(_) => (Code::InvalidValue, "Status"),
+    };
+    Diagnostic::error(code, error.to_string()).at(file, device_file::span_at(root, path))
+}
 
 /// The command, and what it schedules for the summary line.
 #[derive(Clone, Debug)]
@@ -134,20 +141,41 @@ impl Scheduled {
 /// Reads the response, picks the newest security response and builds the command for it.
 /// Nothing is written.
 pub fn schedule(available: &Path, action: InstallAction) -> Result<Scheduled, ScheduleError> {
-    let input = |error: InputError| ScheduleError::Input { file: available.into(), error };
-    let bytes = parse::read_limited(available)
-        .map_err(|source| ScheduleError::Read { file: available.into(), source })?
-        .map_err(input)?;
-    let updates = parse::parse_response(&bytes).map_err(input)?;
+    let name = available.display().to_string();
+    let bytes = device_file::read(available, &name).map_err(|failure| match failure {
+        ReadFailure::Io(source) => ScheduleError::Read { file: available.into(), source },
+        ReadFailure::Content(diagnostic) => ScheduleError::Input { diagnostic, text: String::new() },
+    })?;
+    let file = parse::decode(&name, &bytes)
+        .map_err(|failure| ScheduleError::Input { diagnostic: failure.diagnostic, text: failure.text })?;
+    let fail =
+        |diagnostic: Diagnostic| ScheduleError::Input { diagnostic: Box::new(diagnostic), text: file.text.clone() };
+    let input = |error: InputError| fail(located(&name, &file.root, &error));
+    let updates = parse::updates(&file.root).map_err(input)?;
     let Some(chosen) = select::newest(&updates).map_err(input)? else {
-        return Err(ScheduleError::NoSecurityResponse {
-            file: available.into(),
-            listed: updates.iter().map(parse::AvailableUpdate::describe).collect(),
-        });
+        let listed: Vec<String> = updates.iter().map(parse::AvailableUpdate::describe).collect();
+        let what = match listed.len() {
+            0 => "no OS updates are listed".to_string(),
+            1 => format!("1 OS update is listed: {}", listed.join(", ")),
+            n => format!("{n} OS updates are listed: {}", listed.join(", ")),
+        };
+        return Err(fail(
+            Diagnostic::error(Code::InvalidValue, format!("no security response is available; {what}"))
+                .at(&name, device_file::span_at(&file.root, parse::LIST_KEY))
+                .label("no entry with `IsSecurityResponse` true")
+                .help("nothing to schedule: ask the device again later, or update it with `ScheduleOSUpdate` for its OS update"),
+        ));
     };
     let product_key = chosen.product_key().map_err(input)?;
-    let not_schedulable =
-        |reason: String| ScheduleError::NotSchedulable { file: available.into(), label: chosen.label(), reason };
+    let not_schedulable = |reason: String| {
+        fail(
+            Diagnostic::error(
+                Code::Unsupported,
+                format!("cannot schedule the security response {}: {reason}", chosen.label()),
+            )
+            .at(&name, device_file::span_at(&file.root, &chosen.update.path)),
+        )
+    };
     if chosen.version.major() >= REMOVED_IN_MAJOR {
         return Err(not_schedulable(format!(
             "Apple removed `ScheduleOSUpdate` in OS {REMOVED_IN_MAJOR}.0; enforce the build with a policy's \

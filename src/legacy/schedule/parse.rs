@@ -2,12 +2,13 @@
 //! [`AvailableUpdate`]s.
 //!
 //! MDM servers hand these answers around in whatever form they store them: the XML plist the
-//! device sent, a binary plist, or JSON from a server's API. All three become one
-//! [`plist::Value`] tree first, so that every check below is written once. Every problem names
+//! device sent, a binary plist, or JSON from a server's API. [`crate::device_file`] reads all
+//! three (bounded, with positions) and the tree becomes one [`plist::Value`], so that every
+//! check below is written once. Every problem names
 //! the key path (`AvailableOSUpdates[1].ProductKey`), because the files are long and admins
 //! need to find the entry a message is about.
 
-use super::shape::{self, Shape};
+use crate::device_file::{self, DeviceFile, Failure, Format};
 use plist::{Dictionary, Value};
 use std::fmt;
 
@@ -94,9 +95,18 @@ impl AvailableUpdate {
     }
 }
 
-/// Decodes the file and reads its list of updates.
-pub fn parse_response(bytes: &[u8]) -> Result<Vec<AvailableUpdate>, InputError> {
-    let root = decode(bytes)?;
+/// The formats an `AvailableOSUpdates` answer comes in.
+pub const FORMATS: [Format; 3] = [Format::XmlPlist, Format::BinaryPlist, Format::Json];
+
+/// Reads the file's bytes into a tree; `file` names it in diagnostics.
+pub fn decode(file: &str, bytes: &[u8]) -> Result<DeviceFile, Failure> {
+    device_file::parse(file, bytes, &FORMATS, "an AvailableOSUpdates response")
+}
+
+/// The list of updates in a decoded file.
+pub fn updates(root: &crate::parse::Node) -> Result<Vec<AvailableUpdate>, InputError> {
+    let root = device_file::to_plist(root)
+        .map_err(|path| InputError::key(shown_path(&path), "expected a value, found `null`"))?;
     let (items, prefix) = update_list(&root)?;
     items
         .iter()
@@ -111,96 +121,11 @@ pub fn parse_response(bytes: &[u8]) -> Result<Vec<AvailableUpdate>, InputError> 
         .collect()
 }
 
-/// Larger than any `AvailableOSUpdates` response (a few kilobytes), small enough to read whole.
-const MAX_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Reads at most [`MAX_BYTES`] (and one more, to tell that there was more).
-pub fn read_limited(path: &std::path::Path) -> std::io::Result<Result<Vec<u8>, InputError>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_BYTES {
-        return Ok(Err(InputError::Format(format!(
-            "larger than {} MiB; an AvailableOSUpdates response is a few kilobytes",
-            MAX_BYTES / 1024 / 1024
-        ))));
-    }
-    Ok(Ok(bytes))
-}
-
-/// Picks the decoder by the first bytes rather than trying each in turn: the plist crate
-/// falls back to the old ASCII plist format, which would accept almost any text and turn a
-/// clear "this is not a plist" into a confusing complaint about the structure. Plists are
-/// walked once by [`Shape`] before the tree is built, so no file can overflow the stack.
-fn decode(bytes: &[u8]) -> Result<Value, InputError> {
-    if bytes.starts_with(b"bplist00") {
-        const FORMAT: &str = "binary plist";
-        plist::from_bytes::<Shape>(bytes).map_err(|e| invalid(FORMAT, &e))?;
-        return Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| invalid(FORMAT, &e));
-    }
-    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match text.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'<') => {
-            const FORMAT: &str = "XML plist";
-            plist::from_reader_xml::<_, Shape>(text).map_err(|e| invalid(FORMAT, &e))?;
-            Value::from_reader_xml(text).map_err(|e| invalid(FORMAT, &e))
-        }
-        Some(b'{' | b'[') => {
-            // serde_json limits nesting itself (128 levels), so the conversion below is bounded.
-            let json: serde_json::Value =
-                serde_json::from_slice(text).map_err(|e| InputError::Format(format!("not valid JSON: {e}")))?;
-            from_json(&json, "")?.ok_or_else(|| InputError::Format("the JSON document is `null`".into()))
-        }
-        Some(_) => Err(InputError::Format(
-            "not an AvailableOSUpdates response: expected an XML plist, a binary plist or JSON".into(),
-        )),
-        None => Err(InputError::Format("the file is empty".into())),
-    }
-}
-
-fn invalid(format: &str, error: &plist::Error) -> InputError {
-    InputError::Format(match shape::limit_passed(error) {
-        Some(limit) => format!("the {format} {limit}"),
-        None => format!("not a valid {format}: {error}"),
-    })
-}
-
-/// Converts JSON to the plist tree. A `null` member is read as an absent key, as MDM servers'
-/// JSON exports write unset optional keys that way; `null` anywhere else is an error.
-fn from_json(json: &serde_json::Value, path: &str) -> Result<Option<Value>, InputError> {
-    use serde_json::Value as Json;
-    Ok(Some(match json {
-        Json::Null => return Ok(None),
-        Json::Bool(b) => Value::Boolean(*b),
-        Json::String(s) => Value::String(s.clone()),
-        Json::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => Value::from(i),
-            (None, Some(u), _) => Value::from(u),
-            (None, None, Some(f)) => Value::Real(f),
-            (None, None, None) => return Err(InputError::key(shown_path(path), format!("unsupported number `{n}`"))),
-        },
-        Json::Array(items) => {
-            let mut array = Vec::with_capacity(items.len());
-            for (index, item) in items.iter().enumerate() {
-                let item_path = format!("{path}[{index}]");
-                match from_json(item, &item_path)? {
-                    Some(value) => array.push(value),
-                    None => return Err(InputError::key(item_path, "expected a value, found `null`")),
-                }
-            }
-            Value::Array(array)
-        }
-        Json::Object(members) => {
-            let mut dict = Dictionary::new();
-            for (key, member) in members {
-                let member_path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
-                if let Some(value) = from_json(member, &member_path)? {
-                    dict.insert(key.clone(), value);
-                }
-            }
-            Value::Dictionary(dict)
-        }
-    }))
+/// Decodes `bytes` and reads its list of updates (for tests: a decoding failure is a
+/// [`InputError::Format`] with the diagnostic's message).
+pub fn parse_response(bytes: &[u8]) -> Result<Vec<AvailableUpdate>, InputError> {
+    let file = decode("response", bytes).map_err(|f| InputError::Format(f.diagnostic.message))?;
+    updates(&file.root)
 }
 
 /// The list of updates and the path prefix of its entries: a whole MDM response (a
@@ -352,8 +277,8 @@ mod tests {
     fn hostile_shapes_are_rejected_without_overflow() {
         let deep = |open: &str, close: &str, n: usize| format!("{}{}", open.repeat(n), close.repeat(n));
         let xml = format!("<plist version=\"1.0\">{}</plist>", deep("<array>", "</array>", 100_000));
-        assert!(format_error(xml.as_bytes()).starts_with("the XML plist is nested more than 64 levels"));
-        assert!(format_error(deep("[", "]", 100_000).as_bytes()).contains("recursion limit"));
+        assert!(format_error(xml.as_bytes()).contains("nested more than 100 levels deep (the limit)"));
+        assert!(format_error(deep("[", "]", 100_000).as_bytes()).contains("nested too deeply"));
         // 40 arrays, each holding the next one twice: 2^40 values from 150 bytes.
         let count: u8 = 40;
         let mut binary = b"bplist00".to_vec();
@@ -373,7 +298,7 @@ mod tests {
         binary.extend(u64::from(count).to_be_bytes());
         binary.extend(0u64.to_be_bytes());
         binary.extend(table.to_be_bytes());
-        assert!(format_error(&binary).starts_with("the binary plist holds more than 1000000 values"));
+        assert!(format_error(&binary).starts_with("the file holds more than 1000000 values"));
     }
 
     #[test]
