@@ -39,6 +39,9 @@ struct Cli {
     /// Make conflicts between policies errors, not warnings.
     #[arg(long, global = true)]
     deny_conflicts: bool,
+    /// Colour in human messages: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
 }
 
 #[derive(Subcommand)]
@@ -72,9 +75,25 @@ enum Command {
     },
     /// Everything `build` does except writing: for pre-commit hooks and CI.
     Check {
-        #[arg(default_value = ".")]
-        repo: PathBuf,
+        /// The policy repository, or policy files (as pre-commit passes them): the repository
+        /// they belong to is checked, and only their problems are reported.
+        #[arg(default_value = ".", value_name = "REPO|FILE")]
+        paths: Vec<PathBuf>,
     },
+    /// Start a policy repository in DIR: ddmc.yaml, two example policies, the editor schemas,
+    /// .gitignore, a pre-commit configuration and a CI workflow. Overwrites nothing.
+    Init {
+        /// The folder (created if absent).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print ddmc's manual page (roff) on stdout: `ddmc man > ddmc.1`.
+    Man,
     /// Print the JSON Schema of policy files (or, with --project, of ddmc.yaml).
     Schema {
         #[arg(long)]
@@ -222,6 +241,13 @@ enum LegacyCommand {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Human,
     Short,
@@ -262,27 +288,50 @@ pub fn run() -> i32 {
             status_check(&cli, &options, format == "json", &secret)
         }
         Command::Catalog { command } => catalog(&cli, command),
+        Command::Init { dir } => match crate::init::init(dir) {
+            Ok(paths) => {
+                for path in paths {
+                    eprintln!("created {path}");
+                }
+                done(&cli, &format!("next: edit the policies, then `ddmc check {}`", dir.display()));
+                exit::OK
+            }
+            Err(e @ crate::init::InitError::Exists(_)) => {
+                eprintln!("error: {e}");
+                exit::USAGE
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                exit::IO
+            }
+        },
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut command, "ddmc", &mut std::io::stdout());
+            exit::OK
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            let mut out = Vec::new();
+            if page.render(&mut out).is_err() {
+                return exit::IO;
+            }
+            let _ = std::io::stdout().lock().write_all(&out);
+            exit::OK
+        }
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
-        Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
-            Ok(mut c) => {
-                let code = report(&cli, &mut c, false);
-                if code == exit::OK {
-                    done(
-                        &cli,
-                        &format!(
-                            "checked {} {}: {}",
-                            c.policies.len(),
-                            plural(c.policies.len(), "policy", "policies"),
-                            counts(&c)
-                        ),
-                    );
+        Command::Check { paths } => {
+            let (repo, only) = match check_target(paths) {
+                Ok(target) => target,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return exit::USAGE;
                 }
-                code
-            }
-            Err(e) => load_failed(&e),
-        },
+            };
+            check(&cli, &repo, only.as_deref(), &secret)
+        }
         Command::Diff { paths, git, format } => diff(&cli, paths, git.as_deref(), *format),
         Command::Build { repo, out, check } => match pipeline::compile(repo, Mode::Build, &secret) {
             Ok(mut c) => {
@@ -490,6 +539,62 @@ fn status_check(
     if check.compliant() { exit::OK } else { exit::POLICY }
 }
 
+/// `ddmc check`: the repository's problems (or only those of the files named); a summary.
+fn check(cli: &Cli, repo: &Path, only: Option<&[String]>, secret: &dyn Fn(&str) -> Option<String>) -> i32 {
+    let mut c = match pipeline::compile(repo, Mode::Check, secret) {
+        Ok(c) => c,
+        Err(e) => return load_failed(&e),
+    };
+    if let Some(files) = only {
+        c.diagnostics.retain(|d| d.location.as_ref().is_none_or(|l| files.contains(&l.file)));
+    }
+    let code = report(cli, &mut c, false);
+    if code == exit::OK {
+        let n = c.policies.len();
+        done(cli, &format!("checked {n} {}: {}", plural(n, "policy", "policies"), counts(&c)));
+    }
+    code
+}
+
+/// What `ddmc check PATH...` means: one folder is the repository; files (what pre-commit
+/// passes) name the repository they are in, found by walking up to the folder that holds
+/// `ddmc.yaml` or `policies/`, and only their problems are reported.
+fn check_target(paths: &[PathBuf]) -> Result<(PathBuf, Option<Vec<String>>), String> {
+    if let [one] = paths
+        && !one.is_file()
+    {
+        return Ok((one.clone(), None));
+    }
+    let mut root: Option<PathBuf> = None;
+    let mut names = Vec::new();
+    for path in paths {
+        if !path.is_file() {
+            return Err(format!("`{}` is not a file; give one repository folder or policy files", path.display()));
+        }
+        let absolute = path.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let found = absolute
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join(crate::repo::PROJECT_FILE).is_file() || dir.join(crate::repo::POLICY_DIR).is_dir())
+            .ok_or_else(|| format!("`{}` is not inside a policy repository", path.display()))?
+            .to_path_buf();
+        match &root {
+            Some(r) if *r != found => {
+                return Err(format!(
+                    "`{}` and `{}` hold the given files: check one repository at a time",
+                    r.display(),
+                    found.display()
+                ));
+            }
+            _ => root = Some(found.clone()),
+        }
+        let relative = absolute.strip_prefix(&found).unwrap_or(&absolute);
+        names.push(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+    }
+    let root = root.ok_or("no path given")?;
+    Ok((root, Some(names)))
+}
+
 /// `ddmc build --check`: 0 when `out` holds exactly this build, 1 (listing why) when not.
 fn build_check(cli: &Cli, out: &Path, files: &[crate::emit::OutputFile]) -> i32 {
     use crate::diff::tree;
@@ -691,7 +796,11 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
 /// Every diagnostic, sorted, in the chosen format: human and short on stderr, JSON lines on
 /// stdout. `--quiet` keeps only errors.
 fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources: &Sources<'_>) {
-    let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let styled = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
     let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
     for d in diagnostics.iter_sorted() {
         if cli.quiet && d.severity != Severity::Error {

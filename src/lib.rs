@@ -13,6 +13,7 @@ pub mod diff;
 pub mod document;
 pub mod emit;
 pub mod explain;
+pub mod init;
 pub mod legacy;
 pub mod limits;
 pub mod lint;

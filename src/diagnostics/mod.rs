@@ -223,6 +223,11 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.severity == severity).count()
     }
 
+    /// Keeps only the diagnostics `keep` accepts (`ddmc check FILE...`).
+    pub fn retain(&mut self, keep: impl FnMut(&Diagnostic) -> bool) {
+        self.items.retain(keep);
+    }
+
     /// Makes every diagnostic with `code` an error (`--deny-conflicts`).
     pub fn deny(&mut self, code: Code) {
         for d in self.items.iter_mut().filter(|d| d.code == code) {
