@@ -58,6 +58,10 @@ enum Command {
         /// missing and extra files, when the committed output is out of date.
         #[arg(long)]
         check: bool,
+        /// The layout of the output: `raw` (declarations, profiles, manifest), `kmfddm` (sets
+        /// and an upload script) or `fleet` (a folder and GitOps fragment per group).
+        #[arg(long, value_enum, default_value_t = crate::emit::format::Format::Raw)]
+        format: crate::emit::format::Format,
     },
     /// What changed between two output folders, or between the output built from REPO at a
     /// git revision and the working tree: declarations and profiles added, removed and
@@ -333,8 +337,9 @@ pub fn run() -> i32 {
             check(&cli, &repo, only.as_deref(), &secret)
         }
         Command::Diff { paths, git, format } => diff(&cli, paths, git.as_deref(), *format),
-        Command::Build { repo, out, check } => match pipeline::compile(repo, Mode::Build, &secret) {
+        Command::Build { repo, out, check, format } => match pipeline::compile(repo, Mode::Build, &secret) {
             Ok(mut c) => {
+                pipeline::package(&mut c, *format);
                 let code = report(&cli, &mut c, true);
                 if code != exit::OK {
                     return code;

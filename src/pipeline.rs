@@ -121,6 +121,29 @@ impl Compilation {
     }
 }
 
+/// The output tree in an MDM server's format. Fleet enforces OS updates itself: `enforce`
+/// entries are not exported for it, and each policy that has them gets a warning saying
+/// what to set in Fleet instead.
+pub fn package(c: &mut Compilation, format: crate::emit::format::Format) {
+    use crate::emit::format::{Format, package};
+    if format == Format::Fleet {
+        for item in c.policies.iter().filter(|p| !p.policy.enforce.is_empty()) {
+            let targets: Vec<String> =
+                item.policy.enforce.iter().map(|e| format!("{} by {}", e.os_version, e.deadline)).collect();
+            c.diagnostics.push(
+                Diagnostic::warning(
+                    Code::Unsupported,
+                    format!("`enforce` is not exported for Fleet ({})", targets.join(", ")),
+                )
+                .at(&item.doc.file, item.doc.key_span(&["enforce"]))
+                .label("Fleet enforces OS updates itself")
+                .help("set the target in Fleet: `controls.macos_updates` (`minimum_version`, `deadline`), and `ios_updates` / `ipados_updates`"),
+            );
+        }
+    }
+    c.files = package(format, std::mem::take(&mut c.files));
+}
+
 /// `ddmc.yaml` alone, for commands that compile no policies (`ddmc catalog`).
 pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadError> {
     let repository = repo::load(root)?;

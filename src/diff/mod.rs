@@ -86,17 +86,25 @@ struct Artifact {
     keys: BTreeMap<String, Value>,
 }
 
+/// Artifacts are files ending in `ext` anywhere in the tree (every output format), named by
+/// their path without `dir/` and `ext`: `com.example.ddm.mac.settings`, or
+/// `staff/com.example.ddm.mac.settings` in a format with a folder per group.
 fn changes(old: &Tree, new: &Tree, dir: &str, ext: &str, read: fn(&[u8]) -> Artifact) -> Vec<Change> {
-    let identifiers = |t: &Tree| -> Vec<String> {
-        t.keys().filter_map(|p| p.strip_prefix(dir)?.strip_suffix(ext).map(str::to_owned)).collect()
+    let artifacts = |t: &Tree| -> Vec<(String, String)> {
+        t.keys()
+            .filter(|p| p.ends_with(ext) && p.as_str() != "manifest.json")
+            .map(|p| {
+                let name = p.strip_prefix(dir).unwrap_or(p);
+                (name.strip_suffix(ext).unwrap_or(name).to_owned(), p.clone())
+            })
+            .collect()
     };
-    let mut all: Vec<String> = identifiers(old);
-    all.extend(identifiers(new));
+    let mut all = artifacts(old);
+    all.extend(artifacts(new));
     all.sort();
     all.dedup();
     let mut out = Vec::new();
-    for identifier in all {
-        let path = format!("{dir}{identifier}{ext}");
+    for (identifier, path) in all {
         let (before, after) = (old.get(&path), new.get(&path));
         let change = match (before, after) {
             (Some(a), Some(b)) if a == b => continue,

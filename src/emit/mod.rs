@@ -3,6 +3,7 @@
 
 pub mod canonical;
 pub mod declaration;
+pub mod format;
 pub mod manifest;
 pub mod place;
 pub mod profile;

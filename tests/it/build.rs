@@ -100,6 +100,45 @@ fn shipped_examples_build_with_only_the_expected_warning() {
     assert_tree(&fixture("shipped-examples").join("expected"), &tree);
 }
 
+/// The shipped policies in each MDM format: `expected-<format>/`, reviewed like the raw tree.
+#[test]
+fn shipped_examples_in_every_format() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for format in ["kmfddm", "fleet"] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let output = ddmc().args(["build", "--format", format, "--out"]).arg(&out).arg(root).output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{format}: {stderr}");
+        if format == "fleet" {
+            assert!(
+                stderr.contains(
+                    "warning[unsupported]: `enforce` is not exported for Fleet (26.3.1 by 2026-12-01T18:00:00)"
+                ),
+                "{stderr}"
+            );
+        }
+        let tree = read_tree(&out);
+        assert_tree(&fixture("shipped-examples").join(format!("expected-{format}")), &tree);
+        // A second build of the same format replaces the first (the folder is ddmc's).
+        let again = ddmc().args(["build", "--format", format, "--out"]).arg(&out).arg(root).output().expect("runs");
+        assert!(again.status.success(), "{format}: {}", String::from_utf8_lossy(&again.stderr));
+        let check =
+            ddmc().args(["build", "--check", "--format", format, "--out"]).arg(&out).arg(root).output().expect("runs");
+        assert!(check.status.success(), "{format}: --check of a fresh build");
+    }
+}
+
+/// `upload.sh` is plain POSIX sh that shellcheck accepts (checked where shellcheck exists).
+#[test]
+fn the_kmfddm_upload_script_passes_shellcheck() {
+    let script = fixture("shipped-examples").join("expected-kmfddm/upload.sh");
+    match std::process::Command::new("shellcheck").arg("--shell=sh").arg(&script).output() {
+        Ok(output) => assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout)),
+        Err(_) => eprintln!("skipped: shellcheck is not installed"),
+    }
+}
+
 /// YAML and JSON with the same structure give the same declarations.
 #[test]
 fn yaml_and_json_are_equivalent() {
