@@ -24,4 +24,5 @@ pub mod pipeline;
 pub mod repo;
 pub mod source;
 pub mod status;
+pub mod template;
 pub mod validate;

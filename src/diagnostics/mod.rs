@@ -53,6 +53,8 @@ pub enum Code {
     /// Policies that disagree for the same devices.
     Conflict,
     NoPolicies,
+    /// A template in a policy string that cannot be rendered, or one without `--env`.
+    Template,
     /// Apple's catalog file is missing where needed, unreadable, stale, or disagrees with a target.
     Catalog,
     Io,
@@ -92,6 +94,7 @@ impl Code {
             Code::TokenEnvUnset => "token-env-unset",
             Code::Conflict => "conflict",
             Code::NoPolicies => "no-policies",
+            Code::Template => "template",
             Code::Catalog => "catalog",
             Code::Io => "io",
             Code::Internal => "internal",
