@@ -400,10 +400,8 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
 fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources: &Sources<'_>) {
     let styled = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
-    for d in diagnostics.iter_sorted() {
-        if cli.quiet && d.severity != Severity::Error {
-            continue;
-        }
+    for d in diagnostics.shown(|d| !cli.quiet || d.severity == Severity::Error) {
+        let d = d.as_ref();
         // A closed pipe (`| head`) is not worth a panic.
         let _ = match cli.message_format {
             Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, sources, styled)),

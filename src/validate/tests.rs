@@ -136,3 +136,15 @@ fn several_problems_are_all_reported_in_order() {
     let lines: Vec<u32> = all.iter().map(|d| line_col(d).0).collect();
     assert_eq!(lines, vec![3, 5]);
 }
+
+/// 49,990 unknown keys in one mapping (the parser's limit is 100,000 values): each is found through one index of the mapping's keys
+/// (a scan per key made this quadratic: 9 s in release, far longer here).
+#[test]
+fn fifty_thousand_unknown_keys_are_each_found_once() {
+    let keys: String = (0..49_990).map(|i| format!("k{i}: 1, ")).collect();
+    let all = problems(&format!("{HEAD}software_updates: {{{keys}}}\n"));
+    assert_eq!(all.len(), 49_990);
+    assert_eq!(all[49_989].message, "unknown key `k49989` in `software_updates`");
+    let span = all[49_989].location.as_ref().expect("location").span;
+    assert_eq!(span.start.line, 4);
+}
