@@ -42,10 +42,7 @@ fn snippet<'a>(
     let text = sources.get(location.file.as_str()).copied().unwrap_or("");
     let (first_line, lines, range) = excerpt(text, location);
     let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-    Snippet::source(lines)
-        .line_start(first_line)
-        .path(location.file.as_str())
-        .annotation(kind.span(range).label(label))
+    Snippet::source(lines).line_start(first_line).path(location.file.as_str()).annotation(kind.span(range).label(label))
 }
 
 /// Only the lines the span touches (their first line number, their text, and the span within
@@ -215,7 +212,8 @@ mod tests {
         let filler = "# filler\n".repeat(10_000);
         let text = format!("{filler}key: value\nnext: 1\n");
         let offset = filler.len() + 5;
-        let location = Location { file: "p.yaml".into(), span: Span::new(at(10_001, 6, offset), at(10_001, 11, offset + 5)) };
+        let location =
+            Location { file: "p.yaml".into(), span: Span::new(at(10_001, 6, offset), at(10_001, 11, offset + 5)) };
         let (line, lines, range) = excerpt(&text, &location);
         assert_eq!((line, lines, range), (10_001, "key: value", 5..10));
         let d = Diagnostic::error(Code::InvalidValue, "bad").at("p.yaml", location.span).label("here");

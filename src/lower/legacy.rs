@@ -12,6 +12,13 @@ use crate::model::{Control, OsVersion, Platform, Policy};
 use serde_json::{Map, Value, json};
 
 pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
+
+/// Keys listed as supervised-only although Apple's structured `supportedOS` does not say so,
+/// because their own description does: the cautious reading (an MDM that sends them to an
+/// unsupervised Mac may find them ignored). `forceDelayedAppSoftwareUpdates` on macOS:
+/// `supportedOS` has no `supervised: true`, its `content` says "Requires a supervised device".
+const SUPERVISED_BY_DESCRIPTION: &[(&str, &str, Platform)] =
+    &[(RESTRICTIONS, "forceDelayedAppSoftwareUpdates", Platform::MacOS)];
 pub const SOFTWARE_UPDATE: &str = "com.apple.SoftwareUpdate";
 
 /// A configuration profile before it is rendered.
@@ -144,7 +151,8 @@ pub fn lower(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagno
             for (key, value) in mapping.keys {
                 match support::key(mapping.payload, key, platform) {
                     Some(available) if available.introduced <= start => {
-                        if available.supervised_only {
+                        let by_description = SUPERVISED_BY_DESCRIPTION.contains(&(mapping.payload, key, platform));
+                        if available.supervised_only || by_description {
                             entry.supervised.push(key.to_string());
                         }
                         payload(&mut entry.payloads, mapping.payload).insert(key.to_string(), value);

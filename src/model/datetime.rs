@@ -135,7 +135,9 @@ impl Fields {
                 (2, _) => format!("February {year:04} has {days} days"),
                 _ => format!("{name} has {days} days"),
             };
-            return fail(format!("{name} {day} is not a date ({why}) in `{shown}`"));
+            let last = Self { day: days, ..self }.canonical();
+            let help = format!("the last day of {name} {year:04} is `{last}`");
+            return Err(DateTimeError::new(format!("{name} {day} is not a date ({why}) in `{shown}`"), Some(help)));
         }
         if hour > 23 {
             let message = format!("hour {hour:02} is out of range (00 to 23) in `{shown}`");

@@ -128,7 +128,8 @@ cases! {
     deadline_impossible_date => Case {
         short: &[
             "policies/macos-26-3.yaml:6:15: error[invalid-format]: invalid `enforce[0].deadline`: February 30 is not \
-             a date (February 2026 has 28 days) in `2026-02-30T18:00:00`",
+             a date (February 2026 has 28 days) in `2026-02-30T18:00:00` (help: the last day of February 2026 is \
+             `2026-02-28T18:00:00`)",
             "error: 1 error; nothing was written",
         ],
         ..BUILD
@@ -314,6 +315,67 @@ cases! {
         short: &[
             "policies/bsi.yaml:6:19: error[invalid-value]: `supplemental: true` needs `build_version` \
              (help: add the BSI build, e.g. `build_version: \"25D771280a\"`)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    control_char_in_description => Case {
+        short: &[
+            "policies/mac-baseline.json:3:28: error[invalid-value]: `description` contains the control character \
+             U+0007 (help: remove the character)",
+            "error: 1 error; nothing was written",
+        ],
+        human: &["profiles are XML"],
+        ..BUILD
+    };
+    control_char_in_organization => Case {
+        short: &[
+            "ddmc.yaml:2:18: error[invalid-value]: `organization.name` contains the control character U+001B \
+             (help: remove the character)",
+            "policies/mac-baseline.yaml:5:3: note[unsupported]: the legacy Mac profile uses `com.apple.SoftwareUpdate`",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    json_comment => Case {
+        short: &[
+            "policies/mac-baseline.json:2:3: error[syntax]: JSON has no comments (help: remove the comment, or write \
+             the policy in YAML (`.yaml`), where `#` starts a comment)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    details_url_http => Case {
+        short: &[
+            "policies/macos-26-3.yaml:7:18: error[invalid-format]: invalid `enforce[0].details_url`: \
+             `http://it.example.com/updates` is not secure: it must start with `https://` \
+             (help: write `https://it.example.com/updates`)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    deferral_float => Case {
+        short: &[
+            "policies/mac-baseline.yaml:6:17: error[wrong-type]: `software_updates.deferrals.major_days` must be a \
+             whole number such as 30, found `30.0` (help: write `30`)",
+            "error: 1 error; nothing was written",
+        ],
+        not_human: &["internal", "panicked"],
+        ..BUILD
+    };
+    policy_is_a_list => Case {
+        short: &[
+            "policies/mac-baseline.yaml:1:1: error[wrong-type]: the policy must be a mapping, found a list (help: a \
+             policy is one mapping, such as `id: my-policy` with `targets: {platforms: [macOS]}`)",
+            "error: 1 error; nothing was written",
+        ],
+        not_human: &["``"],
+        ..BUILD
+    };
+    platform_ipados => Case {
+        short: &[
+            "policies/ipad-baseline.yaml:3:15: error[invalid-value]: `iPadOS` is not a valid value for \
+             `targets.platforms[0]` (help: did you mean `iOS`? (iPadOS is iOS: `iOS` targets iPhone and iPad))",
             "error: 1 error; nothing was written",
         ],
         ..BUILD
