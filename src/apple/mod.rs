@@ -7,5 +7,6 @@ pub mod generate;
 pub mod later;
 pub mod schemas;
 pub mod support;
+pub mod trains;
 
 pub use declaration::DeclarationType;

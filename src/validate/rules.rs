@@ -1,7 +1,7 @@
 //! Rules a JSON Schema cannot state: Apple's schema prose, cross-field constraints, and
 //! facts about versions. They run on the typed policy, with the document for positions.
 
-use crate::apple::{DeclarationType, support};
+use crate::apple::{DeclarationType, support, trains};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::model::{Control, Enforce, Platform, Policy};
@@ -124,6 +124,27 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
                 floor.introduced
             ))
             .help("enforce a current version"),
+        );
+    }
+    if let Some(build) = &entry.build_version
+        && let Some(expected) = trains::mismatch(platform, version, build)
+    {
+        let what = match trains::belongs_to(build) {
+            Some(release) => format!("`{build}` is a build of {release}, not of {platform} {version}"),
+            None => format!("`{build}` is not a build of {platform} {version}"),
+        };
+        out.push(
+            Diagnostic::error(Code::InvalidValue, what)
+                .at(&doc.file, at("build_version"))
+                .label(format!("{platform} {version} builds start with `{expected}`"))
+                .related(&doc.file, at("os_version"), format!("the target is {platform} {version}"))
+                .note(
+                    "Apple's builds start with the release's Darwin number and a letter for its train \
+                     (macOS 26.3 is `25D…`, iOS 26.3 `23D…`, macOS 15 `24…`); a mismatched pair matches no update",
+                )
+                .help(format!(
+                    "use the build Apple lists for {platform} {version} (the GDMF feed), or remove `build_version`"
+                )),
         );
     }
     match (entry.supplemental, &entry.build_version) {

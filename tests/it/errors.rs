@@ -380,6 +380,21 @@ cases! {
         ],
         ..BUILD
     };
+    build_version_wrong_train => Case {
+        short: &[
+            "policies/macos-build-1.yaml:7:20: error[invalid-value]: `25D771280a` is a build of macOS 26.3, not of \
+             macOS 26.4 (help: use the build Apple lists for macOS 26.4 (the GDMF feed), or remove `build_version`)",
+            "policies/macos-build-2.yaml:7:20: error[invalid-value]: `21A344` is a build of macOS 12, iOS 17, tvOS 17 \
+             or visionOS 1, not of macOS 26.3.1 (help: use the build Apple lists for macOS 26.3.1 (the GDMF feed), \
+             or remove `build_version`)",
+            "policies/macos-build-3.yaml:7:20: error[invalid-value]: `23D771330a` is a build of macOS 14, iOS 26.3, \
+             tvOS 26 or visionOS 26, not of macOS 26.3.1 (help: use the build Apple lists for macOS 26.3.1 (the GDMF \
+             feed), or remove `build_version`)",
+            "error: 3 errors; nothing was written",
+        ],
+        human: &["macOS 26.4 builds start with `25E`", "the target is macOS 26.4"],
+        ..BUILD
+    };
     details_url_without_scheme => Case {
         short: &[
             "policies/macos-26-3.yaml:7:18: error[invalid-format]: invalid `enforce[0].details_url`: \
