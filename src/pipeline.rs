@@ -71,10 +71,16 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     let mut declarations: Vec<Declaration> = Vec::new();
     let mut profiles: Vec<Profile> = Vec::new();
     for item in &loaded {
-        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut diagnostics));
+        let mut lowering = Diagnostics::default();
+        let (before, before_profiles) = (declarations.len(), profiles.len());
+        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut lowering));
         if project.legacy_profiles == LegacyProfiles::Auto {
-            profiles.extend(lower::legacy::lower(&item.policy, &item.doc, &cx, &mut diagnostics));
+            profiles.extend(lower::legacy::lower(&item.policy, &item.doc, &cx, &mut lowering));
         }
+        if declarations.len() == before && profiles.len() == before_profiles {
+            lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut diagnostics);
+        }
+        diagnostics.extend(lowering);
     }
     analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);
     let repository_declarations = lower::lower_repository(cx.identifier_prefix, &declarations);

@@ -19,6 +19,7 @@ pub fn check_policy(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
         );
     }
     check_beta(policy, doc, out);
+    check_download_for_install(policy, doc, out);
     for (index, entry) in policy.enforce.iter().enumerate() {
         check_enforce(policy, index, entry, doc, out);
     }
@@ -66,6 +67,44 @@ fn check_beta(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
                 .help("add `enrollment: always_on` under `beta`"),
         );
     }
+}
+
+/// Apple's 27.0 seed, on `InstallOSUpdates` and `InstallSecurityUpdate`: "The device uses
+/// this only with automatic downloads enabled."
+fn check_download_for_install(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
+    let updates = policy.software_updates.as_ref();
+    if updates.and_then(|s| s.automatic_download) != Some(Control::AlwaysOff) {
+        return;
+    }
+    let installs = [
+        (["software_updates", "automatic_install"], updates.and_then(|s| s.automatic_install)),
+        (
+            ["background_security_improvements", "automatic_install"],
+            policy.background_security_improvements.as_ref().and_then(|b| b.automatic_install),
+        ),
+    ];
+    let on: Vec<[&str; 2]> =
+        installs.iter().filter(|(_, c)| *c == Some(Control::AlwaysOn)).map(|(path, _)| *path).collect();
+    if on.is_empty() {
+        return;
+    }
+    let fields: Vec<String> = on.iter().map(|p| format!("`{}`", p.join("."))).collect();
+    let mut d = Diagnostic::warning(
+        Code::AppleRule,
+        format!(
+            "{} {} `always_on` but automatic downloads are `always_off`",
+            fields.join(" and "),
+            if fields.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .at(&doc.file, doc.key_span(&["software_updates", "automatic_download"]))
+    .label("devices download nothing automatically, so nothing installs automatically")
+    .note("Apple (27.0 seed), `AutomaticActions.InstallOSUpdates` and `InstallSecurityUpdate`: \"The device uses this only with automatic downloads enabled.\"")
+    .help("set `automatic_download: always_on` (or `allowed`), or stop forcing automatic installs");
+    for path in &on {
+        d = d.related(&doc.file, doc.key_span(path), "automatic install forced here");
+    }
+    out.push(d);
 }
 
 fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document, out: &mut Diagnostics) {

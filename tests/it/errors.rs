@@ -395,6 +395,31 @@ cases! {
         human: &["macOS 26.4 builds start with `25E`", "the target is macOS 26.4"],
         ..BUILD
     };
+    policy_produces_nothing => Case {
+        short: &[
+            "policies/ios-deferral.yaml:1:5: error[unsupported]: policy `ios-deferral` produces nothing for iOS \
+             (help: target the platforms its settings exist on, or set what these platforms support)",
+            "policies/ios-deferral.yaml:6:5: warning[unsupported]: `major_days` is not applied on iOS (help: nothing \
+             is emitted for it on iOS; remove it, or split the policy per platform)",
+            "error: 1 error, 1 warning; nothing was written",
+        ],
+        human: &["dropped: `major_days` is not applied on iOS"],
+        ..BUILD
+    };
+    install_without_download => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "policies/mac-baseline.yaml:5:3: note[unsupported]: the legacy Mac profile uses `com.apple.SoftwareUpdate`",
+            "policies/mac-baseline.yaml:7:3: warning[apple-rule]: `software_updates.automatic_install` and \
+             `background_security_improvements.automatic_install` are `always_on` but automatic downloads are \
+             `always_off` (help: set `automatic_download: always_on` (or `allowed`), or stop forcing automatic \
+             installs)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["automatic install forced here", "The device uses this only with automatic downloads enabled."],
+        ..BUILD
+    };
     details_url_without_scheme => Case {
         short: &[
             "policies/macos-26-3.yaml:7:18: error[invalid-format]: invalid `enforce[0].details_url`: \
