@@ -51,11 +51,19 @@ enum Command {
         /// Output folder (default: `output` from ddmc.yaml, relative to REPO, else `out`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// The local time deadlines are compared with, `yyyy-mm-ddThh:mm:ss` (default: this
+        /// machine's clock). Only warnings depend on it, never the output.
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
     },
     /// Everything `build` does except writing: for pre-commit hooks and CI.
     Check {
         #[arg(default_value = ".")]
         repo: PathBuf,
+        /// The local time deadlines are compared with, `yyyy-mm-ddThh:mm:ss` (default: this
+        /// machine's clock).
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
     },
     /// Print the JSON Schema of policy files (or, with --project, of ddmc.yaml).
     Schema {
@@ -202,7 +210,7 @@ pub fn run() -> i32 {
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
-        Command::Check { repo } => match pipeline::compile(repo, Mode::Check, &secret) {
+        Command::Check { repo, now } => match pipeline::compile_at(repo, Mode::Check, &secret, Some(clock(*now))) {
             Ok(mut c) => {
                 let code = report(&cli, &mut c);
                 if code == exit::OK {
@@ -220,44 +228,46 @@ pub fn run() -> i32 {
             }
             Err(e) => load_failed(&e),
         },
-        Command::Build { repo, out } => match pipeline::compile(repo, Mode::Build, &secret) {
-            Ok(mut c) => {
-                let code = report(&cli, &mut c);
-                if code != exit::OK {
-                    return code;
-                }
-                let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
-                if let Some(problem) = unsafe_output(repo, &out) {
-                    eprintln!("error: {problem}");
-                    return exit::USAGE;
-                }
-                match write_tree(&out, &c.files) {
-                    Ok(()) => {
-                        done(
-                            &cli,
-                            &format!(
-                                "built {} {} into `{}`: {} declarations ({})",
-                                c.policies.len(),
-                                plural(c.policies.len(), "policy", "policies"),
-                                out.strip_prefix(".").unwrap_or(&out).display(),
-                                c.declarations.len(),
-                                counts(&c)
-                            ),
-                        );
-                        exit::OK
+        Command::Build { repo, out, now } => {
+            match pipeline::compile_at(repo, Mode::Build, &secret, Some(clock(*now))) {
+                Ok(mut c) => {
+                    let code = report(&cli, &mut c);
+                    if code != exit::OK {
+                        return code;
                     }
-                    Err(e @ WriteError::NotOurs(_)) => {
-                        eprintln!("error: {e}");
-                        exit::USAGE
+                    let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
+                    if let Some(problem) = unsafe_output(repo, &out) {
+                        eprintln!("error: {problem}");
+                        return exit::USAGE;
                     }
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        exit::IO
+                    match write_tree(&out, &c.files) {
+                        Ok(()) => {
+                            done(
+                                &cli,
+                                &format!(
+                                    "built {} {} into `{}`: {} declarations ({})",
+                                    c.policies.len(),
+                                    plural(c.policies.len(), "policy", "policies"),
+                                    out.strip_prefix(".").unwrap_or(&out).display(),
+                                    c.declarations.len(),
+                                    counts(&c)
+                                ),
+                            );
+                            exit::OK
+                        }
+                        Err(e @ WriteError::NotOurs(_)) => {
+                            eprintln!("error: {e}");
+                            exit::USAGE
+                        }
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            exit::IO
+                        }
                     }
                 }
+                Err(e) => load_failed(&e),
             }
-            Err(e) => load_failed(&e),
-        },
+        }
     }
 }
 
@@ -269,6 +279,11 @@ enum ExplainFormat {
 
 fn parse_device_version(s: &str) -> Result<crate::model::DeviceVersion, String> {
     s.parse().map_err(|e: crate::model::version::VersionError| e.to_string())
+}
+
+/// `--now`, else this machine's local wall clock.
+fn clock(now: Option<crate::model::LocalDateTime>) -> crate::model::LocalDateTime {
+    now.unwrap_or_else(crate::model::LocalDateTime::now_local)
 }
 
 fn parse_local_date_time(s: &str) -> Result<crate::model::LocalDateTime, String> {

@@ -9,7 +9,7 @@ use crate::emit::{OutputFile, declaration, manifest, profile};
 use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
 use crate::model::project::LegacyProfiles;
-use crate::model::{Policy, Project};
+use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
 use crate::source::{SourceFile, Span};
@@ -44,6 +44,17 @@ pub struct Loaded {
 }
 
 pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
+    compile_at(root, mode, secret, None)
+}
+
+/// [`compile`], also warning about deadlines at or before `now` (`check` and `build` pass the
+/// local clock or `--now`). The output never depends on `now`.
+pub fn compile_at(
+    root: &Path,
+    mode: Mode,
+    secret: &dyn Fn(&str) -> Option<String>,
+    now: Option<LocalDateTime>,
+) -> Result<Compilation, LoadError> {
     let repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
@@ -61,6 +72,11 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
         diagnostics.push(no_policies(root));
     }
     check_unique_ids(&loaded, &mut diagnostics);
+    if let Some(now) = now {
+        for item in &loaded {
+            rules::check_deadlines(&item.policy, &item.doc, now, &mut diagnostics);
+        }
+    }
 
     let cx = lower::Context {
         identifier_prefix: project.identifier_prefix(),

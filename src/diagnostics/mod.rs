@@ -62,6 +62,8 @@ pub enum Code {
     Internal,
     /// Stands for the problems of one file beyond [`MAX_SHOWN_PER_FILE`].
     TooManyProblems,
+    /// An enforcement deadline that has already passed.
+    PastDeadline,
 }
 
 impl Code {
@@ -87,6 +89,7 @@ impl Code {
             Code::Io => "io",
             Code::Internal => "internal",
             Code::TooManyProblems => "too-many-problems",
+            Code::PastDeadline => "past-deadline",
         }
     }
 }

@@ -59,6 +59,13 @@ impl LocalDateTime {
     pub fn civil(self) -> DateTime {
         self.0
     }
+
+    /// This machine's wall clock in its own time zone, to the second: what "now" means for a
+    /// device-local deadline when no `--now` is given.
+    pub fn now_local() -> Self {
+        let now = jiff::Zoned::now().datetime();
+        Self(now.with().subsec_nanosecond(0).build().unwrap_or(now))
+    }
 }
 
 impl fmt::Display for LocalDateTime {

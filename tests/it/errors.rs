@@ -420,6 +420,18 @@ cases! {
         human: &["automatic install forced here", "The device uses this only with automatic downloads enabled."],
         ..BUILD
     };
+    deadline_in_the_past => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "policies/macos-26-4.yaml:6:15: warning[past-deadline]: the deadline of `enforce[0]`, \
+             2020-01-01T09:00:00, has passed (help: set a future deadline, or remove the entry once the fleet is \
+             updated)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["now is 2026-06-01T12:00:00 (this machine's local time; `--now` sets it)"],
+        ..BUILD
+    };
     details_url_without_scheme => Case {
         short: &[
             "policies/macos-26-3.yaml:7:18: error[invalid-format]: invalid `enforce[0].details_url`: \
@@ -671,7 +683,8 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 /// `[REPO]` in the output stands for the temporary folder.
 fn ddmc(repo: &TempDir, args: &[&str], extra: &[&str], env: &[(&str, &str)]) -> Run {
     let root = repo.path().to_str().expect("UTF-8 temp path");
-    let args = args.iter().chain(extra).map(|a| a.replace(REPO, root));
+    // A fixed clock: deadline warnings must not depend on when the tests run.
+    let args = args.iter().chain(extra).chain(&["--now", crate::common::NOW]).map(|a| a.replace(REPO, root));
     let output = Command::cargo_bin("ddmc")
         .expect("binary")
         .env_clear()
