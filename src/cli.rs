@@ -62,6 +62,10 @@ enum Command {
         /// and an upload script) or `fleet` (a folder and GitOps fragment per group).
         #[arg(long, value_enum, default_value_t = crate::emit::format::Format::Raw)]
         format: crate::emit::format::Format,
+        /// The local time deadlines are compared with, `yyyy-mm-ddThh:mm:ss` (default: this
+        /// machine's clock). Only warnings depend on it, never the output.
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
     },
     /// What changed between two output folders, or between the output built from REPO at a
     /// git revision and the working tree: declarations and profiles added, removed and
@@ -83,6 +87,10 @@ enum Command {
         /// they belong to is checked, and only their problems are reported.
         #[arg(default_value = ".", value_name = "REPO|FILE")]
         paths: Vec<PathBuf>,
+        /// The local time deadlines are compared with, `yyyy-mm-ddThh:mm:ss` (default: this
+        /// machine's clock).
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
     },
     /// Start a policy repository in DIR: ddmc.yaml, two example policies, the editor schemas,
     /// .gitignore, a pre-commit configuration and a CI workflow. Overwrites nothing.
@@ -326,7 +334,7 @@ pub fn run() -> i32 {
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
-        Command::Check { paths } => {
+        Command::Check { paths, now } => {
             let (repo, only) = match check_target(paths) {
                 Ok(target) => target,
                 Err(message) => {
@@ -334,53 +342,55 @@ pub fn run() -> i32 {
                     return exit::USAGE;
                 }
             };
-            check(&cli, &repo, only.as_deref(), &secret)
+            check(&cli, &repo, only.as_deref(), clock(*now), &secret)
         }
         Command::Diff { paths, git, format } => diff(&cli, paths, git.as_deref(), *format),
-        Command::Build { repo, out, check, format } => match pipeline::compile(repo, Mode::Build, &secret) {
-            Ok(mut c) => {
-                pipeline::package(&mut c, *format);
-                let code = report(&cli, &mut c, true);
-                if code != exit::OK {
-                    return code;
-                }
-                let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
-                if let Some(problem) = unsafe_output(repo, &out) {
-                    eprintln!("error: {problem}");
-                    return exit::USAGE;
-                }
-                if *check {
-                    return build_check(&cli, &out, &c.files);
-                }
-                let shown = out.display().to_string();
-                let mut waiting = || eprintln!("waiting for another build of `{shown}`");
-                match write_tree(&out, &c.files, &mut waiting) {
-                    Ok(()) => {
-                        done(
-                            &cli,
-                            &format!(
-                                "built {} {} into `{}`: {} declarations ({})",
-                                c.policies.len(),
-                                plural(c.policies.len(), "policy", "policies"),
-                                out.strip_prefix(".").unwrap_or(&out).display(),
-                                c.declarations.len(),
-                                counts(&c)
-                            ),
-                        );
-                        exit::OK
+        Command::Build { repo, out, check, format, now } => {
+            match pipeline::compile_at(repo, Mode::Build, &secret, Some(clock(*now))) {
+                Ok(mut c) => {
+                    pipeline::package(&mut c, *format);
+                    let code = report(&cli, &mut c, true);
+                    if code != exit::OK {
+                        return code;
                     }
-                    Err(e) if e.is_usage() => {
-                        eprintln!("error: {e}");
-                        exit::USAGE
+                    let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
+                    if let Some(problem) = unsafe_output(repo, &out) {
+                        eprintln!("error: {problem}");
+                        return exit::USAGE;
                     }
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        exit::IO
+                    if *check {
+                        return build_check(&cli, &out, &c.files);
+                    }
+                    let shown = out.display().to_string();
+                    let mut waiting = || eprintln!("waiting for another build of `{shown}`");
+                    match write_tree(&out, &c.files, &mut waiting) {
+                        Ok(()) => {
+                            done(
+                                &cli,
+                                &format!(
+                                    "built {} {} into `{}`: {} declarations ({})",
+                                    c.policies.len(),
+                                    plural(c.policies.len(), "policy", "policies"),
+                                    out.strip_prefix(".").unwrap_or(&out).display(),
+                                    c.declarations.len(),
+                                    counts(&c)
+                                ),
+                            );
+                            exit::OK
+                        }
+                        Err(e) if e.is_usage() => {
+                            eprintln!("error: {e}");
+                            exit::USAGE
+                        }
+                        Err(e) => {
+                            eprintln!("error: {e}");
+                            exit::IO
+                        }
                     }
                 }
+                Err(e) => load_failed(&e),
             }
-            Err(e) => load_failed(&e),
-        },
+        }
     }
 }
 
@@ -392,6 +402,11 @@ enum ExplainFormat {
 
 fn parse_device_version(s: &str) -> Result<crate::model::DeviceVersion, String> {
     s.parse().map_err(|e: crate::model::version::VersionError| e.to_string())
+}
+
+/// `--now`, else this machine's local wall clock.
+fn clock(now: Option<crate::model::LocalDateTime>) -> crate::model::LocalDateTime {
+    now.unwrap_or_else(crate::model::LocalDateTime::now_local)
 }
 
 fn parse_local_date_time(s: &str) -> Result<crate::model::LocalDateTime, String> {
@@ -545,8 +560,14 @@ fn status_check(
 }
 
 /// `ddmc check`: the repository's problems (or only those of the files named); a summary.
-fn check(cli: &Cli, repo: &Path, only: Option<&[String]>, secret: &dyn Fn(&str) -> Option<String>) -> i32 {
-    let mut c = match pipeline::compile(repo, Mode::Check, secret) {
+fn check(
+    cli: &Cli,
+    repo: &Path,
+    only: Option<&[String]>,
+    now: crate::model::LocalDateTime,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    let mut c = match pipeline::compile_at(repo, Mode::Check, secret, Some(now)) {
         Ok(c) => c,
         Err(e) => return load_failed(&e),
     };
@@ -807,10 +828,8 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
-    for d in diagnostics.iter_sorted() {
-        if cli.quiet && d.severity != Severity::Error {
-            continue;
-        }
+    for d in diagnostics.shown(|d| !cli.quiet || d.severity == Severity::Error) {
+        let d = d.as_ref();
         // A closed pipe (`| head`) is not worth a panic.
         let _ = match cli.message_format {
             Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, sources, styled)),

@@ -9,7 +9,7 @@ use crate::emit::{OutputFile, declaration, manifest, place, profile};
 use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
 use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
-use crate::model::{Policy, Project};
+use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
 use crate::source::{SourceFile, Span};
@@ -44,6 +44,17 @@ pub struct Loaded {
 }
 
 pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
+    compile_at(root, mode, secret, None)
+}
+
+/// [`compile`], also warning about deadlines at or before `now` (`check` and `build` pass the
+/// local clock or `--now`). The output never depends on `now`.
+pub fn compile_at(
+    root: &Path,
+    mode: Mode,
+    secret: &dyn Fn(&str) -> Option<String>,
+    now: Option<LocalDateTime>,
+) -> Result<Compilation, LoadError> {
     let repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
@@ -62,6 +73,11 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     check_unique_ids(&loaded, &mut diagnostics);
     check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
+    if let Some(now) = now {
+        for item in &loaded {
+            rules::check_deadlines(&item.policy, &item.doc, now, &mut diagnostics);
+        }
+    }
 
     let cx = lower::Context {
         identifier_prefix: project.identifier_prefix(),
@@ -72,10 +88,19 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
     let mut declarations: Vec<Declaration> = Vec::new();
     let mut legacy = Vec::new();
     for item in &loaded {
-        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut diagnostics));
+        let mut lowering = Diagnostics::default();
+        let before = declarations.len();
+        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut lowering));
+        let mut legacy_keys = 0;
         if project.legacy_profiles == LegacyProfiles::Auto {
-            legacy.push(lower::legacy::lower(&item.policy, &item.doc, &mut diagnostics));
+            let policy_legacy = lower::legacy::lower(&item.policy, &item.doc, &mut lowering);
+            legacy_keys = policy_legacy.platforms.iter().map(|p| p.keys.len()).sum();
+            legacy.push(policy_legacy);
         }
+        if declarations.len() == before && legacy_keys == 0 {
+            lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut diagnostics);
+        }
+        diagnostics.extend(lowering);
     }
     analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);
     // One merged legacy profile per group and platform: what a device may hold.

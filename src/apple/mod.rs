@@ -8,5 +8,6 @@ pub mod later;
 pub mod published;
 pub mod schemas;
 pub mod support;
+pub mod trains;
 
 pub use declaration::DeclarationType;

@@ -8,6 +8,11 @@ pub use render::{render_human, render_json, render_short, summary_line};
 
 use crate::source::Span;
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// Problems shown per file: past this, one diagnostic counts the rest. A thousand copies of
+/// one mistake help nobody, and every format stays fast whatever a file holds.
+pub const MAX_SHOWN_PER_FILE: usize = 50;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -72,6 +77,10 @@ pub enum Code {
     NotAFile,
     /// A character XML 1.0 cannot carry (control characters other than tab, LF and CR).
     ControlCharacter,
+    /// Stands for the problems of one file beyond [`MAX_SHOWN_PER_FILE`].
+    TooManyProblems,
+    /// An enforcement deadline that has already passed.
+    PastDeadline,
 }
 
 impl Code {
@@ -104,6 +113,8 @@ impl Code {
             Code::DefaultPrefix => "default-prefix",
             Code::NotAFile => "not-a-file",
             Code::ControlCharacter => "control-character",
+            Code::TooManyProblems => "too-many-problems",
+            Code::PastDeadline => "past-deadline",
         }
     }
 }
@@ -203,6 +214,15 @@ impl Diagnostic {
     }
 }
 
+/// "and 49950 more problems in `policies/p.yaml`".
+fn too_many(file: Option<&str>, n: usize, severity: Severity) -> Diagnostic {
+    let problems = if n == 1 { "problem" } else { "problems" };
+    let place = file.map(|f| format!(" in `{f}`")).unwrap_or_default();
+    let mut d = Diagnostic::new(severity, Code::TooManyProblems, format!("and {n} more {problems}{place}"));
+    d.help = Some(format!("fix the problems above first; ddmc shows at most {MAX_SHOWN_PER_FILE} per file"));
+    d
+}
+
 /// The sink every stage writes to.
 #[derive(Debug, Default)]
 pub struct Diagnostics {
@@ -248,6 +268,35 @@ impl Diagnostics {
 
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
+    }
+
+    /// What the command line prints, in every format: the diagnostics `keep` accepts, sorted,
+    /// at most [`MAX_SHOWN_PER_FILE`] per file, each file's rest counted by one diagnostic
+    /// (as severe as the worst it stands for). Counts and exit codes still see everything.
+    pub fn shown(&self, keep: impl Fn(&Diagnostic) -> bool) -> Vec<Cow<'_, Diagnostic>> {
+        let mut out: Vec<Cow<'_, Diagnostic>> = Vec::new();
+        // The file being shown, how many of its problems are shown, and what was left out.
+        let mut file: Option<&str> = None;
+        let mut shown_in_file = 0;
+        let mut hidden: Option<(usize, Severity)> = None;
+        for d in self.iter_sorted().into_iter().filter(|d| keep(d)) {
+            let this = d.location.as_ref().map(|l| l.file.as_str());
+            if this != file || out.is_empty() {
+                out.extend(hidden.take().map(|(n, severity)| too_many(file, n, severity)).map(Cow::Owned));
+                file = this;
+                shown_in_file = 0;
+            }
+            if shown_in_file < MAX_SHOWN_PER_FILE {
+                shown_in_file += 1;
+                out.push(Cow::Borrowed(d));
+            } else {
+                let (n, severity) = hidden.get_or_insert((0, d.severity));
+                *n += 1;
+                *severity = (*severity).min(d.severity);
+            }
+        }
+        out.extend(hidden.map(|(n, severity)| too_many(file, n, severity)).map(Cow::Owned));
+        out
     }
 
     /// In the order of [`Diagnostics::into_sorted`], without consuming.

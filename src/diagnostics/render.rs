@@ -40,10 +40,28 @@ fn snippet<'a>(
     primary: bool,
 ) -> Snippet<'a, annotate_snippets::Annotation<'a>> {
     let text = sources.get(location.file.as_str()).copied().unwrap_or("");
-    let end = location.span.end.offset.max(location.span.start.offset).min(text.len());
-    let start = location.span.start.offset.min(end);
+    let (first_line, lines, range) = excerpt(text, location);
     let kind = if primary { AnnotationKind::Primary } else { AnnotationKind::Context };
-    Snippet::source(text).path(location.file.as_str()).annotation(kind.span(start..end).label(label))
+    Snippet::source(lines).line_start(first_line).path(location.file.as_str()).annotation(kind.span(range).label(label))
+}
+
+/// Only the lines the span touches (their first line number, their text, and the span within
+/// them): the renderer's work is then the size of those lines, not of the file, so a
+/// file's diagnostics render in time linear in their number.
+fn excerpt<'a>(text: &'a str, location: &Location) -> (usize, &'a str, std::ops::Range<usize>) {
+    let start = floor_char_boundary(text, location.span.start.offset.min(text.len()));
+    let end = floor_char_boundary(text, location.span.end.offset.clamp(start, text.len()));
+    let from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let to = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let line = usize::try_from(location.span.start.line).unwrap_or(1).max(1);
+    (line, &text[from..to], start - from..end - from)
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// `file:line:column: error[code]: message`, the form editors and grep understand.
@@ -151,5 +169,89 @@ mod tests {
         assert_eq!(summary_line(0, 0), "no problems");
         assert_eq!(summary_line(1, 0), "1 error");
         assert_eq!(summary_line(2, 1), "2 errors, 1 warning");
+    }
+
+    /// 50,000 problems on one 600 KB line (the shape that took minutes): the cap leaves 50
+    /// and one count, and each shown snippet is rendered from its own line only. Without the
+    /// cap and the excerpt this test does not finish.
+    #[test]
+    fn fifty_thousand_problems_on_one_line_render_through_the_cap() {
+        let n = 50_000;
+        let line: String = (0..n).map(|i| format!("k{i:05}: 1, ")).collect();
+        let text = format!("id: x\nsoftware_updates: {{{line}}}\n");
+        let mut all = crate::diagnostics::Diagnostics::default();
+        let base = text.find('{').expect("brace") + 1;
+        for i in 0..n {
+            let offset = base + i * 11;
+            let column = u32::try_from(offset - 6 + 1).expect("column");
+            all.push(
+                Diagnostic::error(Code::UnknownKey, format!("unknown key `k{i:05}`"))
+                    .at("p.yaml", Span::new(at(2, column, offset), at(2, column + 6, offset + 6))),
+            );
+        }
+        let sources = Sources::from([("p.yaml", text.as_str())]);
+        let shown = all.shown(|_| true);
+        assert_eq!(shown.len(), crate::diagnostics::MAX_SHOWN_PER_FILE + 1);
+        let last = shown.last().expect("the count");
+        assert_eq!(last.code, Code::TooManyProblems);
+        assert_eq!(last.severity, Severity::Error);
+        assert_eq!(last.message, "and 49950 more problems in `p.yaml`");
+        for d in &shown {
+            assert!(!render_human(d, &sources, false).is_empty());
+            assert!(!render_short(d).is_empty());
+            assert!(!render_json(d).is_empty());
+        }
+        let first = render_human(&shown[0], &sources, false);
+        assert!(first.contains("p.yaml:2:20"), "{first}");
+    }
+
+    /// The renderer gets the lines of the span, never the whole file: its work per
+    /// diagnostic does not grow with the file.
+    #[test]
+    fn a_snippet_is_only_the_lines_of_its_span() {
+        let filler = "# filler\n".repeat(10_000);
+        let text = format!("{filler}key: value\nnext: 1\n");
+        let offset = filler.len() + 5;
+        let location =
+            Location { file: "p.yaml".into(), span: Span::new(at(10_001, 6, offset), at(10_001, 11, offset + 5)) };
+        let (line, lines, range) = excerpt(&text, &location);
+        assert_eq!((line, lines, range), (10_001, "key: value", 5..10));
+        let d = Diagnostic::error(Code::InvalidValue, "bad").at("p.yaml", location.span).label("here");
+        let out = render_human(&d, &Sources::from([("p.yaml", text.as_str())]), false);
+        assert!(out.contains("p.yaml:10001:6"), "{out}");
+        assert!(out.contains("10001 | key: value"), "{out}");
+        assert!(out.contains("^^^^^ here"), "{out}");
+    }
+
+    /// Each file gets its own 50; the count is as severe as the worst problem it hides, and
+    /// `keep` (`--quiet`) applies before the cap.
+    #[test]
+    fn the_cap_is_per_file_and_after_the_filter() {
+        let mut all = crate::diagnostics::Diagnostics::default();
+        for file in ["a.yaml", "b.yaml"] {
+            for i in 0..60u32 {
+                let severity_error = file == "a.yaml" || i % 2 == 0;
+                let d = if severity_error {
+                    Diagnostic::error(Code::InvalidValue, format!("e{i}"))
+                } else {
+                    Diagnostic::warning(Code::InvalidValue, format!("w{i}"))
+                };
+                all.push(d.at(file, Span::point(at(i + 1, 1, 0))));
+            }
+        }
+        let shown = all.shown(|_| true);
+        assert_eq!(shown.len(), 102);
+        assert_eq!(shown[50].message, "and 10 more problems in `a.yaml`");
+        assert_eq!(shown[101].message, "and 10 more problems in `b.yaml`");
+        assert_eq!(shown[101].severity, Severity::Error);
+        let errors_only = all.shown(|d| d.severity == Severity::Error);
+        assert_eq!(errors_only.len(), 50 + 1 + 30);
+        let mut one = crate::diagnostics::Diagnostics::default();
+        for i in 0..51u32 {
+            one.push(Diagnostic::warning(Code::InvalidValue, "w").at("c.yaml", Span::point(at(i + 1, 1, 0))));
+        }
+        let shown = one.shown(|_| true);
+        assert_eq!(shown[50].message, "and 1 more problem in `c.yaml`");
+        assert_eq!(shown[50].severity, Severity::Warning);
     }
 }

@@ -88,6 +88,9 @@ pub struct Target {
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build: Option<String>,
+    /// The release the build belongs to on the device's platform ("macOS 26.3").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_train: Option<String>,
     pub deadline: String,
     pub policy: String,
     pub source: String,
@@ -278,8 +281,13 @@ fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime
                     if target.patch().is_none() { format!(" (the latest {version}.x patch)") } else { String::new() };
                 due(now, &deadline, format!("updates from {} to {version}{latest}", device.version.os))
             };
+            let build_train = build
+                .as_deref()
+                .and_then(|b| b.parse::<crate::model::BuildVersion>().ok())
+                .and_then(|b| crate::apple::trains::release_of(device.platform, &b));
             Some(Target {
                 version,
+                build_train,
                 build,
                 deadline,
                 policy: origin.policy.clone(),

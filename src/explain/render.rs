@@ -36,7 +36,11 @@ pub fn render_human(e: &Explanation) -> String {
     }
     let _ = writeln!(out, "\nEnforcement ({}):", e.enforcement.len());
     for t in &e.enforcement {
-        let build = t.build.as_ref().map(|b| format!(" ({b})")).unwrap_or_default();
+        let build = match (&t.build, &t.build_train) {
+            (Some(b), Some(train)) => format!(" ({b}, a {train} build)"),
+            (Some(b), None) => format!(" ({b})"),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
             "  {}{build} by {}  [{}]  policy `{}` ({})",

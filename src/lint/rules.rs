@@ -2,6 +2,7 @@
 //! enforcement values, and the beta program rules of `softwareupdate.settings`.
 
 use super::schema::{Scope, at_key, at_value, join, pointer};
+use crate::apple::trains;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::{BuildVersion, LocalDateTime, OsVersion, Platform};
 use crate::parse::Node;
@@ -130,45 +131,25 @@ fn not_web_url(s: &str) -> Option<(String, Option<String>)> {
     None
 }
 
-/// The train number Apple's builds of `version` start with on `platform`: the Darwin
-/// major version (macOS 14 is `23`, iOS 17 is `21`, macOS 26 is `25`, iOS 26 is `23`).
-fn train(platform: Platform, version: OsVersion) -> Option<u32> {
-    let major = u32::from(version.major());
-    match platform {
-        Platform::MacOS if major >= 26 => Some(major - 1),
-        Platform::MacOS if (11..=15).contains(&major) => Some(major + 9),
-        Platform::MacOS if major == 10 => Some(u32::from(version.minor()) + 4),
-        Platform::IOS | Platform::TvOS if major >= 26 => Some(major - 3),
-        Platform::IOS | Platform::TvOS if (7..=18).contains(&major) => Some(major + 4),
-        Platform::VisionOS if major >= 26 => Some(major - 3),
-        Platform::VisionOS if (1..=2).contains(&major) => Some(major + 20),
-        _ => None,
-    }
-}
-
-/// A build whose train fits no platform's `TargetOSVersion` (a copied example build).
-/// A warning: the numbering is Apple's long-standing practice, not a schema rule.
+/// A build whose train fits no platform's `TargetOSVersion` (a copied example build), by
+/// Apple's build-train table. A warning: lint reads files ddmc did not write.
 fn train_mismatch(build: &BuildVersion, version: OsVersion, platform: Option<Platform>) -> Option<Diagnostic> {
     let platforms: Vec<Platform> = platform.map_or_else(|| Platform::ALL.to_vec(), |p| vec![p]);
-    let expected: Vec<(Platform, u32)> = platforms.iter().filter_map(|p| train(*p, version).map(|t| (*p, t))).collect();
-    let digits: String = build.train().chars().take_while(char::is_ascii_digit).collect();
-    let actual: u32 = digits.parse().ok()?;
-    if expected.is_empty() || expected.iter().any(|(_, t)| *t == actual) {
+    let known: Vec<Platform> = platforms.into_iter().filter(|p| trains::expected(*p, version).is_some()).collect();
+    if known.is_empty() || known.iter().any(|p| trains::mismatch(*p, version, build).is_none()) {
         return None;
     }
-    let mut by_train: Vec<(u32, Vec<&str>)> = Vec::new();
-    for (p, t) in &expected {
-        match by_train.iter_mut().find(|(x, _)| x == t) {
-            Some((_, names)) => names.push(p.as_str()),
-            None => by_train.push((*t, vec![p.as_str()])),
-        }
+    let starts: Vec<String> = known
+        .iter()
+        .filter_map(|p| trains::expected(*p, version).map(|e| format!("{p} {version} builds start with `{e}`")))
+        .collect();
+    let mut d = Diagnostic::warning(Code::InvalidValue, format!("`{build}` is not a build of {version}"))
+        .label(starts.join("; "));
+    if let Some(release) = trains::belongs_to(build) {
+        d = d.note(format!("`{build}` is a build of {release}"));
     }
-    let starts: Vec<String> =
-        by_train.iter().map(|(t, names)| format!("{} {version} builds start with `{t}`", names.join("/"))).collect();
     Some(
-        Diagnostic::warning(Code::InvalidValue, format!("`{build}` is not a build of {version}"))
-            .label(starts.join("; "))
-            .note("Apple's build numbers start with the release's Darwin version: macOS 14 is `23…`, iOS 17 `21…`, macOS 26 `25…`, iOS 26 `23…`")
+        d.note("Apple's build numbers start with the release's Darwin version: macOS 14 is `23…`, iOS 17 `21…`, macOS 26 `25…`, iOS 26 `23…`")
             .note(NO_MATCH)
             .help("use the build of the targeted version (the GDMF feed lists them), or remove `TargetBuildVersion`"),
     )

@@ -12,6 +12,13 @@ use crate::model::{Control, OsVersion, Platform, Policy};
 use serde_json::{Map, Value, json};
 
 pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
+
+/// Keys listed as supervised-only although Apple's structured `supportedOS` does not say so,
+/// because their own description does: the cautious reading (an MDM that sends them to an
+/// unsupervised Mac may find them ignored). `forceDelayedAppSoftwareUpdates` on macOS:
+/// `supportedOS` has no `supervised: true`, its `content` says "Requires a supervised device".
+const SUPERVISED_BY_DESCRIPTION: &[(&str, &str, Platform)] =
+    &[(RESTRICTIONS, "forceDelayedAppSoftwareUpdates", Platform::MacOS)];
 pub const SOFTWARE_UPDATE: &str = "com.apple.SoftwareUpdate";
 
 /// A configuration profile before it is rendered: the merged legacy settings of one group
@@ -216,7 +223,8 @@ pub fn lower(policy: &Policy, doc: &Document, out: &mut Diagnostics) -> LegacyPo
                         key,
                         value,
                         field: mapping.field,
-                        supervised: available.supervised_only,
+                        supervised: available.supervised_only
+                            || SUPERVISED_BY_DESCRIPTION.contains(&(mapping.payload, key, platform)),
                     }),
                     _ => out.push(
                         Diagnostic::warning(

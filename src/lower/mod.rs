@@ -11,7 +11,7 @@ pub mod settings;
 mod subscriptions;
 
 use crate::apple::DeclarationType;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::document::Document;
 use crate::model::{OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
@@ -112,6 +112,37 @@ struct Configuration {
 }
 
 /// All declarations of one policy: its configurations, then their activations.
+/// A policy with settings that lowered to no declaration and no profile (an iOS policy whose
+/// only setting is macOS's `major_days`) would build nothing and look fine: an error, naming
+/// what was dropped (the lowering's `unsupported` warnings for this file). A policy that sets
+/// nothing at all already has its own warning.
+pub fn produces_nothing(policy: &Policy, doc: &Document, lowering: &Diagnostics, out: &mut Diagnostics) {
+    let sets_something = policy.background_security_improvements.is_some()
+        || policy.software_updates.is_some()
+        || !policy.enforce.is_empty();
+    if !sets_something || lowering.has_errors() {
+        return;
+    }
+    let dropped: Vec<String> = lowering
+        .iter()
+        .filter(|d| d.severity == Severity::Warning && d.code == Code::Unsupported)
+        .filter(|d| d.location.as_ref().is_some_and(|l| l.file == doc.file))
+        .map(|d| d.message.clone())
+        .collect();
+    let platforms: Vec<&str> = policy.targets.platforms.iter().map(|p| p.as_str()).collect();
+    let mut d = Diagnostic::error(
+        Code::Unsupported,
+        format!("policy `{}` produces nothing for {}", policy.id, platforms.join(" and ")),
+    )
+    .at(&doc.file, doc.span(&["id"]))
+    .label("no declaration and no profile come from this policy")
+    .help("target the platforms its settings exist on, or set what these platforms support");
+    for why in dropped {
+        d = d.note(format!("dropped: {why}"));
+    }
+    out.push(d);
+}
+
 pub fn lower_policy(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Declaration> {
     let origin = Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() };
     let ids = identifier::Identifiers::new(cx.identifier_prefix, &policy.id, doc);

@@ -64,6 +64,13 @@ impl LocalDateTime {
     pub fn at(date: Date, time: jiff::civil::Time) -> Self {
         LocalDateTime(date.to_datetime(time.with().subsec_nanosecond(0).build().unwrap_or(time)))
     }
+
+    /// This machine's wall clock in its own time zone, to the second: what "now" means for a
+    /// device-local deadline when no `--now` is given.
+    pub fn now_local() -> Self {
+        let now = jiff::Zoned::now().datetime();
+        Self(now.with().subsec_nanosecond(0).build().unwrap_or(now))
+    }
 }
 
 impl fmt::Display for LocalDateTime {
@@ -140,7 +147,9 @@ impl Fields {
                 (2, _) => format!("February {year:04} has {days} days"),
                 _ => format!("{name} has {days} days"),
             };
-            return fail(format!("{name} {day} is not a date ({why}) in `{shown}`"));
+            let last = Self { day: days, ..self }.canonical();
+            let help = format!("the last day of {name} {year:04} is `{last}`");
+            return Err(DateTimeError::new(format!("{name} {day} is not a date ({why}) in `{shown}`"), Some(help)));
         }
         if hour > 23 {
             let message = format!("hour {hour:02} is out of range (00 to 23) in `{shown}`");

@@ -30,6 +30,10 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
             return Err(too_deep(at));
         }
         let message = serde_message(&error);
+        if text.get(offset..).is_some_and(|rest| rest.starts_with("//") || rest.starts_with("/*")) {
+            return Err(ParseError::new("JSON has no comments", at)
+                .with_help("remove the comment, or write the policy in YAML (`.yaml`), where `#` starts a comment"));
+        }
         if message.starts_with("trailing comma") {
             // serde_json stops at the bracket after the comma; point at the comma itself.
             let comma = text[..offset].trim_end_matches(WHITESPACE).len().saturating_sub(1);
@@ -346,6 +350,20 @@ mod tests {
         ] {
             let e = fail(text);
             assert_eq!((e.message.as_str(), at(e.span)), (message, pos), "{text:?}");
+        }
+    }
+
+    /// serde_json calls a comment where a key goes "key must be a string".
+    #[test]
+    fn comments_are_named_as_such() {
+        for (text, pos) in [
+            ("{\n  // the baseline\n  \"id\": \"x\"\n}", (2, 3)),
+            ("{\"id\": \"x\", /* note */ \"a\": 1}", (1, 13)),
+            ("{\"id\": /* note */ \"x\"}", (1, 8)),
+        ] {
+            let e = fail(text);
+            assert_eq!((e.message.as_str(), at(e.span)), ("JSON has no comments", pos), "{text:?}");
+            assert!(e.help.as_deref().is_some_and(|h| h.contains("YAML")), "{e:?}");
         }
     }
 

@@ -37,10 +37,16 @@ pub fn fix(format: &str, value: &str) -> Option<String> {
     CHECKS.iter().any(|(name, check)| *name == format && check(fixed)).then(|| fixed.to_string())
 }
 
-/// `DetailsURL` is "the URL of a web page": http or https, a host, no spaces.
+/// `DetailsURL` is "the URL of a web page" shown to users: https (as the messages say), a
+/// host, no spaces.
 fn web_url(s: &str) -> Result<(), (String, Option<String>)> {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    let Some(rest) = rest else {
+    if let Some(rest) = s.strip_prefix("http://") {
+        return Err((
+            format!("`{s}` is not secure: it must start with `https://`"),
+            Some(format!("write `https://{rest}`")),
+        ));
+    }
+    let Some(rest) = s.strip_prefix("https://") else {
         let help = (!s.contains("://")).then(|| format!("write `https://{s}`"));
         return Err((format!("`{s}` is not a web address: it must start with `https://`"), help));
     };
@@ -68,7 +74,9 @@ mod tests {
     #[test]
     fn web_urls() {
         assert!(web_url("https://it.example.com/updates").is_ok());
-        assert!(web_url("http://intranet/x").is_ok());
+        let (message, help) = web_url("http://intranet/x").expect_err("plain http");
+        assert_eq!(message, "`http://intranet/x` is not secure: it must start with `https://`");
+        assert_eq!(help.as_deref(), Some("write `https://intranet/x`"));
         let (message, help) = web_url("it.example.com/updates").expect_err("no scheme");
         assert!(message.contains("https://"), "{message}");
         assert_eq!(help.as_deref(), Some("write `https://it.example.com/updates`"));

@@ -11,7 +11,7 @@ use jsonschema::ValidationError;
 use jsonschema::error::{TypeKind, ValidationErrorKind as Kind};
 use jsonschema::paths::LocationSegment;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub struct Context<'a> {
     pub file: &'a str,
@@ -37,7 +37,19 @@ pub fn diagnose_all(errors: &[ValidationError<'_>], cx: &Context<'_>) -> Vec<Dia
         let path = segments(error);
         match error.kind() {
             Kind::AdditionalProperties { unexpected } => {
-                out.extend(unexpected.iter().map(|key| unknown_key(cx, &path, key)));
+                // One index of the mapping's keys, not a scan per unknown key: a mapping of
+                // 50,000 unknown keys must cost 50,000 lookups, not 50,000 scans.
+                let parent = cx.root.pointer(&refs(&path));
+                let keys: HashMap<&str, Span> = parent
+                    .and_then(Node::as_map)
+                    .map(|entries| entries.iter().map(|e| (e.key.as_str(), e.key_span)).collect())
+                    .unwrap_or_default();
+                let fallback = node_span(cx, &path);
+                out.extend(
+                    unexpected
+                        .iter()
+                        .map(|key| unknown_key(cx, &path, key, keys.get(key.as_str()).copied().unwrap_or(fallback))),
+                );
             }
             Kind::Required { property } => out.push(missing_key(cx, &path, property)),
             kind => {
@@ -104,18 +116,36 @@ fn at(cx: &Context<'_>, diagnostic: Diagnostic, span: Span) -> Diagnostic {
     diagnostic.at(cx.file, span)
 }
 
-fn unknown_key(cx: &Context<'_>, path: &[String], key: &str) -> Diagnostic {
-    let mut key_path = path.to_vec();
-    key_path.push(key.to_string());
-    let span = cx.root.key_span_at(&refs(&key_path)).unwrap_or_else(|| node_span(cx, path));
+/// Names people write for what ddmc calls otherwise, too far apart for "did you mean" by
+/// spelling: (what they write, in lower case; ddmc's name; why, when it needs saying).
+const MISNAMES: &[(&str, &str, Option<&str>)] = &[
+    ("ipados", "iOS", Some("iPadOS is iOS: `iOS` targets iPhone and iPad")),
+    ("enforcement", "enforce", None),
+    ("enforcements", "enforce", None),
+];
+
+/// "did you mean `x`?" for `written` among `options`: a known misname first, then spelling.
+fn suggestion<'o>(written: &str, options: impl Iterator<Item = &'o str> + Clone) -> Option<String> {
+    let lower = written.to_lowercase();
+    let misname = MISNAMES
+        .iter()
+        .find(|(wrong, right, _)| *wrong == lower && options.clone().any(|o| o == *right))
+        .map(|(_, right, why)| match why {
+            Some(why) => format!("did you mean `{right}`? ({why})"),
+            None => format!("did you mean `{right}`?"),
+        });
+    misname.or_else(|| did_you_mean(written, options).map(|c| format!("did you mean `{c}`?")))
+}
+
+fn unknown_key(cx: &Context<'_>, path: &[String], key: &str, span: Span) -> Diagnostic {
     let known: Vec<String> = schema_at(cx.schema, path)
         .and_then(|s| s.get("properties"))
         .and_then(Value::as_object)
         .map(|p| p.keys().filter(|k| !k.starts_with('$')).cloned().collect())
         .unwrap_or_default();
     let within = if path.is_empty() { cx.document.a.to_string() } else { format!("`{}`", display_path(path)) };
-    let help = if let Some(close) = did_you_mean(key, known.iter().map(String::as_str)) {
-        Some(format!("did you mean `{close}`?"))
+    let help = if let Some(close) = suggestion(key, known.iter().map(String::as_str)) {
+        Some(close)
     } else if let Some(home) = home_of(cx.schema, key).filter(|home| home != &display_path(path)) {
         Some(format!("`{key}` belongs under `{home}`"))
     } else if !known.is_empty() {
@@ -166,6 +196,19 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
             let (message, help) = formats::explain(format, &shown);
             Diagnostic::error(Code::InvalidFormat, format!("invalid `{field}`: {message}")).help_opt(help)
         }
+        Kind::Type { kind } if path.is_empty() => {
+            let found = node.map(Node::kind_name).unwrap_or("nothing");
+            Diagnostic::error(Code::WrongType, format!("{} must be a mapping, found {found}", cx.document.the))
+                .label("expected `key: value` lines")
+                .help_opt(matches!(kind, TypeKind::Single(_)).then(|| {
+                    let example = if cx.document.a == "a policy" {
+                        "`id: my-policy` with `targets: {platforms: [macOS]}`"
+                    } else {
+                        "`output: out`"
+                    };
+                    format!("{} is one mapping, such as {example}", cx.document.a)
+                }))
+        }
         Kind::Type { kind } => wrong_type(kind, node, &field, schema_at(cx.schema, path), cx.file.ends_with(".json")),
         Kind::Minimum { .. } | Kind::Maximum { .. } | Kind::ExclusiveMinimum { .. } | Kind::ExclusiveMaximum { .. } => {
             let range = schema_at(cx.schema, path).map(range_text).unwrap_or_default();
@@ -204,7 +247,7 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
 }
 
 fn not_one_of(shown: &str, field: &str, options: &[String]) -> Diagnostic {
-    let help = did_you_mean(shown, options.iter().map(String::as_str)).map(|c| format!("did you mean `{c}`?"));
+    let help = suggestion(shown, options.iter().map(String::as_str));
     Diagnostic::error(Code::InvalidValue, format!("`{shown}` is not a valid value for `{field}`"))
         .label(format!("expected one of {}", list(options)))
         .help_opt(help)
@@ -235,8 +278,13 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<
             set.iter().map(|t| type_name(&t.to_string()).to_string()).collect::<Vec<_>>().join(" or ")
         }
     };
-    let found = node.map(Node::kind_name).unwrap_or("nothing");
     let raw = node.and_then(|n| n.raw.as_deref()).unwrap_or_default();
+    if expected == "a whole number"
+        && let Some(node @ Node { value: crate::parse::Value::Float(_), .. }) = node
+    {
+        return not_whole(field, node);
+    }
+    let found = node.map(Node::kind_name).unwrap_or("nothing");
     let help = match (expected.as_str(), found) {
         ("a string", "a number") => {
             // Quoting must give a valid value: `26` becomes `"26.0"`, not `"26"`.
@@ -264,6 +312,56 @@ fn wrong_type(kind: &TypeKind, node: Option<&Node>, field: &str, schema: Option<
     Diagnostic::error(Code::WrongType, format!("`{field}` must be {expected}, found {found}"))
         .label(format!("expected {expected}"))
         .help_opt(help)
+}
+
+/// A number with a fraction or a decimal point where the schema wants an integer: `30.0` is
+/// not `30` in the policy schema, though JSON Schema would call it an integer.
+fn not_whole(field: &str, node: &Node) -> Diagnostic {
+    let raw = node.raw.as_deref().unwrap_or_default();
+    let help = match node.value {
+        crate::parse::Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("write `{}`", f as i64),
+        _ => "write a whole number such as `30`".to_string(),
+    };
+    Diagnostic::error(Code::WrongType, format!("`{field}` must be a whole number such as 30, found `{raw}`"))
+        .label("expected a whole number")
+        .help(help)
+}
+
+/// Integral floats (`30.0`) where the schema wants an integer: JSON Schema accepts them as
+/// integers, the policy schema does not (serde would then fail on a "valid" document).
+pub fn integral_floats(cx: &Context<'_>) -> Vec<Diagnostic> {
+    fn walk(cx: &Context<'_>, node: &Node, path: &mut Vec<String>, out: &mut Vec<Diagnostic>) {
+        match &node.value {
+            crate::parse::Value::Float(f) if f.fract() == 0.0 => {
+                let wants_integer = schema_at(cx.schema, path).and_then(|s| s.get("type")).is_some_and(|t| match t {
+                    Value::String(t) => t == "integer",
+                    Value::Array(ts) => ts.iter().any(|t| t == "integer") && !ts.iter().any(|t| t == "number"),
+                    _ => false,
+                });
+                if wants_integer {
+                    out.push(at(cx, not_whole(&display_path(path), node), node.span));
+                }
+            }
+            crate::parse::Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    path.push(i.to_string());
+                    walk(cx, item, path, out);
+                    path.pop();
+                }
+            }
+            crate::parse::Value::Map(entries) => {
+                for entry in entries {
+                    path.push(entry.key.clone());
+                    walk(cx, &entry.value, path, out);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(cx, cx.root, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The words for a JSON Schema type in messages ("a whole number", "a list").

@@ -5,6 +5,7 @@
 mod formats;
 pub mod messages;
 pub mod rules;
+pub mod text;
 
 use crate::diagnostics::Diagnostics;
 use crate::model::schema;
@@ -67,12 +68,18 @@ impl Validators {
             DocumentKind::Policy => &self.policy,
             DocumentKind::Project => &self.project,
         };
+        let text_ok = text::check(file, node, diagnostics);
         let instance = node.to_json();
         let errors: Vec<_> = compiled.validator.iter_errors(&instance).collect();
-        if errors.is_empty() {
-            return true;
-        }
         let context = messages::Context { file, document: kind.noun(), root: node, schema: &compiled.schema };
+        let floats = messages::integral_floats(&context);
+        let numbers_ok = floats.is_empty();
+        for diagnostic in floats {
+            diagnostics.push(diagnostic);
+        }
+        if errors.is_empty() {
+            return text_ok && numbers_ok;
+        }
         for diagnostic in messages::diagnose_all(&errors, &context) {
             diagnostics.push(diagnostic);
         }

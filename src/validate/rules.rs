@@ -1,10 +1,10 @@
 //! Rules a JSON Schema cannot state: Apple's schema prose, cross-field constraints, and
 //! facts about versions. They run on the typed policy, with the document for positions.
 
-use crate::apple::{DeclarationType, support};
+use crate::apple::{DeclarationType, support, trains};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
-use crate::model::{Control, Enforce, Platform, Policy};
+use crate::model::{Control, Enforce, LocalDateTime, Platform, Policy};
 
 /// Ids that would collide with repository-level Identifiers.
 pub const RESERVED_IDS: &[&str] = &["status-subscriptions"];
@@ -19,6 +19,7 @@ pub fn check_policy(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
         );
     }
     check_beta(policy, doc, out);
+    check_download_for_install(policy, doc, out);
     for (index, entry) in policy.enforce.iter().enumerate() {
         check_enforce(policy, index, entry, doc, out);
     }
@@ -66,6 +67,44 @@ fn check_beta(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
                 .help("add `enrollment: always_on` under `beta`"),
         );
     }
+}
+
+/// Apple's 27.0 seed, on `InstallOSUpdates` and `InstallSecurityUpdate`: "The device uses
+/// this only with automatic downloads enabled."
+fn check_download_for_install(policy: &Policy, doc: &Document, out: &mut Diagnostics) {
+    let updates = policy.software_updates.as_ref();
+    if updates.and_then(|s| s.automatic_download) != Some(Control::AlwaysOff) {
+        return;
+    }
+    let installs = [
+        (["software_updates", "automatic_install"], updates.and_then(|s| s.automatic_install)),
+        (
+            ["background_security_improvements", "automatic_install"],
+            policy.background_security_improvements.as_ref().and_then(|b| b.automatic_install),
+        ),
+    ];
+    let on: Vec<[&str; 2]> =
+        installs.iter().filter(|(_, c)| *c == Some(Control::AlwaysOn)).map(|(path, _)| *path).collect();
+    if on.is_empty() {
+        return;
+    }
+    let fields: Vec<String> = on.iter().map(|p| format!("`{}`", p.join("."))).collect();
+    let mut d = Diagnostic::warning(
+        Code::AppleRule,
+        format!(
+            "{} {} `always_on` but automatic downloads are `always_off`",
+            fields.join(" and "),
+            if fields.len() == 1 { "is" } else { "are" }
+        ),
+    )
+    .at(&doc.file, doc.key_span(&["software_updates", "automatic_download"]))
+    .label("devices download nothing automatically, so nothing installs automatically")
+    .note("Apple (27.0 seed), `AutomaticActions.InstallOSUpdates` and `InstallSecurityUpdate`: \"The device uses this only with automatic downloads enabled.\"")
+    .help("set `automatic_download: always_on` (or `allowed`), or stop forcing automatic installs");
+    for path in &on {
+        d = d.related(&doc.file, doc.key_span(path), "automatic install forced here");
+    }
+    out.push(d);
 }
 
 fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document, out: &mut Diagnostics) {
@@ -126,6 +165,27 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
             .help("enforce a current version"),
         );
     }
+    if let Some(build) = &entry.build_version
+        && let Some(expected) = trains::mismatch(platform, version, build)
+    {
+        let what = match trains::belongs_to(build) {
+            Some(release) => format!("`{build}` is a build of {release}, not of {platform} {version}"),
+            None => format!("`{build}` is not a build of {platform} {version}"),
+        };
+        out.push(
+            Diagnostic::error(Code::InvalidValue, what)
+                .at(&doc.file, at("build_version"))
+                .label(format!("{platform} {version} builds start with `{expected}`"))
+                .related(&doc.file, at("os_version"), format!("the target is {platform} {version}"))
+                .note(
+                    "Apple's builds start with the release's Darwin number and a letter for its train \
+                     (macOS 26.3 is `25D…`, iOS 26.3 `23D…`, macOS 15 `24…`); a mismatched pair matches no update",
+                )
+                .help(format!(
+                    "use the build Apple lists for {platform} {version} (the GDMF feed), or remove `build_version`"
+                )),
+        );
+    }
     match (entry.supplemental, &entry.build_version) {
         (Some(true), None) => out.push(
             Diagnostic::error(Code::InvalidValue, "`supplemental: true` needs `build_version`")
@@ -145,4 +205,28 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
 
 fn names(platforms: &[Platform]) -> String {
     platforms.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" and ")
+}
+
+/// Deadlines at or before `now` (the machine's local clock, or `--now`): Apple installs such an
+/// update at once on every device it reaches. Compared naively, wall clock to wall clock, as
+/// each device reads its deadline in its own time zone. Only the diagnostic depends on the
+/// clock, never the output.
+pub fn check_deadlines(policy: &Policy, doc: &Document, now: LocalDateTime, out: &mut Diagnostics) {
+    for (index, entry) in policy.enforce.iter().enumerate() {
+        if entry.deadline > now {
+            continue;
+        }
+        let i = index.to_string();
+        out.push(
+            Diagnostic::warning(
+                Code::PastDeadline,
+                format!("the deadline of `enforce[{i}]`, {}, has passed", entry.deadline),
+            )
+            .at(&doc.file, doc.span(&["enforce", &i, "deadline"]))
+            .label(format!("devices below {} install it at once", entry.os_version))
+            .note(format!("now is {now} (this machine's local time; `--now` sets it)"))
+            .note("Apple's schema, `TargetLocalDateTime`: \"If the user doesn't trigger the software update before this time, the device force installs it.\"")
+            .help("set a future deadline, or remove the entry once the fleet is updated"),
+        );
+    }
 }

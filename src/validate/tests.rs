@@ -136,3 +136,55 @@ fn several_problems_are_all_reported_in_order() {
     let lines: Vec<u32> = all.iter().map(|d| line_col(d).0).collect();
     assert_eq!(lines, vec![3, 5]);
 }
+
+/// 49,990 unknown keys in one mapping (the parser's limit is 100,000 values): each is found through one index of the mapping's keys
+/// (a scan per key made this quadratic: 9 s in release, far longer here).
+#[test]
+fn fifty_thousand_unknown_keys_are_each_found_once() {
+    let keys: String = (0..49_990).map(|i| format!("k{i}: 1, ")).collect();
+    let all = problems(&format!("{HEAD}software_updates: {{{keys}}}\n"));
+    assert_eq!(all.len(), 49_990);
+    assert_eq!(all[49_989].message, "unknown key `k49989` in `software_updates`");
+    let span = all[49_989].location.as_ref().expect("location").span;
+    assert_eq!(span.start.line, 4);
+}
+
+/// `30.0` is integral, which JSON Schema counts as an integer: it used to pass the schema and
+/// fail in serde as an internal error at 1:1.
+#[test]
+fn an_integral_float_is_not_a_whole_number() {
+    let d = only(&format!("{HEAD}software_updates:\n  deferrals:\n    major_days: 30.0\n"));
+    assert_eq!(d.code, Code::WrongType);
+    assert_eq!(d.message, "`software_updates.deferrals.major_days` must be a whole number such as 30, found `30.0`");
+    assert_eq!(d.help.as_deref(), Some("write `30`"));
+    assert_eq!(line_col(&d), (6, 17));
+    let d = only(&format!("{HEAD}software_updates:\n  deferrals:\n    major_days: 30.5\n"));
+    assert_eq!(d.message, "`software_updates.deferrals.major_days` must be a whole number such as 30, found `30.5`");
+}
+
+#[test]
+fn details_url_must_be_https() {
+    let d = only(&format!(
+        "{HEAD}enforce:\n  - os_version: \"26.4\"\n    deadline: \"2026-12-01T18:00:00\"\n    details_url: http://it.example.com/x\n"
+    ));
+    assert_eq!(d.code, Code::InvalidFormat);
+    assert!(d.message.contains("must start with `https://`"), "{}", d.message);
+    assert_eq!(d.help.as_deref(), Some("write `https://it.example.com/x`"));
+}
+
+#[test]
+fn a_document_that_is_not_a_mapping_is_named() {
+    let d = only("- id: demo\n");
+    assert_eq!(d.message, "the policy must be a mapping, found a list");
+    assert!(d.help.as_deref().is_some_and(|h| h.contains("`id: my-policy`")), "{d:?}");
+    let d = only("just text\n");
+    assert_eq!(d.message, "the policy must be a mapping, found a string");
+}
+
+#[test]
+fn ipados_and_enforcement_get_suggestions() {
+    let d = only("id: demo\ntargets:\n  platforms: [iPadOS]\n");
+    assert_eq!(d.help.as_deref(), Some("did you mean `iOS`? (iPadOS is iOS: `iOS` targets iPhone and iPad)"));
+    let d = only(&format!("{HEAD}enforcement:\n  - os_version: \"26.4\"\n"));
+    assert_eq!(d.help.as_deref(), Some("did you mean `enforce`?"));
+}

@@ -26,7 +26,7 @@ fn build(repo: &Path, env: &[(&str, &str)]) -> (Tree, String) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     let mut cmd = ddmc();
-    cmd.arg("build").arg(repo).arg("--out").arg(&out).envs(env.iter().copied());
+    cmd.arg("build").arg(repo).arg("--out").arg(&out).args(["--now", crate::common::NOW]).envs(env.iter().copied());
     let output = cmd.output().expect("runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "build failed:\n{stderr}");
@@ -336,4 +336,41 @@ fn a_locked_output_makes_the_build_wait_and_say_so() {
     let status = child.wait().expect("wait");
     assert!(status.success());
     assert!(out.join("manifest.json").exists());
+}
+
+/// A past deadline is a warning against the clock (`--now`), and the output bytes do not
+/// depend on the clock at all.
+#[test]
+fn the_clock_changes_warnings_never_output() {
+    let repo = crate::common::repo(&[(
+        "policies/p.yaml",
+        "id: macos-26-4\ntargets:\n  platforms: [macOS]\nenforce:\n  - os_version: \"26.4\"\n    deadline: \"2020-01-01T09:00:00\"\n",
+    )]);
+    let run = |now: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let output = ddmc()
+            .args(["--message-format", "short", "build"])
+            .arg(repo.path())
+            .arg("--out")
+            .arg(&out)
+            .args(["--now", now])
+            .output()
+            .expect("runs");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        (read_tree(&out), String::from_utf8_lossy(&output.stderr).into_owned())
+    };
+    let (before_tree, before) = run("2019-12-31T23:59:59");
+    let (after_tree, after) = run("2020-01-01T09:00:00");
+    assert!(!before.contains("past-deadline"), "{before}");
+    assert!(
+        after.contains(
+            "policies/p.yaml:6:15: warning[past-deadline]: the deadline of `enforce[0]`, 2020-01-01T09:00:00, has passed"
+        ),
+        "{after}"
+    );
+    assert_eq!(before_tree, after_tree);
+    // Without `--now`, the machine's clock: 2020 is long past.
+    let output = ddmc().arg("check").arg(repo.path()).output().expect("runs");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("warning[past-deadline]"));
 }

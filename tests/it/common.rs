@@ -3,6 +3,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// The clock of `check` and `build` runs in tests (`--now`): deadline warnings must not depend
+/// on when the tests run. Before every fixture's deadline.
+pub const NOW: &str = "2026-06-01T12:00:00";
+
 /// A policy repository in a temporary folder, from (relative path, text) pairs.
 pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -14,6 +14,7 @@ fn check(repo: &Path, extra: &[&str]) -> (i32, String) {
         .args(extra)
         .arg("check")
         .arg(repo)
+        .args(["--now", crate::common::NOW])
         .output()
         .expect("runs");
     (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stderr).into_owned())

@@ -128,7 +128,8 @@ cases! {
     deadline_impossible_date => Case {
         short: &[
             "policies/macos-26-3.yaml:6:15: error[invalid-format]: invalid `enforce[0].deadline`: February 30 is not \
-             a date (February 2026 has 28 days) in `2026-02-30T18:00:00`",
+             a date (February 2026 has 28 days) in `2026-02-30T18:00:00` (help: the last day of February 2026 is \
+             `2026-02-28T18:00:00`)",
             "error: 1 error; nothing was written",
         ],
         ..BUILD
@@ -319,6 +320,119 @@ cases! {
              (help: add the BSI build, e.g. `build_version: \"25D771280a\"`)",
             "error: 1 error; nothing was written",
         ],
+        ..BUILD
+    };
+    control_char_in_description => Case {
+        short: &[
+            "policies/mac-baseline.json:3:28: error[invalid-value]: `description` contains the control character \
+             U+0007 (help: remove the character)",
+            "error: 1 error; nothing was written",
+        ],
+        human: &["profiles are XML"],
+        ..BUILD
+    };
+    control_char_in_organization => Case {
+        short: &[
+            "ddmc.yaml:2:18: error[invalid-value]: `organization.name` contains the control character U+001B \
+             (help: remove the character)",
+            "policies/mac-baseline.yaml:5:3: note[unsupported]: the legacy Mac profile uses `com.apple.SoftwareUpdate`",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    json_comment => Case {
+        short: &[
+            "policies/mac-baseline.json:2:3: error[syntax]: JSON has no comments (help: remove the comment, or write \
+             the policy in YAML (`.yaml`), where `#` starts a comment)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    details_url_http => Case {
+        short: &[
+            "policies/macos-26-3.yaml:7:18: error[invalid-format]: invalid `enforce[0].details_url`: \
+             `http://it.example.com/updates` is not secure: it must start with `https://` \
+             (help: write `https://it.example.com/updates`)",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    deferral_float => Case {
+        short: &[
+            "policies/mac-baseline.yaml:6:17: error[wrong-type]: `software_updates.deferrals.major_days` must be a \
+             whole number such as 30, found `30.0` (help: write `30`)",
+            "error: 1 error; nothing was written",
+        ],
+        not_human: &["internal", "panicked"],
+        ..BUILD
+    };
+    policy_is_a_list => Case {
+        short: &[
+            "policies/mac-baseline.yaml:1:1: error[wrong-type]: the policy must be a mapping, found a list (help: a \
+             policy is one mapping, such as `id: my-policy` with `targets: {platforms: [macOS]}`)",
+            "error: 1 error; nothing was written",
+        ],
+        not_human: &["``"],
+        ..BUILD
+    };
+    platform_ipados => Case {
+        short: &[
+            "policies/ipad-baseline.yaml:3:15: error[invalid-value]: `iPadOS` is not a valid value for \
+             `targets.platforms[0]` (help: did you mean `iOS`? (iPadOS is iOS: `iOS` targets iPhone and iPad))",
+            "error: 1 error; nothing was written",
+        ],
+        ..BUILD
+    };
+    build_version_wrong_train => Case {
+        short: &[
+            "policies/macos-build-1.yaml:7:20: error[invalid-value]: `25D771280a` is a build of macOS 26.3, not of \
+             macOS 26.4 (help: use the build Apple lists for macOS 26.4 (the GDMF feed), or remove `build_version`)",
+            "policies/macos-build-2.yaml:7:20: error[invalid-value]: `21A344` is a build of macOS 12, iOS 17, tvOS 17 \
+             or visionOS 1, not of macOS 26.3.1 (help: use the build Apple lists for macOS 26.3.1 (the GDMF feed), \
+             or remove `build_version`)",
+            "policies/macos-build-3.yaml:7:20: error[invalid-value]: `23D771330a` is a build of macOS 14, iOS 26.3, \
+             tvOS 26 or visionOS 26, not of macOS 26.3.1 (help: use the build Apple lists for macOS 26.3.1 (the GDMF \
+             feed), or remove `build_version`)",
+            "error: 3 errors; nothing was written",
+        ],
+        human: &["macOS 26.4 builds start with `25E`", "the target is macOS 26.4"],
+        ..BUILD
+    };
+    policy_produces_nothing => Case {
+        short: &[
+            "policies/ios-deferral.yaml:1:5: error[unsupported]: policy `ios-deferral` produces nothing for iOS \
+             (help: target the platforms its settings exist on, or set what these platforms support)",
+            "policies/ios-deferral.yaml:6:5: warning[unsupported]: `major_days` is not applied on iOS (help: nothing \
+             is emitted for it on iOS; remove it, or split the policy per platform)",
+            "error: 1 error, 1 warning; nothing was written",
+        ],
+        human: &["dropped: `major_days` is not applied on iOS"],
+        ..BUILD
+    };
+    install_without_download => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "policies/mac-baseline.yaml:5:3: note[unsupported]: the legacy Mac profile uses `com.apple.SoftwareUpdate`",
+            "policies/mac-baseline.yaml:7:3: warning[apple-rule]: `software_updates.automatic_install` and \
+             `background_security_improvements.automatic_install` are `always_on` but automatic downloads are \
+             `always_off` (help: set `automatic_download: always_on` (or `allowed`), or stop forcing automatic \
+             installs)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["automatic install forced here", "The device uses this only with automatic downloads enabled."],
+        ..BUILD
+    };
+    deadline_in_the_past => Case {
+        args: &["check", REPO],
+        exit: OK,
+        short: &[
+            "policies/macos-26-4.yaml:6:15: warning[past-deadline]: the deadline of `enforce[0]`, \
+             2020-01-01T09:00:00, has passed (help: set a future deadline, or remove the entry once the fleet is \
+             updated)",
+            "checked 1 policy: 1 warning",
+        ],
+        human: &["now is 2026-06-01T12:00:00 (this machine's local time; `--now` sets it)"],
         ..BUILD
     };
     details_url_without_scheme => Case {
@@ -630,7 +744,8 @@ fn tree(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
 /// `[REPO]` in the output stands for the temporary folder.
 fn ddmc(repo: &TempDir, args: &[&str], extra: &[&str], env: &[(&str, &str)]) -> Run {
     let root = repo.path().to_str().expect("UTF-8 temp path");
-    let args = args.iter().chain(extra).map(|a| a.replace(REPO, root));
+    // A fixed clock: deadline warnings must not depend on when the tests run.
+    let args = args.iter().chain(extra).chain(&["--now", crate::common::NOW]).map(|a| a.replace(REPO, root));
     let output = Command::cargo_bin("ddmc")
         .expect("binary")
         .env_clear()

@@ -279,3 +279,24 @@ fn manifest_records_reach_and_supervision() {
         json!(["com.example.ddm.legacy.ios.kiosks", "com.example.ddm.legacy.macos.kiosks"])
     );
 }
+
+/// Apple's `supportedOS` for `forceDelayedAppSoftwareUpdates` says nothing of supervision, its
+/// description says "Requires a supervised device": the manifest takes the cautious reading.
+#[test]
+fn system_deferral_is_listed_as_supervised_only() {
+    let dir = repo(&[(
+        "policies/mac.yaml",
+        "id: mac\ntargets:\n  platforms: [macOS]\nsoftware_updates:\n  deferrals:\n    system_days: 3\n",
+    )]);
+    let compiled = compile(dir.path());
+    let manifest = compiled.files.iter().find(|f| f.path == "manifest.json").expect("manifest");
+    let manifest: Value = serde_json::from_slice(&manifest.bytes).expect("json");
+    let text = manifest.to_string();
+    let profile = manifest["artifacts"]
+        .as_array()
+        .or_else(|| manifest["declarations"].as_array())
+        .and_then(|all| all.iter().find(|a| a["kind"] == json!("profile")))
+        .unwrap_or_else(|| panic!("a profile in {text}"));
+    let supervised = profile["supervised_only"].to_string();
+    assert!(supervised.contains("forceDelayedAppSoftwareUpdates"), "{supervised}");
+}

@@ -388,7 +388,7 @@ cases! {
         short: &[
             "bsi.json:6:24: error[invalid-format]: invalid `/Payload/TargetOSVersion`: `(a)` is not part of an OS version, found `26.3.1 (a)`: a Background Security Improvement is named by its build version, such as `25D771280a` (help: write `26.3.1`)",
             "bsi.json:7:27: error[invalid-value]: `/Payload/TargetBuildVersion` is empty (help: remove `TargetBuildVersion`, or write the build, such as `25D771280a`)",
-            "bsi.json:8:28: error[invalid-format]: invalid `/Payload/TargetLocalDateTime`: February 30 is not a date (February 2026 has 28 days) in `2026-02-30T18:00:00`",
+            "bsi.json:8:28: error[invalid-format]: invalid `/Payload/TargetLocalDateTime`: February 30 is not a date (February 2026 has 28 days) in `2026-02-30T18:00:00` (help: the last day of February 2026 is `2026-02-28T18:00:00`)",
             "bsi.json:9:19: error[invalid-format]: invalid `/Payload/DetailsURL`: `it.example.com/updates` is not a web address: it must start with `https://` (help: write `https://it.example.com/updates`)",
             "copied-example.json:7:27: warning[invalid-value]: `20A242` is not a build of 14.1 (help: use the build of the targeted version (the GDMF feed lists them), or remove `TargetBuildVersion`)",
             "copied-example.json:8:28: error[invalid-format]: invalid `/Payload/TargetLocalDateTime`: device local time takes no offset, found `Z` in `2023-09-01T10:00:00Z`: each device applies its own time zone (help: write `2023-09-01T10:00:00`)",

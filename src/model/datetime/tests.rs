@@ -81,13 +81,13 @@ fn fractions_are_refused_with_the_whole_second_form() {
 #[test]
 fn impossible_calendar_dates() {
     let message = "February 30 is not a date (February 2026 has 28 days) in `2026-02-30T10:00:00`";
-    assert_error("2026-02-30T10:00:00", message, None);
+    assert_error("2026-02-30T10:00:00", message, Some("the last day of February 2026 is `2026-02-28T10:00:00`"));
     let message = "February 30 is not a date (February 2028 has 29 days) in `2028-02-30T10:00:00`";
-    assert_error("2028-02-30T10:00:00", message, None);
+    assert_error("2028-02-30T10:00:00", message, Some("the last day of February 2028 is `2028-02-29T10:00:00`"));
     let message = "February 29 is not a date (2026 is not a leap year) in `2026-02-29T10:00:00`";
-    assert_error("2026-02-29T10:00:00", message, None);
+    assert_error("2026-02-29T10:00:00", message, Some("the last day of February 2026 is `2026-02-28T10:00:00`"));
     let message = "April 31 is not a date (April has 30 days) in `2026-04-31T10:00:00`";
-    assert_error("2026-04-31T10:00:00", message, None);
+    assert_error("2026-04-31T10:00:00", message, Some("the last day of April 2026 is `2026-04-30T10:00:00`"));
     let message = "month 13 is out of range (01 to 12) in `2026-13-01T10:00:00`";
     assert_error("2026-13-01T10:00:00", message, None);
     let message = "day 00 is out of range (01 to 31) in `2026-12-00T10:00:00`";
