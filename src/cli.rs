@@ -42,6 +42,9 @@ struct Cli {
     /// Colour in human messages: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Render `{{ … }}` templates in policy strings with this environment of ddmc.yaml.
+    #[arg(long, global = true, value_name = "NAME")]
+    env: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -252,6 +255,18 @@ enum LegacyCommand {
     },
 }
 
+impl Cli {
+    /// What every compiling command passes to the pipeline.
+    fn options<'a>(
+        &'a self,
+        mode: Mode,
+        secret: &'a dyn Fn(&str) -> Option<String>,
+        now: Option<crate::model::LocalDateTime>,
+    ) -> pipeline::Options<'a> {
+        pipeline::Options { mode, secret, now, environment: self.env.as_deref() }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Color {
     Auto,
@@ -296,7 +311,8 @@ pub fn run() -> i32 {
             explain(&cli, repo, device, *now, *format, &secret)
         }
         Command::Status { command: StatusCommand::Check { repo, report, group, platform, now, format } } => {
-            let options = crate::status::Options { repo, report, group, platform: *platform, now: *now };
+            let environment = cli.env.as_deref();
+            let options = crate::status::Options { repo, report, group, platform: *platform, now: *now, environment };
             status_check(&cli, &options, format == "json", &secret)
         }
         Command::Catalog { command } => catalog(&cli, command),
@@ -346,7 +362,7 @@ pub fn run() -> i32 {
         }
         Command::Diff { paths, git, format } => diff(&cli, paths, git.as_deref(), *format),
         Command::Build { repo, out, check, format, now } => {
-            match pipeline::compile_at(repo, Mode::Build, &secret, Some(clock(*now))) {
+            match pipeline::compile_with(repo, &cli.options(Mode::Build, &secret, Some(clock(*now)))) {
                 Ok(mut c) => {
                     pipeline::package(&mut c, *format);
                     let code = report(&cli, &mut c, true);
@@ -423,7 +439,7 @@ fn explain(
     format: ExplainFormat,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> i32 {
-    let mut c = match pipeline::compile(repo, Mode::Check, secret) {
+    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
         Ok(c) => c,
         Err(e) => return load_failed(&e),
     };
@@ -567,7 +583,7 @@ fn check(
     now: crate::model::LocalDateTime,
     secret: &dyn Fn(&str) -> Option<String>,
 ) -> i32 {
-    let mut c = match pipeline::compile_at(repo, Mode::Check, secret, Some(now)) {
+    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, Some(now))) {
         Ok(c) => c,
         Err(e) => return load_failed(&e),
     };
@@ -661,7 +677,8 @@ fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) 
     // No environment is read: a diff shows `$VAR` where a seeding token goes.
     let no_secrets = |_: &str| None;
     let build = |repo: &Path, what: &str| -> Result<tree::Tree, i32> {
-        let mut c = pipeline::compile(repo, Mode::Check, &no_secrets).map_err(|e| load_failed(&e))?;
+        let options = cli.options(Mode::Check, &no_secrets, None);
+        let mut c = pipeline::compile_with(repo, &options).map_err(|e| load_failed(&e))?;
         if c.diagnostics.has_errors() {
             let code = report(cli, &mut c, false);
             eprintln!("error: the policies {what} do not compile");
@@ -891,7 +908,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 fn load_failed(e: &LoadError) -> i32 {
     eprintln!("error: {e}");
     match e {
-        LoadError::NoRepository(_) => exit::USAGE,
+        LoadError::NoRepository(_) | LoadError::Usage(_) => exit::USAGE,
         LoadError::Io(..) => exit::IO,
     }
 }

@@ -13,6 +13,7 @@ use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
 use crate::source::{SourceFile, Span};
+use crate::template;
 use crate::validate::{DocumentKind, Validators, rules};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
@@ -43,18 +44,30 @@ pub struct Loaded {
     pub policy: Policy,
 }
 
-pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
-    compile_at(root, mode, secret, None)
+/// How to compile, besides the repository.
+pub struct Options<'a> {
+    pub mode: Mode,
+    /// Reads `token_env` variables.
+    pub secret: &'a dyn Fn(&str) -> Option<String>,
+    /// Warn about deadlines at or before this local time (`check` and `build` pass the clock
+    /// or `--now`). The output never depends on it.
+    pub now: Option<LocalDateTime>,
+    /// The environment of `ddmc.yaml` whose variables templates use (`--env`).
+    pub environment: Option<&'a str>,
 }
 
-/// [`compile`], also warning about deadlines at or before `now` (`check` and `build` pass the
-/// local clock or `--now`). The output never depends on `now`.
-pub fn compile_at(
-    root: &Path,
-    mode: Mode,
-    secret: &dyn Fn(&str) -> Option<String>,
-    now: Option<LocalDateTime>,
-) -> Result<Compilation, LoadError> {
+impl<'a> Options<'a> {
+    pub fn new(mode: Mode, secret: &'a dyn Fn(&str) -> Option<String>) -> Self {
+        Options { mode, secret, now: None, environment: None }
+    }
+}
+
+pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
+    compile_with(root, &Options::new(mode, secret))
+}
+
+pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
+    let (mode, secret, now) = (options.mode, options.secret, options.now);
     let repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
@@ -65,8 +78,20 @@ pub fn compile_at(
         Some(file) => load_project(file, &validators, &mut diagnostics),
         None => (Project::default(), None),
     };
-    let loaded: Vec<Loaded> =
-        repository.policies.iter().filter_map(|file| load_policy(file, &validators, &mut diagnostics)).collect();
+    let defined: Vec<&str> = project.environments.keys().map(String::as_str).collect();
+    let environment = match options.environment {
+        Some(name) => match project.environments.get(name) {
+            Some(variables) => Some(template::Environment { name, variables: &variables.0 }),
+            None => return Err(LoadError::Usage(unknown_environment(name, &defined))),
+        },
+        None => None,
+    };
+    let templates = Templates { environment: environment.as_ref(), defined: &defined };
+    let loaded: Vec<Loaded> = repository
+        .policies
+        .iter()
+        .filter_map(|file| load_policy(file, &validators, &templates, &mut diagnostics))
+        .collect();
     if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.push(no_policies(root));
     }
@@ -238,8 +263,37 @@ fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostic
     }
 }
 
-fn load_policy(file: &SourceFile, validators: &Validators, out: &mut Diagnostics) -> Option<Loaded> {
-    let root = parse_file(file, out)?;
+/// The environment templates render with, and the names `ddmc.yaml` defines.
+struct Templates<'a> {
+    environment: Option<&'a template::Environment<'a>>,
+    defined: &'a [&'a str],
+}
+
+/// `--env` naming an environment `ddmc.yaml` does not define.
+fn unknown_environment(name: &str, defined: &[&str]) -> String {
+    if defined.is_empty() {
+        return format!("`--env {name}`: ddmc.yaml defines no environments (add `environments:` to it)");
+    }
+    let names: Vec<String> = defined.iter().map(|n| format!("`{n}`")).collect();
+    let near = crate::diagnostics::suggest::did_you_mean(name, defined.iter().copied())
+        .map(|n| format!("; did you mean `{n}`?"))
+        .unwrap_or_default();
+    format!("`--env {name}`: ddmc.yaml defines {}{near}", names.join(", "))
+}
+
+fn load_policy(
+    file: &SourceFile,
+    validators: &Validators,
+    templates: &Templates<'_>,
+    out: &mut Diagnostics,
+) -> Option<Loaded> {
+    let mut root = parse_file(file, out)?;
+    // A template that cannot be rendered leaves text that would only fail validation again.
+    let errors = out.count(Severity::Error);
+    template::render(&mut root, &file.name, templates.environment, templates.defined, out);
+    if out.count(Severity::Error) > errors {
+        return None;
+    }
     let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out)?;
     rules::check_policy(&policy, &doc, out);
     Some(Loaded { doc, policy })

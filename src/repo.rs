@@ -32,6 +32,9 @@ pub struct Repository {
 pub enum LoadError {
     /// The repository folder does not exist (a usage error).
     NoRepository(PathBuf),
+    /// The command line asks for something the repository does not have (`--env` naming an
+    /// environment `ddmc.yaml` does not define): a usage error.
+    Usage(String),
     Io(PathBuf, io::Error),
 }
 
@@ -39,6 +42,7 @@ impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LoadError::NoRepository(p) => write!(f, "`{}` is not a folder", p.display()),
+            LoadError::Usage(message) => f.write_str(message),
             LoadError::Io(p, e) => write!(f, "cannot read `{}`: {e}", p.display()),
         }
     }

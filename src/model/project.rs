@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 
 /// Reverse-DNS: two or more dot-separated labels of letters, digits and `-`.
 pub const IDENTIFIER_PREFIX_PATTERN: &str =
@@ -40,7 +41,19 @@ pub struct Project {
     #[serde(default)]
     #[schemars(range(min = 1, max = 365))]
     pub catalog_max_age_days: Option<u16>,
+    /// Named sets of variables that policy strings may use as `{{ name }}` templates,
+    /// rendered with `--env NAME` (string values only).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[a-z0-9][a-z0-9_-]*$"}))]
+    pub environments: BTreeMap<String, Variables>,
 }
+
+/// One environment's variables: names usable in templates, string values.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Variables(
+    #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}))] pub BTreeMap<String, String>,
+);
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -31,6 +31,8 @@ pub struct Options<'a> {
     /// The device-local time to compare deadlines with; without it none are compared,
     /// because the device's time zone is not in the report.
     pub now: Option<LocalDateTime>,
+    /// The environment of ddmc.yaml templates render with (`--env`).
+    pub environment: Option<&'a str>,
 }
 
 /// The answer: the device, and one verdict per target that applies to it.
@@ -126,7 +128,8 @@ pub fn parse_now(s: &str) -> Result<LocalDateTime, String> {
 pub fn check(options: &Options<'_>, secret: &dyn Fn(&str) -> Option<String>) -> Result<StatusCheck, StatusError> {
     let device = report::read(options.report).map_err(StatusError::Report)?;
     let platform = platform(&device, options.platform)?;
-    let compilation = pipeline::compile(options.repo, Mode::Check, secret).map_err(StatusError::Load)?;
+    let compile = pipeline::Options { environment: options.environment, ..pipeline::Options::new(Mode::Check, secret) };
+    let compilation = pipeline::compile_with(options.repo, &compile).map_err(StatusError::Load)?;
     if compilation.diagnostics.has_errors() {
         return Err(StatusError::Policy(Box::new(compilation)));
     }

@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod conflicts;
 mod diff;
+mod environments;
 mod errors;
 mod explain;
 mod file_system;
