@@ -29,8 +29,9 @@ pub mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// How to print problems: `human` (with source snippets), `short` (one line each) or
-    /// `json` (one JSON object per line, on stdout).
+    /// How to print problems: `human` (with source snippets), `short` (one line each),
+    /// `json` (one JSON object per line, on stdout), `sarif` (a SARIF 2.1.0 log on stdout) or
+    /// `github` (GitHub Actions annotations on stdout).
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     message_format: Format,
     /// Do not print warnings.
@@ -256,6 +257,29 @@ enum LegacyCommand {
 }
 
 impl Cli {
+    /// The repository's folder as the checkout sees it (relative to the current folder, `/`
+    /// separated; empty for the current folder): SARIF and GitHub name files from there.
+    fn repository_base(&self) -> String {
+        let repo: Option<PathBuf> = match &self.command {
+            Command::Build { repo, .. } | Command::Explain { repo, .. } => Some(repo.clone()),
+            Command::Check { paths, .. } => check_target(paths).ok().map(|(root, _)| root),
+            Command::Status { command: StatusCommand::Check { repo, .. } } => Some(repo.clone()),
+            _ => None,
+        };
+        let Some(repo) = repo else { return String::new() };
+        let cwd = std::env::current_dir().ok();
+        let relative = match (repo.is_absolute(), cwd) {
+            (true, Some(cwd)) => repo.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or(repo),
+            _ => repo,
+        };
+        let parts: Vec<String> = relative
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        parts.join("/")
+    }
+
     /// What every compiling command passes to the pipeline.
     fn options<'a>(
         &'a self,
@@ -276,9 +300,16 @@ enum Color {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// With source snippets, on stderr.
     Human,
+    /// One line each, on stderr.
     Short,
+    /// One JSON object per problem, on stdout.
     Json,
+    /// One SARIF 2.1.0 log on stdout (GitHub code scanning).
+    Sarif,
+    /// GitHub Actions workflow commands on stdout (annotations on the pull request).
+    Github,
 }
 
 pub fn run() -> i32 {
@@ -845,13 +876,22 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
         Color::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let (mut stderr, mut stdout) = (std::io::stderr().lock(), std::io::stdout().lock());
-    for d in diagnostics.shown(|d| !cli.quiet || d.severity == Severity::Error) {
+    let shown = diagnostics.shown(|d| !cli.quiet || d.severity == Severity::Error);
+    let base = cli.repository_base();
+    if cli.message_format == Format::Sarif {
+        let all: Vec<&diagnostics::Diagnostic> = shown.iter().map(AsRef::as_ref).collect();
+        let _ = stdout.write_all(diagnostics::ci::render_sarif(&all, &base).as_bytes());
+        return;
+    }
+    for d in &shown {
         let d = d.as_ref();
         // A closed pipe (`| head`) is not worth a panic.
         let _ = match cli.message_format {
             Format::Human => writeln!(stderr, "{}\n", diagnostics::render_human(d, sources, styled)),
             Format::Short => writeln!(stderr, "{}", diagnostics::render_short(d)),
             Format::Json => writeln!(stdout, "{}", diagnostics::render_json(d)),
+            Format::Github => writeln!(stdout, "{}", diagnostics::ci::render_github(d, &base)),
+            Format::Sarif => Ok(()),
         };
     }
 }

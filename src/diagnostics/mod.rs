@@ -1,9 +1,12 @@
 //! Diagnostics are data: every stage pushes them into a [`Diagnostics`] sink, and only the
 //! command line renders them (human text or JSON). No stage prints.
 
+pub mod ci;
+mod codes;
 pub mod render;
 pub mod suggest;
 
+pub use codes::Code;
 pub use render::{render_human, render_json, render_short, summary_line};
 
 use crate::source::Span;
@@ -29,93 +32,6 @@ pub fn plain(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
-    }
-}
-
-/// Stable codes, so that CI scripts and MDM importers can match on them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Code {
-    /// The file is not valid YAML or JSON.
-    Syntax,
-    DuplicateKey,
-    UnknownKey,
-    MissingKey,
-    WrongType,
-    InvalidValue,
-    OutOfRange,
-    InvalidFormat,
-    DuplicateId,
-    ReservedId,
-    IdentifierTooLong,
-    /// A rule Apple states in its schema prose (beta programs).
-    AppleRule,
-    /// An `enforce` entry whose platform is missing or not targeted.
-    EnforcePlatform,
-    /// A field that has no meaning on a targeted platform, OS version or enrollment.
-    Unsupported,
-    TokenEnvUnset,
-    /// Policies that disagree for the same devices.
-    Conflict,
-    NoPolicies,
-    /// A template in a policy string that cannot be rendered, or one without `--env`.
-    Template,
-    /// Apple's catalog file is missing where needed, unreadable, stale, or disagrees with a target.
-    Catalog,
-    Io,
-    Internal,
-    /// A policy file or `ddmc.yaml` that is a link leaving the repository, a dangling or
-    /// looping link, or not a regular file (FIFO, socket, device).
-    UnsafePath,
-    /// An input over one of the limits in `crate::limits`.
-    TooLarge,
-    /// `output:` in `ddmc.yaml` that leaves the repository or would replace its sources.
-    UnsafeOutput,
-    /// Identifiers built from the default `com.example.ddm` prefix.
-    DefaultPrefix,
-    /// A path that is not a regular file (a FIFO, a device, a socket): never opened.
-    NotAFile,
-    /// A character XML 1.0 cannot carry (control characters other than tab, LF and CR).
-    ControlCharacter,
-    /// Stands for the problems of one file beyond [`MAX_SHOWN_PER_FILE`].
-    TooManyProblems,
-    /// An enforcement deadline that has already passed.
-    PastDeadline,
-}
-
-impl Code {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Code::Syntax => "syntax",
-            Code::DuplicateKey => "duplicate-key",
-            Code::UnknownKey => "unknown-key",
-            Code::MissingKey => "missing-key",
-            Code::WrongType => "wrong-type",
-            Code::InvalidValue => "invalid-value",
-            Code::OutOfRange => "out-of-range",
-            Code::InvalidFormat => "invalid-format",
-            Code::DuplicateId => "duplicate-id",
-            Code::ReservedId => "reserved-id",
-            Code::IdentifierTooLong => "identifier-too-long",
-            Code::AppleRule => "apple-rule",
-            Code::EnforcePlatform => "enforce-platform",
-            Code::Unsupported => "unsupported",
-            Code::TokenEnvUnset => "token-env-unset",
-            Code::Conflict => "conflict",
-            Code::NoPolicies => "no-policies",
-            Code::Template => "template",
-            Code::Catalog => "catalog",
-            Code::Io => "io",
-            Code::Internal => "internal",
-            Code::UnsafePath => "unsafe-path",
-            Code::TooLarge => "too-large",
-            Code::UnsafeOutput => "unsafe-output",
-            Code::DefaultPrefix => "default-prefix",
-            Code::NotAFile => "not-a-file",
-            Code::ControlCharacter => "control-character",
-            Code::TooManyProblems => "too-many-problems",
-            Code::PastDeadline => "past-deadline",
-        }
     }
 }
 

@@ -16,6 +16,7 @@ mod init;
 mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
+mod message_formats;
 mod samples;
 mod schemas;
 mod secrets;
