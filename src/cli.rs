@@ -126,6 +126,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
     },
+    /// One self-contained HTML page about REPO for review: the rollout timeline, the
+    /// effective settings per cohort, the legacy era, diagnostics, every declaration and
+    /// profile, and with `--since` what changed.
+    Report {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Write the page to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The current local time, `yyyy-mm-ddThh:mm:ss` (default: the clock): the same input
+        /// and `--now` give the same bytes.
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
+        /// Also show what changed in the output since this git revision (as `ddmc diff --git`).
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+    },
     /// Apple's catalog: the GDMF snapshot that `latest` and relative deadlines resolve against.
     Catalog {
         #[command(subcommand)]
@@ -262,6 +279,9 @@ pub fn run() -> i32 {
             status_check(&cli, &options, format == "json", &secret)
         }
         Command::Catalog { command } => catalog(&cli, command),
+        Command::Report { repo, out, now, since } => {
+            html_report(&cli, repo, out.as_deref(), *now, since.as_deref(), &secret)
+        }
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
         }
@@ -575,6 +595,82 @@ fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) 
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     exit::OK
+}
+
+/// `ddmc report`: the page on stdout or in `--out`; on any error nothing is written.
+fn html_report(
+    cli: &Cli,
+    repo: &Path,
+    out: Option<&Path>,
+    now: Option<crate::model::LocalDateTime>,
+    since: Option<&str>,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    use crate::report;
+    if let Some(out) = out.filter(|o| o.is_dir()) {
+        eprintln!("error: `--out {}` is a folder; name the HTML file to write", out.display());
+        return exit::USAGE;
+    }
+    let mut c = match pipeline::compile(repo, Mode::Check, secret) {
+        Ok(c) => c,
+        Err(e) => return load_failed(&e),
+    };
+    let code = self::report(cli, &mut c, false);
+    if code != exit::OK {
+        return code;
+    }
+    let catalog = match report::catalog_state(repo, &c.project) {
+        Ok(state) => state,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::POLICY;
+        }
+    };
+    let since = match since {
+        Some(rev) => match git_diff(cli, repo, rev) {
+            Ok(diff) => Some((rev.to_string(), diff)),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let inputs =
+        report::Inputs { repository: report::name_of(repo), now: now.unwrap_or_else(report::clock), catalog, since };
+    let page = report::render(&report::build(&c, inputs));
+    let Some(out) = out else {
+        let _ = std::io::stdout().lock().write_all(page.as_bytes());
+        return exit::OK;
+    };
+    match report::write_atomically(out, &page) {
+        Ok(()) => {
+            done(cli, &format!("wrote the report to `{}`", out.display()));
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", out.display());
+            exit::IO
+        }
+    }
+}
+
+/// What changed in the output from REPO's policies at `rev` to the working tree, built as
+/// `ddmc diff --git` builds it (no secrets read).
+fn git_diff(cli: &Cli, repo: &Path, rev: &str) -> Result<crate::diff::Diff, i32> {
+    use crate::diff::{self, tree};
+    let no_secrets = |_: &str| None;
+    let build = |repo: &Path, what: &str| -> Result<tree::Tree, i32> {
+        let mut c = pipeline::compile(repo, Mode::Check, &no_secrets).map_err(|e| load_failed(&e))?;
+        if c.diagnostics.has_errors() {
+            let code = report(cli, &mut c, false);
+            eprintln!("error: the policies {what} do not compile");
+            return Err(code);
+        }
+        Ok(tree::from_files(&c.files))
+    };
+    let old = diff::git::checkout(repo, rev).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    Ok(diff::diff(&build(old.path(), &format!("at `{rev}`"))?, &build(repo, "in the working tree")?))
 }
 
 /// `ddmc catalog update|show`.

@@ -21,6 +21,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod repo;
+pub mod report;
 pub mod source;
 pub mod status;
 pub mod validate;
