@@ -13,6 +13,7 @@ mod file_system;
 mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
+mod report;
 mod samples;
 mod schemas;
 mod secrets;
