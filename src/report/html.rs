@@ -30,6 +30,18 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// A message with its `quoted` parts as `<code>`: each part is escaped on its own, so only
+/// the page's own tags are markup.
+fn code_spans(text: &str) -> String {
+    if text.matches('`').count() % 2 == 1 {
+        return esc(text);
+    }
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { format!("<code>{}</code>", esc(part)) } else { esc(part) })
+        .collect()
+}
+
 /// `'sha256-…'` of an inline block, for the Content Security Policy.
 fn csp_hash(text: &str) -> String {
     format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text.as_bytes())))
@@ -86,16 +98,16 @@ fn header(out: &mut String, r: &Report) {
         "<header>\n<h1>ddmc report: <span class=\"repo\">{}</span></h1>\n<dl class=\"summary\">\n\
          <div><dt>Policies</dt><dd>{}</dd></div>\n<div><dt>Declarations</dt><dd>{}</dd></div>\n\
          <div><dt>Profiles</dt><dd>{}</dd></div>\n\
-         <div><dt>Diagnostics</dt><dd>{} errors, {} warnings, {} notes</dd></div>\n\
+         <div><dt>Diagnostics</dt><dd>{}, {}, {}</dd></div>\n\
          <div><dt>Catalog</dt><dd>{catalog}</dd></div>\n\
          <div><dt>Now</dt><dd><time datetime=\"{now}\">{now}</time> (device local time)</dd></div>\n</dl>\n",
         esc(&r.repository),
         c.policies,
         c.declarations,
         c.profiles,
-        c.errors,
-        c.warnings,
-        c.notes,
+        counted(c.errors, "error"),
+        counted(c.warnings, "warning"),
+        counted(c.notes, "note"),
         now = r.now,
     );
     out.push_str(
@@ -120,13 +132,19 @@ fn header(out: &mut String, r: &Report) {
     out.push_str("</select></p>\n</header>\n");
 }
 
+/// `1 note`, `2 notes`.
+fn counted(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
+}
+
 fn timeline_section(out: &mut String, r: &Report) {
     out.push_str(
         "<section id=\"timeline\">\n<h2>Rollout timeline</h2>\n<p class=\"legend\">\
          <span class=\"key update\">◆ OS update</span> <span class=\"key bsi\">▲ Background Security \
          Improvement (BSI half: devices at exactly its base version)</span> <span class=\"key past\">◇ past \
          deadline: installs at once</span> <span class=\"key now\">┆ now</span>. Deadlines are device local \
-         time.</p>\n<div class=\"scroll\">",
+         time. The lane <code>all</code> is for devices in no named group; every lane holds what <code>all</code> \
+         gets.</p>\n<div class=\"scroll\">",
     );
     out.push_str(&timeline::svg(&r.lanes, r.now));
     out.push_str(
@@ -151,13 +169,14 @@ fn timeline_section(out: &mut String, r: &Report) {
         );
         let _ = writeln!(
             out,
-            "<tr data-identifier=\"{}\"><td><time datetime=\"{d}\">{d}</time></td><td>{}</td><td>{kind}</td>\
+            "<tr data-identifier=\"{}\"><td><time datetime=\"{d}\">{d}</time></td><td>{}{}</td><td>{kind}</td>\
              <td>{}</td><td>{} <span class=\"file\">{}</span></td><td>{state}</td></tr>",
             esc(&m.identifier),
             esc(&m.label()),
+            m.details_url.as_deref().map(|u| format!("<span class=\"url\">{}</span>", esc(u))).unwrap_or_default(),
             lanes.join(", "),
             esc(&m.policy),
-            esc(&m.source),
+            esc(&m.place),
             d = m.deadline,
         );
     }
@@ -308,17 +327,17 @@ fn diagnostics_section(out: &mut String, diagnostics: &[Diagnostic]) {
             .unwrap_or_default();
         let _ = write!(
             out,
-            "<tr class=\"{severity}\"><td><span class=\"severity {severity}\">{severity}</span></td>\
+            "<tr><td><span class=\"severity {severity}\">{severity}</span></td>\
              <td><code>{}</code></td><td class=\"file\">{}</td><td>{}",
             d.code.as_str(),
             esc(&place),
-            esc(&d.message)
+            code_spans(&d.message)
         );
         for note in &d.notes {
-            let _ = write!(out, "<br><span class=\"note\">note: {}</span>", esc(note));
+            let _ = write!(out, "<span class=\"note\">note: {}</span>", code_spans(note));
         }
         if let Some(help) = &d.help {
-            let _ = write!(out, "<br><span class=\"help\">help: {}</span>", esc(help));
+            let _ = write!(out, "<span class=\"help\">help: {}</span>", code_spans(help));
         }
         out.push_str("</td></tr>\n");
     }
@@ -414,6 +433,12 @@ mod tests {
     #[test]
     fn escapes_markup_and_quotes() {
         assert_eq!(esc("<script>\"x\"&'y'</script>"), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/script&gt;");
+    }
+
+    #[test]
+    fn quoted_parts_become_code_and_stay_escaped() {
+        assert_eq!(code_spans("set `a<b>` here"), "set <code>a&lt;b&gt;</code> here");
+        assert_eq!(code_spans("odd ` <i>"), "odd ` &lt;i&gt;");
     }
 
     /// The policy names the page's own inline blocks by hash: nothing else may run or style it.

@@ -28,7 +28,10 @@ pub struct Mark {
     pub deadline: LocalDateTime,
     pub past: bool,
     pub policy: String,
-    pub source: String,
+    /// `file:line` of the entry's deadline.
+    pub place: String,
+    /// `DetailsURL`, shown as text (the page links nowhere).
+    pub details_url: Option<String>,
 }
 
 impl Mark {
@@ -61,7 +64,7 @@ pub fn lanes(compiled: &Compilation, now: LocalDateTime) -> Vec<Lane> {
                     let origin = t.declaration.origin.as_ref().map(|o| o.groups.as_slice());
                     analysis::in_group(origin, group) && t.declaration.applies_to.iter().any(|r| r.platform == platform)
                 })
-                .filter_map(|t| mark(t, now))
+                .filter_map(|t| mark(t, compiled, now))
                 .collect();
             marks.sort_by(|a, b| (a.deadline, &a.identifier).cmp(&(b.deadline, &b.identifier)));
             out.push(Lane { group: group.to_string(), platform, marks });
@@ -70,9 +73,20 @@ pub fn lanes(compiled: &Compilation, now: LocalDateTime) -> Vec<Lane> {
     out
 }
 
-fn mark(t: &Target<'_>, now: LocalDateTime) -> Option<Mark> {
+fn mark(t: &Target<'_>, compiled: &Compilation, now: LocalDateTime) -> Option<Mark> {
     let deadline: LocalDateTime = t.deadline.parse().ok()?;
     let origin = t.declaration.origin.as_ref()?;
+    // `…enforcement.<n>` and `…bsi.<n>` come from the policy's n-th `enforce` entry.
+    let entry = t.declaration.identifier.rsplit('.').next()?.parse::<usize>().ok()?.checked_sub(1)?.to_string();
+    let line = compiled
+        .policies
+        .iter()
+        .find(|l| l.policy.id == origin.policy)
+        .map(|l| l.doc.span(&["enforce", &entry, "deadline"]).start.line);
+    let place = match line {
+        Some(line) => format!("{}:{line}", origin.source),
+        None => origin.source.clone(),
+    };
     Some(Mark {
         identifier: t.declaration.identifier.clone(),
         version: t.version.to_string(),
@@ -81,7 +95,8 @@ fn mark(t: &Target<'_>, now: LocalDateTime) -> Option<Mark> {
         deadline,
         past: deadline <= now,
         policy: origin.policy.clone(),
-        source: origin.source.clone(),
+        place,
+        details_url: t.declaration.payload.get("DetailsURL").and_then(|v| v.as_str()).map(str::to_string),
     })
 }
 
@@ -236,7 +251,7 @@ fn mark_svg(mark: &Mark, x: f64, y: f64) -> String {
         esc(&mark.label()),
         mark.deadline,
         esc(&mark.policy),
-        esc(&mark.source),
+        esc(&mark.place),
         esc(&mark.label()),
     )
 }
