@@ -311,3 +311,22 @@ pub fn write_atomically(path: &std::path::Path, page: &str) -> std::io::Result<(
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> LocalDateTime {
+        s.parse().expect("date-time")
+    }
+
+    /// Stale means older than the allowed age, not as old.
+    #[test]
+    fn catalog_is_stale_after_max_age_days() {
+        let as_of = Date::constant(2026, 11, 1);
+        let catalog = CatalogState::Present { file: "apple-catalog.json".into(), as_of, max_age_days: 30 };
+        assert!(!catalog.is_stale(at("2026-12-01T23:59:59")));
+        assert!(catalog.is_stale(at("2026-12-02T00:00:00")));
+        assert!(!CatalogState::Absent { file: "apple-catalog.json".into() }.is_stale(at("2030-01-01T00:00:00")));
+    }
+}

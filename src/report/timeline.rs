@@ -255,3 +255,40 @@ fn mark_svg(mark: &Mark, x: f64, y: f64) -> String {
         esc(&mark.label()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(deadline: &str, bsi: bool) -> Mark {
+        Mark {
+            identifier: "x.enforcement.1".into(),
+            version: "26.4".into(),
+            build: bsi.then(|| "25E5a".into()),
+            bsi,
+            deadline: deadline.parse().expect("deadline"),
+            past: false,
+            policy: "p".into(),
+            place: "policies/p.yaml:3".into(),
+            details_url: None,
+        }
+    }
+
+    /// The axis spans whole months around every mark and now, at least three of them.
+    #[test]
+    fn axis_covers_marks_and_now() {
+        let lanes =
+            [Lane { group: "all".into(), platform: Platform::MacOS, marks: vec![mark("2027-03-31T23:00:00", false)] }];
+        let axis = Axis::new(&lanes, "2026-12-15T09:00:00".parse().expect("now"));
+        assert_eq!((axis.start, axis.end), (Date::constant(2026, 12, 1), Date::constant(2027, 4, 1)));
+        let alone = Axis::new(&[], "2026-12-15T09:00:00".parse().expect("now"));
+        assert_eq!(months_between(alone.start, alone.end), 3);
+    }
+
+    /// A BSI half says so: its label names the build, never a letter derived from it.
+    #[test]
+    fn labels_tell_bsi_halves() {
+        assert_eq!(mark("2026-12-01T18:00:00", true).label(), "BSI 25E5a");
+        assert_eq!(mark("2026-12-01T18:00:00", false).label(), "26.4");
+    }
+}

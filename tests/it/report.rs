@@ -216,8 +216,11 @@ fn render(browser: &Path, repo: &Path) -> Rendered {
     Rendered { dom: std::fs::read_to_string(dom_file).expect("dom"), png: std::fs::read(shot).expect("screenshot") }
 }
 
-/// Lanes in order: (group, platform, [(identifier, deadline)]).
-fn lanes(dom: &str) -> Vec<(String, String, Vec<(String, String)>)> {
+/// A lane on the page: group, platform, and its marks as (identifier, deadline).
+type Lane<S> = (S, S, Vec<(S, S)>);
+
+/// Lanes in order.
+fn lanes(dom: &str) -> Vec<Lane<String>> {
     let lane = Regex::new(r#"<g class="lane" data-groups="([^"]*)" data-platform="([^"]*)">"#).expect("regex");
     let mark = Regex::new(r#"<g class="mark[^"]*" data-identifier="([^"]*)" data-deadline="([^"]*)">"#).expect("regex");
     let starts: Vec<_> = lane.captures_iter(dom).collect();
@@ -308,7 +311,7 @@ fn multi_group_report_in_chromium() {
     let pilot = ("org.fixture.report.pilot.enforcement.1", "2026-12-10T18:00:00");
     let broad_mac = ("org.fixture.report.broad.enforcement.1", "2027-01-15T18:00:00");
     let broad_ios = ("org.fixture.report.broad.enforcement.2", "2027-01-22T18:00:00");
-    let expected: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+    let expected: Vec<Lane<&str>> = vec![
         ("all", "macOS", bsi.to_vec()),
         ("all", "iOS", vec![]),
         ("kiosks", "macOS", bsi.to_vec()),
@@ -321,7 +324,7 @@ fn multi_group_report_in_chromium() {
         ("staff", "iOS", vec![broad_ios]),
     ];
     let found = lanes(dom);
-    let found: Vec<(&str, &str, Vec<(&str, &str)>)> = found
+    let found: Vec<Lane<&str>> = found
         .iter()
         .map(|(g, p, m)| (g.as_str(), p.as_str(), m.iter().map(|(i, d)| (i.as_str(), d.as_str())).collect()))
         .collect();
