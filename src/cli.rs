@@ -640,7 +640,8 @@ fn html_report(
         let _ = std::io::stdout().lock().write_all(page.as_bytes());
         return exit::OK;
     };
-    match report::write_atomically(out, &page) {
+    // Beside the old page, then renamed over it: a reader never sees half a page.
+    match crate::catalog::update::write_atomically(out, &page) {
         Ok(()) => {
             done(cli, &format!("wrote the report to `{}`", out.display()));
             exit::OK

@@ -297,21 +297,6 @@ pub fn clock() -> LocalDateTime {
     LocalDateTime::at(now.date(), now.time())
 }
 
-/// Writes `page` to a temporary file beside `path`, then renames it over: a reader never
-/// sees half a page, and a failed run leaves the old one.
-pub fn write_atomically(path: &std::path::Path, page: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => std::path::Path::new("."),
-    };
-    let mut file = tempfile::Builder::new().prefix(".ddmc-report-").tempfile_in(dir)?;
-    file.write_all(page.as_bytes())?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
