@@ -100,7 +100,7 @@ fn header(out: &mut String, r: &Report) {
          <div><dt>Profiles</dt><dd>{}</dd></div>\n\
          <div><dt>Diagnostics</dt><dd>{}, {}, {}</dd></div>\n\
          <div><dt>Catalog</dt><dd>{catalog}</dd></div>\n\
-         <div><dt>Now</dt><dd><time datetime=\"{now}\">{now}</time> (device local time)</dd></div>\n</dl>\n",
+         <div><dt>Now</dt><dd><time datetime=\"{now}\">{}</time> (device local time)</dd></div>\n</dl>\n",
         esc(&r.repository),
         c.policies,
         c.declarations,
@@ -108,6 +108,7 @@ fn header(out: &mut String, r: &Report) {
         counted(c.errors, "error"),
         counted(c.warnings, "warning"),
         counted(c.notes, "note"),
+        readable(r.now),
         now = r.now,
     );
     out.push_str(
@@ -130,6 +131,12 @@ fn header(out: &mut String, r: &Report) {
         let _ = write!(out, "<option value=\"{0}\">{0}</option>", esc(g));
     }
     out.push_str("</select></p>\n</header>\n");
+}
+
+/// `2026-12-01 18:00` (seconds only when there are some): `datetime` keeps the exact value.
+fn readable(at: crate::model::LocalDateTime) -> String {
+    let text = at.to_string().replacen('T', " ", 1);
+    text.strip_suffix(":00").map(str::to_string).unwrap_or(text)
 }
 
 /// `1 note`, `2 notes`.
@@ -169,9 +176,10 @@ fn timeline_section(out: &mut String, r: &Report) {
         );
         let _ = writeln!(
             out,
-            "<tr data-identifier=\"{}\"><td><time datetime=\"{d}\">{d}</time></td><td>{}{}</td><td>{kind}</td>\
+            "<tr data-identifier=\"{}\"><td><time datetime=\"{d}\">{}</time></td><td>{}{}</td><td>{kind}</td>\
              <td>{}</td><td>{} <span class=\"file\">{}</span></td><td>{state}</td></tr>",
             esc(&m.identifier),
+            readable(m.deadline),
             esc(&m.label()),
             m.details_url.as_deref().map(|u| format!("<span class=\"url\">{}</span>", esc(u))).unwrap_or_default(),
             lanes.join(", "),
