@@ -162,6 +162,7 @@ fn explain_at(
 }
 
 fn matrices(compiled: &Compilation, now: LocalDateTime) -> Vec<Matrix> {
+    let tokens = literal_tokens(compiled);
     let cohorts = analysis::cohorts(&compiled.declarations);
     Platform::ALL
         .into_iter()
@@ -169,7 +170,8 @@ fn matrices(compiled: &Compilation, now: LocalDateTime) -> Vec<Matrix> {
             let mut columns: Vec<Column> = Vec::new();
             let mut per_column: Vec<Vec<Setting>> = Vec::new();
             for cohort in cohorts.iter().filter(|c| c.platform == platform) {
-                let settings = explain_at(compiled, &cohort.group, platform, cohort.band.from, now).settings;
+                let mut settings = explain_at(compiled, &cohort.group, platform, cohort.band.from, now).settings;
+                settings.iter_mut().for_each(|s| hide_tokens(s, &tokens));
                 if settings.is_empty() {
                     continue;
                 }
@@ -243,13 +245,71 @@ fn declarations(compiled: &Compilation) -> Vec<Artifact> {
         .map(|d| {
             let token = declaration::server_token(d);
             // The envelope keeps secrets as placeholders: only served bytes carry them.
-            let envelope = declaration::envelope(d, &token);
-            let payload = envelope.get("Payload").map(declaration::pretty).unwrap_or_default();
+            let mut envelope = declaration::envelope(d, &token);
+            let payload = envelope.get_mut("Payload").map(|p| declaration::pretty(redact(p))).unwrap_or_default();
             Artifact { identifier: d.identifier.clone(), ty: d.ty.as_str().to_string(), token, payload }
         })
         .collect();
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     out
+}
+
+/// Seeding tokens written literally in policies (not `token_env` placeholders).
+fn literal_tokens(compiled: &Compilation) -> Vec<String> {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => map.iter().for_each(|(key, v)| match v.as_str() {
+                Some(t) if key == "Token" && !t.is_empty() && !t.starts_with('$') => out.push(t.to_string()),
+                _ => walk(v, out),
+            }),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for d in &compiled.declarations {
+        d.payload.values().for_each(|v| walk(v, &mut out));
+    }
+    out.sort();
+    out.dedup();
+    // Longest first, so a token that contains another is replaced whole.
+    out.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    out
+}
+
+/// A setting with every literal seeding token shown as `(secret)`, in its value and texts.
+fn hide_tokens(setting: &mut Setting, tokens: &[String]) {
+    redact(&mut setting.value);
+    let scrub = |text: &mut String| {
+        for token in tokens {
+            *text = text.replace(token.as_str(), "(secret)");
+        }
+    };
+    setting.from.iter_mut().for_each(scrub);
+    if let Some(text) = setting.overridden.as_mut() {
+        scrub(text);
+    }
+}
+
+/// A seeding token written literally in a policy is shown as `(secret)`, as `ddmc diff` does: a
+/// report is attached to pull requests and CI logs. `token_env` placeholders stay readable.
+fn redact(value: &mut serde_json::Value) -> &serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "Token" && v.as_str().is_some_and(|t| !t.starts_with('$')) {
+                    *v = serde_json::Value::String("(secret)".into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| {
+            redact(v);
+        }),
+        _ => {}
+    }
+    value
 }
 
 fn profiles(compiled: &Compilation) -> Vec<Artifact> {

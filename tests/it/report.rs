@@ -63,6 +63,9 @@ fn policy_text_cannot_inject_markup() {
     // In the payload's JSON (quotes escaped by JSON, then by HTML).
     assert!(page.contains("&lt;script&gt;alert(\\&quot;beta\\&quot;)&lt;/script&gt;"), "the beta description, as text");
     assert!(page.contains("onerror=alert(3)&gt;"), "the details URL, as text");
+    // A literal seeding token is not shown.
+    assert!(!page.contains("not-a-real-token"));
+    assert!(page.contains("&quot;Token&quot;: &quot;(secret)&quot;"));
     // The description reaches the page inside the profile's XML: escaped twice, shown once.
     assert!(page.contains("Pwn &amp;lt;script&amp;gt;alert"), "the description, as text");
 }
