@@ -104,7 +104,7 @@ const WIDTH: f64 = 1200.0;
 const LABELS: f64 = 190.0;
 const RIGHT: f64 = 60.0;
 const TOP: f64 = 44.0;
-const LANE: f64 = 64.0;
+const LANE: f64 = 72.0;
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// The dates the axis spans: whole months around every deadline and now.
@@ -164,18 +164,19 @@ pub fn svg(lanes: &[Lane], now: LocalDateTime) -> String {
         let _ = writeln!(
             out,
             "<g class=\"lane\" data-groups=\"{}\" data-platform=\"{}\"><rect class=\"lane-bg{}\" x=\"0\" y=\"{y}\" \
-             width=\"{WIDTH}\" height=\"{LANE}\"/><text class=\"lane-label\" x=\"8\" y=\"{}\">{}</text>\
+             width=\"{WIDTH}\" height=\"{LANE}\"/><text class=\"lane-label\" x=\"8\" y=\"{}\"><title>{}</title>{}</text>\
              <text class=\"lane-platform\" x=\"8\" y=\"{}\">{}</text>",
             esc(&lane.group),
             lane.platform.as_str(),
             if i % 2 == 1 { " odd" } else { "" },
-            y + 26.0,
+            y + 30.0,
             esc(&lane.group),
-            y + 44.0,
+            esc(&shortened(&lane.group)),
+            y + 48.0,
             lane.platform.as_str()
         );
         if lane.marks.is_empty() {
-            let _ = write!(out, "<text class=\"none\" x=\"{}\" y=\"{}\">no enforcement</text>", LABELS + 8.0, y + 36.0);
+            let _ = write!(out, "<text class=\"none\" x=\"{}\" y=\"{}\">no enforcement</text>", LABELS + 8.0, y + 40.0);
         }
         for mark in &lane.marks {
             out.push_str(&mark_svg(mark, axis.x(mark.deadline), y + LANE / 2.0));
@@ -195,6 +196,17 @@ pub fn svg(lanes: &[Lane], now: LocalDateTime) -> String {
         now.civil().date()
     );
     out
+}
+
+/// A group name that fits the label column; the lane's `<title>` has it whole.
+fn shortened(name: &str) -> String {
+    const FITS: usize = 22;
+    if name.chars().count() <= FITS {
+        return name.to_string();
+    }
+    let mut short: String = name.chars().take(FITS - 1).collect();
+    short.push('…');
+    short
 }
 
 /// Grid lines and labels at the first of each month (every few months on a long axis).
@@ -220,7 +232,10 @@ fn months(out: &mut String, axis: &Axis, height: f64) {
 
 /// A diamond for an OS update, a triangle for a BSI; hollow and labelled "past" when its
 /// deadline has passed.
-fn mark_svg(mark: &Mark, x: f64, y: f64) -> String {
+fn mark_svg(mark: &Mark, x: f64, middle: f64) -> String {
+    // An update sits above the lane's middle and a BSI below: the two halves of a supplemental
+    // entry share a deadline, and neither may hide the other.
+    let y = if mark.bsi { middle + 9.0 } else { middle - 7.0 };
     let classes = format!("mark{}{}", if mark.bsi { " bsi" } else { " update" }, if mark.past { " past" } else { "" });
     let shape = if mark.bsi {
         format!(
@@ -241,7 +256,6 @@ fn mark_svg(mark: &Mark, x: f64, y: f64) -> String {
         )
     };
     let past = if mark.past { " (past)" } else { "" };
-    // The base update's label above the mark, a BSI's below: the two halves share a deadline.
     let label_y = if mark.bsi { y + 22.0 } else { y - 12.0 };
     format!(
         "<g class=\"{classes}\" data-identifier=\"{}\" data-deadline=\"{}\"><title>{} by {} ({}, {})</title>{shape}\
@@ -283,6 +297,12 @@ mod tests {
         assert_eq!((axis.start, axis.end), (Date::constant(2026, 12, 1), Date::constant(2027, 4, 1)));
         let alone = Axis::new(&[], "2026-12-15T09:00:00".parse().expect("now"));
         assert_eq!(months_between(alone.start, alone.end), 3);
+    }
+
+    #[test]
+    fn long_group_names_are_shortened_for_the_label_column() {
+        assert_eq!(shortened("staff"), "staff");
+        assert_eq!(shortened("a-very-long-group-name-for-labs"), "a-very-long-group-nam…");
     }
 
     /// A BSI half says so: its label names the build, never a letter derived from it.
