@@ -161,6 +161,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
     },
+    /// One self-contained HTML page about REPO for review: the rollout timeline, the
+    /// effective settings per cohort, the legacy era, diagnostics, every declaration and
+    /// profile, and with `--since` what changed.
+    Report {
+        #[arg(default_value = ".")]
+        repo: PathBuf,
+        /// Write the page to FILE (atomically) instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The current local time, `yyyy-mm-ddThh:mm:ss` (default: the clock): the same input
+        /// and `--now` give the same bytes.
+        #[arg(long, value_parser = parse_local_date_time)]
+        now: Option<crate::model::LocalDateTime>,
+        /// Also show what changed in the output since this git revision (as `ddmc diff --git`).
+        #[arg(long, value_name = "REV")]
+        since: Option<String>,
+    },
     /// Apple's catalog: the GDMF snapshot that `latest` and relative deadlines resolve against.
     Catalog {
         #[command(subcommand)]
@@ -377,6 +394,9 @@ pub fn run() -> i32 {
             }
             let _ = std::io::stdout().lock().write_all(&out);
             exit::OK
+        }
+        Command::Report { repo, out, now, since } => {
+            html_report(&cli, repo, out.as_deref(), *now, since.as_deref(), &secret)
         }
         Command::Legacy { command: LegacyCommand::Schedule { available, install_action, out } } => {
             legacy_schedule(&cli, available, *install_action, out.as_deref())
@@ -705,7 +725,39 @@ fn build_check(cli: &Cli, out: &Path, files: &[crate::emit::OutputFile]) -> i32 
 /// `ddmc diff OLD NEW` or `ddmc diff --git REV [REPO]`.
 fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) -> i32 {
     use crate::diff::{self, tree};
-    // No environment is read: a diff shows `$VAR` where a seeding token goes.
+    let found = match (rev, paths) {
+        (Some(rev), [] | [_]) => git_diff(cli, paths.first().map_or(Path::new("."), PathBuf::as_path), rev),
+        (None, [old, new]) => {
+            let read = |p: &Path| {
+                tree::read(p).map_err(|e| {
+                    eprintln!("error: {e}");
+                    exit::USAGE
+                })
+            };
+            read(old).and_then(|old| Ok(diff::diff(&old, &read(new)?)))
+        }
+        _ => {
+            eprintln!("error: give two output folders (`ddmc diff OLD NEW`), or `--git REV [REPO]`");
+            return exit::USAGE;
+        }
+    };
+    let diff = match found {
+        Ok(diff) => diff,
+        Err(code) => return code,
+    };
+    let text = match format {
+        ExplainFormat::Human => diff::render::human(&diff),
+        ExplainFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff).unwrap_or_default()),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    exit::OK
+}
+
+/// What changed in the output from REPO's policies at `rev` to the working tree (`diff
+/// --git`, `report --since`). No environment variable is read: a diff shows `$VAR` where a
+/// seeding token goes.
+fn git_diff(cli: &Cli, repo: &Path, rev: &str) -> Result<crate::diff::Diff, i32> {
+    use crate::diff::{self, tree};
     let no_secrets = |_: &str| None;
     let build = |repo: &Path, what: &str| -> Result<tree::Tree, i32> {
         let options = cli.options(Mode::Check, &no_secrets, None);
@@ -717,43 +769,67 @@ fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) 
         }
         Ok(tree::from_files(&c.files))
     };
-    let trees = match (rev, paths) {
-        (Some(rev), [] | [_]) => {
-            let repo = paths.first().map_or(Path::new("."), PathBuf::as_path);
-            let old = match diff::git::checkout(repo, rev) {
-                Ok(dir) => dir,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return exit::USAGE;
-                }
-            };
-            build(old.path(), &format!("at `{rev}`")).and_then(|old| Ok((old, build(repo, "in the working tree")?)))
-        }
-        (None, [old, new]) => {
-            let read = |p: &Path| {
-                tree::read(p).map_err(|e| {
-                    eprintln!("error: {e}");
-                    exit::USAGE
-                })
-            };
-            read(old).and_then(|old| Ok((old, read(new)?)))
-        }
-        _ => {
-            eprintln!("error: give two output folders (`ddmc diff OLD NEW`), or `--git REV [REPO]`");
-            return exit::USAGE;
+    let old = diff::git::checkout(repo, rev).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    Ok(diff::diff(&build(old.path(), &format!("at `{rev}`"))?, &build(repo, "in the working tree")?))
+}
+
+/// `ddmc report`: the page on stdout or in `--out`; on any error nothing is written.
+fn html_report(
+    cli: &Cli,
+    repo: &Path,
+    out: Option<&Path>,
+    now: Option<crate::model::LocalDateTime>,
+    since: Option<&str>,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    use crate::report;
+    if let Some(out) = out.filter(|o| o.is_dir()) {
+        eprintln!("error: `--out {}` is a folder; name the HTML file to write", out.display());
+        return exit::USAGE;
+    }
+    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
+        Ok(c) => c,
+        Err(e) => return load_failed(&e),
+    };
+    let code = self::report(cli, &mut c, false);
+    if code != exit::OK {
+        return code;
+    }
+    let catalog = match report::catalog_state(repo, &c.project) {
+        Ok(state) => state,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return exit::POLICY;
         }
     };
-    let (old, new) = match trees {
-        Ok(trees) => trees,
-        Err(code) => return code,
+    let since = match since {
+        Some(rev) => match git_diff(cli, repo, rev) {
+            Ok(diff) => Some((rev.to_string(), diff)),
+            Err(code) => return code,
+        },
+        None => None,
     };
-    let diff = diff::diff(&old, &new);
-    let text = match format {
-        ExplainFormat::Human => diff::render::human(&diff),
-        ExplainFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff).unwrap_or_default()),
+    let inputs =
+        report::Inputs { repository: report::name_of(repo), now: now.unwrap_or_else(report::clock), catalog, since };
+    let page = report::render(&report::build(&c, inputs));
+    let Some(out) = out else {
+        let _ = std::io::stdout().lock().write_all(page.as_bytes());
+        return exit::OK;
     };
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    exit::OK
+    // Beside the old page, then renamed over it: a reader never sees half a page.
+    match crate::catalog::update::write_atomically(out, &page) {
+        Ok(()) => {
+            done(cli, &format!("wrote the report to `{}`", out.display()));
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: cannot write `{}`: {e}", out.display());
+            exit::IO
+        }
+    }
 }
 
 /// `ddmc catalog update|show`.

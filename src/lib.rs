@@ -22,6 +22,7 @@ pub mod model;
 pub mod parse;
 pub mod pipeline;
 pub mod repo;
+pub mod report;
 pub mod source;
 pub mod status;
 pub mod template;

@@ -17,6 +17,7 @@ mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
 mod message_formats;
+mod report;
 mod samples;
 mod schemas;
 mod secrets;
