@@ -32,19 +32,19 @@ struct Cli {
     /// How to print problems: `human` (with source snippets), `short` (one line each),
     /// `json` (one JSON object per line, on stdout), `sarif` (a SARIF 2.1.0 log on stdout) or
     /// `github` (GitHub Actions annotations on stdout).
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = Format::Human)]
     message_format: Format,
     /// Do not print warnings.
-    #[arg(long, short, global = true)]
+    #[arg(long, short, global = true, help_heading = "Global options")]
     quiet: bool,
     /// Make conflicts between policies errors, not warnings.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     deny_conflicts: bool,
     /// Colour in human messages: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, global = true, help_heading = "Global options", value_enum, default_value_t = Color::Auto)]
     color: Color,
     /// Render `{{ … }}` templates in policy strings with this environment of ddmc.yaml.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, help_heading = "Global options", value_name = "NAME")]
     env: Option<String>,
 }
 
@@ -112,6 +112,7 @@ enum Command {
     Man,
     /// Print the JSON Schema of policy files (or, with --project, of ddmc.yaml).
     Schema {
+        /// Print the schema of ddmc.yaml instead.
         #[arg(long)]
         project: bool,
     },
@@ -123,10 +124,11 @@ enum Command {
     /// Lint existing DDM declarations (`.json`) and profiles (`.mobileconfig`) written by
     /// hand or by other tools: files, or folders searched recursively.
     Lint {
+        /// Declarations (`.json`), profiles (`.mobileconfig`), or folders of them.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Also check that everything applies on this platform (macOS, iOS, tvOS, visionOS).
-        #[arg(long, value_parser = crate::lint::parse_platform)]
+        #[arg(long, value_parser = platform(), ignore_case = true)]
         platform: Option<crate::model::Platform>,
         /// ... at this OS version of `--platform`, such as `15.2`.
         #[arg(long, requires = "platform", value_parser = crate::lint::parse_os)]
@@ -142,9 +144,11 @@ enum Command {
     /// Explain what one device gets from REPO: its effective settings and where each comes
     /// from, the declarations and legacy profiles it receives, its deadlines, and notes.
     Explain {
+        /// The policy repository (the folder with `ddmc.yaml` and `policies/`).
         #[arg(default_value = ".")]
         repo: PathBuf,
-        #[arg(long, value_parser = crate::lint::parse_platform)]
+        /// The device's platform.
+        #[arg(long, value_parser = platform(), ignore_case = true)]
         platform: crate::model::Platform,
         /// The device's OS, `26.3.1` or `26.3.1 (a)` (default: the newest the policies know of on
         /// PLATFORM: their highest enforcement target, or the newest OS their settings start at).
@@ -153,11 +157,13 @@ enum Command {
         /// The device's group (`all`: only what every device gets).
         #[arg(long, default_value = crate::model::GROUP_ALL)]
         group: String,
+        /// How the device is enrolled (what Apple allows depends on it).
         #[arg(long, value_enum, default_value_t = crate::explain::Enrollment::Supervised)]
         enrollment: crate::explain::Enrollment,
         /// The current local time, `yyyy-mm-ddThh:mm:ss`, for deadlines (reproducible output).
         #[arg(long, value_parser = parse_local_date_time)]
         now: Option<crate::model::LocalDateTime>,
+        /// `human`, or `json`: one object on stdout.
         #[arg(long, value_enum, default_value_t = ExplainFormat::Human)]
         format: ExplainFormat,
     },
@@ -165,6 +171,7 @@ enum Command {
     /// effective settings per cohort, the legacy era, diagnostics, every declaration and
     /// profile, and with `--since` what changed.
     Report {
+        /// The policy repository (the folder with `ddmc.yaml` and `policies/`).
         #[arg(default_value = ".")]
         repo: PathBuf,
         /// Write the page to FILE (atomically) instead of stdout.
@@ -194,6 +201,7 @@ enum Command {
         /// Apple's schema folder (apple/device-management).
         #[arg(long, default_value = generate::DEFAULT_REFERENCE)]
         reference: PathBuf,
+        /// Where to write the generated files (only into an empty folder or an earlier output).
         #[arg(long, default_value = "schemas/apple")]
         out: PathBuf,
         /// Write nothing; exit 1 when the committed files differ from what would be generated.
@@ -207,6 +215,7 @@ enum CatalogCommand {
     /// Fetch Apple's catalog (or read a file) into REPO's catalog file (`catalog:` in
     /// ddmc.yaml, default `apple-catalog.json`), atomically, and print what changed.
     Update {
+        /// The policy repository (the folder with `ddmc.yaml` and `policies/`).
         #[arg(default_value = ".")]
         repo: PathBuf,
         /// Where to read GDMF from: an https:// URL (http:// only on this machine) or a file
@@ -222,10 +231,11 @@ enum CatalogCommand {
     },
     /// List the catalog's versions, builds, BSIs, release and expiry dates and device counts.
     Show {
+        /// The policy repository (the folder with `ddmc.yaml` and `policies/`).
         #[arg(default_value = ".")]
         repo: PathBuf,
         /// Only this platform (macOS, iOS, tvOS, visionOS).
-        #[arg(long, value_parser = crate::status::parse_platform)]
+        #[arg(long, value_parser = platform(), ignore_case = true)]
         platform: Option<crate::model::Platform>,
     },
 }
@@ -235,6 +245,7 @@ enum StatusCommand {
     /// Whether a device meets REPO's enforcement targets: compliant, pending or behind, and
     /// why. Exit 0 when it meets all that apply to it (or none applies), 1 otherwise.
     Check {
+        /// The policy repository (the folder with `ddmc.yaml` and `policies/`).
         #[arg(default_value = ".")]
         repo: PathBuf,
         /// The device's DDM status report (JSON) or MDM DeviceInformation response (plist or JSON).
@@ -244,7 +255,7 @@ enum StatusCommand {
         #[arg(long, default_value = crate::model::GROUP_ALL, value_parser = crate::status::parse_group)]
         group: String,
         /// The device's platform; needed when the report does not tell it.
-        #[arg(long, value_parser = crate::status::parse_platform)]
+        #[arg(long, value_parser = platform(), ignore_case = true)]
         platform: Option<crate::model::Platform>,
         /// The device's local time, `yyyy-mm-ddThh:mm:ss`; without it no deadline is compared.
         #[arg(long, value_parser = crate::status::parse_now)]
@@ -327,6 +338,11 @@ enum Format {
     Sarif,
     /// GitHub Actions workflow commands on stdout (annotations on the pull request).
     Github,
+}
+
+/// The command line's definition: completions, the man page and tests read it.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 pub fn run() -> i32 {
@@ -469,6 +485,15 @@ enum ExplainFormat {
 
 fn parse_device_version(s: &str) -> Result<crate::model::DeviceVersion, String> {
     s.parse().map_err(|e: crate::model::version::VersionError| e.to_string())
+}
+
+/// `--platform`: Apple's names, any case, listed in the help; `iPadOS` is iOS, as everywhere
+/// in ddmc. The one parser every command uses.
+fn platform() -> impl clap::builder::TypedValueParser<Value = crate::model::Platform> {
+    use crate::model::Platform;
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["macOS", "iOS", "iPadOS", "tvOS", "visionOS"])
+        .map(|name: String| Platform::from_name(&name).unwrap_or(Platform::IOS))
 }
 
 /// `--now`, else this machine's local wall clock.

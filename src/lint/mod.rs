@@ -121,14 +121,6 @@ fn nothing_found(paths: &[PathBuf]) -> Diagnostic {
         .help("name the files, or a folder that holds them")
 }
 
-/// `--platform`: Apple's spelling, any case (`macos` is `macOS`).
-pub fn parse_platform(s: &str) -> Result<Platform, String> {
-    Platform::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
-        let names: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
-        format!("expected one of {}", names.join(", "))
-    })
-}
-
 /// `--os`: an OS version such as `15.2` or `26.3.1`.
 pub fn parse_os(s: &str) -> Result<OsVersion, String> {
     s.parse::<OsVersion>().map_err(|e| match e.help {

@@ -29,6 +29,15 @@ impl Platform {
         }
     }
 
+    /// The platform a name means: Apple's names in any case; `iPadOS` is iOS.
+    pub fn from_name(name: &str) -> Option<Platform> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("iPadOS") {
+            return Some(Platform::IOS);
+        }
+        Platform::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(name))
+    }
+
     /// Lower-case form for identifiers (`settings.macos`).
     pub fn slug(self) -> &'static str {
         match self {

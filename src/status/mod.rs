@@ -93,18 +93,6 @@ impl fmt::Display for StatusError {
     }
 }
 
-/// `--platform`: Apple's names, any case; `iPadOS` is iOS, as everywhere in ddmc.
-pub fn parse_platform(s: &str) -> Result<Platform, String> {
-    let s = s.trim();
-    if s.eq_ignore_ascii_case("iPadOS") {
-        return Ok(Platform::IOS);
-    }
-    Platform::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(s)).ok_or_else(|| {
-        let names: Vec<&str> = Platform::ALL.iter().map(|p| p.as_str()).collect();
-        format!("expected one of {} (or iPadOS)", names.join(", "))
-    })
-}
-
 /// `--group`: a group name as policies write them, so that a typo is not silently `all`.
 pub fn parse_group(s: &str) -> Result<String, String> {
     let mut chars = s.chars();
@@ -300,9 +288,9 @@ mod tests {
 
     #[test]
     fn arguments() {
-        assert_eq!(parse_platform("ipados"), Ok(Platform::IOS));
-        assert_eq!(parse_platform("macos"), Ok(Platform::MacOS));
-        assert!(parse_platform("watchOS").is_err());
+        assert_eq!(Platform::from_name("ipados"), Some(Platform::IOS));
+        assert_eq!(Platform::from_name("macos"), Some(Platform::MacOS));
+        assert_eq!(Platform::from_name("watchOS"), None);
         assert!(parse_group("staff").is_ok());
         assert!(parse_group("Staff").is_err());
         assert!(parse_group("").is_err());

@@ -69,3 +69,35 @@ fn check_reports_on_the_files_named() {
     let (code, stderr) = ddmc(&["check", "repo/policies/good.yaml", "elsewhere.yaml"], dir.path());
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// Every argument of every command says what it is for, and one with a fixed set of values
+/// lists them; the options every command shares are under their own heading.
+#[test]
+fn every_argument_has_help() {
+    fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("{path} {id}"));
+            }
+            if arg.is_global_set() && arg.get_help_heading() != Some("Global options") {
+                missing.push(format!("{path} {id}: global, not under `Global options`"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_about().is_none() {
+                missing.push(format!("{path} {} (no about)", sub.get_name()));
+            }
+            walk(sub, &format!("{path} {}", sub.get_name()), missing);
+        }
+    }
+    let mut missing = Vec::new();
+    walk(&ddmc::cli::command(), "ddmc", &mut missing);
+    assert!(missing.is_empty(), "without help: {missing:#?}");
+    let output = Command::cargo_bin("ddmc").expect("binary").args(["explain", "--help"]).output().expect("runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("[possible values: macOS, iOS, iPadOS, tvOS, visionOS]"), "{help}");
+}

@@ -1012,7 +1012,7 @@ proptest! {
         broken.extend(&junk);
         broken.extend(&bytes[at..]);
         let options = Options {
-            platform: platform.map(|p| lint::parse_platform(p).expect("platform")),
+            platform: platform.map(|p| ddmc::model::Platform::from_name(p).expect("platform")),
             os: Some(lint::parse_os("26.0").expect("os")),
             enrollment: Some(lint::Enrollment::Device),
             ..Options::default()
