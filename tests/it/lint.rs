@@ -755,7 +755,7 @@ fn usage_errors() {
         (&["lint", "missing.json"][..], "error: cannot read `missing.json`: No such file or directory"),
         (&["lint", "--os", "15.2", "."][..], "the following required arguments were not provided"),
         (&["lint", "--enrollment", "device", "."][..], "the following required arguments were not provided"),
-        (&["lint", "--platform", "windows", "."][..], "expected one of macOS, iOS, tvOS, visionOS"),
+        (&["lint", "--platform", "windows", "."][..], "[possible values: macOS, iOS, iPadOS, tvOS, visionOS]"),
         (&["lint", "--platform", "macOS", "--os", "15", "."][..], "expected major.minor or major.minor.patch"),
         (&["lint", "--platform", "iOS", "--enrollment", "byod", "."][..], "invalid value 'byod'"),
         (&["lint"][..], "the following required arguments were not provided"),
