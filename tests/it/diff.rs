@@ -103,3 +103,21 @@ fn diff_against_a_git_revision() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("git archive"), "{stderr}");
 }
+
+/// `diff` reads every output format: a changed deferral in Fleet's group folders.
+#[test]
+fn diff_of_two_fleet_outputs() {
+    let dir = repo(&[("ddmc.yaml", PROJECT), ("policies/mac.yaml", &policy(30))]);
+    assert_eq!(ddmc(dir.path(), &["build", "-q", "--format", "fleet", "--out", "old"]).0, 0);
+    std::fs::write(dir.path().join("policies/mac.yaml"), policy(60)).expect("edit");
+    assert_eq!(ddmc(dir.path(), &["build", "-q", "--format", "fleet", "--out", "new"]).0, 0);
+    let (code, stdout, stderr) = ddmc(dir.path(), &["diff", "old", "new"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("  ~ staff/com.example.diff.mac-baseline.settings  (com.apple.configuration.softwareupdate.settings)\n      Deferrals.MajorPeriodInDays: 30 -> 60\n"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = ddmc(dir.path(), &["build", "--check", "--format", "fleet", "--out", "old"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("stale: staff/com.example.diff.mac-baseline.settings.json"), "{stdout}");
+}
