@@ -1,13 +1,13 @@
 //! The command line: parses arguments, runs the pipeline, renders diagnostics, and decides
 //! the exit code in one place.
 
-use crate::apple::generate;
 use crate::diagnostics::{self, Severity, render::Sources};
 use crate::emit::write::write_tree;
-use crate::legacy::schedule::{self, InstallAction};
+use crate::generate;
 use crate::model::schema;
 use crate::pipeline::{self, Compilation, Mode};
 use crate::repo::LoadError;
+use crate::schedule::{self, InstallAction};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -38,11 +38,7 @@ pub struct Compilation {
     pub profiles: Vec<Profile>,
 }
 
-/// A policy that parsed and validated, with its document for positions.
-pub struct Loaded {
-    pub doc: Document,
-    pub policy: Policy,
-}
+pub use crate::document::Loaded;
 
 /// How to compile, besides the repository.
 pub struct Options<'a> {

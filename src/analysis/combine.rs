@@ -2,8 +2,8 @@
 //! several `softwareupdate.settings` declarations set.
 
 use crate::apple::{DeclarationType, schemas, support};
+use crate::canonical::canonical_json;
 use crate::diagnostics::plain;
-use crate::emit::canonical::canonical_json;
 use serde_json::Value;
 use std::cmp::Ordering;
 

@@ -3,7 +3,6 @@
 //! needs supervision.
 
 pub mod declaration;
-pub mod generate;
 pub mod later;
 pub mod published;
 pub mod schemas;

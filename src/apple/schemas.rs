@@ -2,9 +2,6 @@
 //! every artifact ddmc emits is validated against them, and `ddmc lint` checks other
 //! people's files with them.
 
-use crate::diagnostics::Diagnostics;
-use crate::parse::Node;
-use crate::validate::messages;
 use jsonschema::Validator;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -68,20 +65,6 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 pub fn violations(name: &str, value: &Value) -> Vec<String> {
     let Some(schema) = get(name) else { return vec![format!("no Apple schema for `{name}`")] };
     schema.validator.iter_errors(value).map(|e| format!("{}: {e}", e.instance_path())).collect()
-}
-
-/// Validates a parsed file against the schema `name`, with diagnostics that point at its
-/// lines; returns whether it is valid.
-pub fn check(name: &str, file: &str, node: &Node, out: &mut Diagnostics) -> bool {
-    let Some(schema) = get(name) else { return false };
-    let instance = node.to_json();
-    let errors: Vec<_> = schema.validator.iter_errors(&instance).collect();
-    let document = messages::Noun { a: "the document", the: "the document" };
-    let cx = messages::Context { file, document, root: node, schema: &schema.schema };
-    for diagnostic in messages::diagnose_all(&errors, &cx) {
-        out.push(diagnostic);
-    }
-    errors.is_empty()
 }
 
 #[cfg(test)]

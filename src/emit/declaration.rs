@@ -1,6 +1,6 @@
 //! A declaration as an MDM serves it: `Type`, `Identifier`, `ServerToken`, `Payload`.
 
-use super::canonical::{canonical_json, token};
+use crate::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
 

@@ -3,7 +3,7 @@
 //! `DeclarationsToken`. Serialised from borrowed structs: with thousands of policies and
 //! many groups it is the largest file of a build.
 
-use super::canonical::token;
+use crate::canonical::token;
 use crate::lower::legacy::{PolicySource, Profile};
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;

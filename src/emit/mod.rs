@@ -1,7 +1,6 @@
 //! Emit: declarations get their ServerTokens and become files; the manifest lists every
 //! artifact and a DeclarationsToken per group; the writer swaps the output folder in whole.
 
-pub mod canonical;
 pub mod declaration;
 pub mod format;
 pub mod manifest;

@@ -2,8 +2,8 @@
 //! (which escapes every string), identities from UUID v5 so that the same policy is
 //! always the same profile, and a content token that changes with the content.
 
-use super::canonical::{canonical_json, token};
 use crate::apple::schemas;
+use crate::canonical::{canonical_json, token};
 use crate::lower::legacy::Profile;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;

@@ -2,7 +2,7 @@
 //! `../shared/reference` (skipped, with a message, when that is absent).
 
 use crate::common;
-use ddmc::apple::generate::generate;
+use ddmc::generate::generate;
 use std::path::Path;
 
 #[test]

@@ -13,6 +13,7 @@ mod errors;
 mod explain;
 mod file_system;
 mod init;
+mod layers;
 mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
