@@ -3,6 +3,7 @@
 //! needs supervision.
 
 pub mod declaration;
+mod enrollment;
 pub mod later;
 pub mod published;
 pub mod schemas;
@@ -10,3 +11,4 @@ pub mod support;
 pub mod trains;
 
 pub use declaration::DeclarationType;
+pub use enrollment::Enrollment;

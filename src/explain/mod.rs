@@ -14,18 +14,10 @@ use crate::lower::settings::field_of;
 use crate::lower::{Declaration, Supervised};
 use crate::model::{DeviceVersion, LocalDateTime, OsVersion, Platform};
 use crate::pipeline::{Compilation, Loaded};
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::Value;
 
-/// How the device is enrolled: what Apple's `allowed-enrollments` name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Enrollment {
-    Supervised,
-    Device,
-    User,
-}
+pub use crate::apple::Enrollment;
 
 /// The device being explained.
 #[derive(Clone, Debug)]

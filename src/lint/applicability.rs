@@ -23,24 +23,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::model::{OsVersion, Platform};
 use crate::parse::{Node, Value};
 
-/// Apple's declaration enrollment types (`allowed-enrollments`), as `--enrollment` takes
-/// them. For profiles only supervision matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Enrollment {
-    Supervised,
-    Device,
-    User,
-}
-
-impl Enrollment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enrollment::Supervised => "supervised",
-            Enrollment::Device => "device",
-            Enrollment::User => "user",
-        }
-    }
-}
+pub use crate::apple::Enrollment;
 
 /// What is being asked about: a whole declaration or payload type, or one of its keys.
 pub struct Subject<'a> {

@@ -55,9 +55,9 @@ impl fmt::Display for StatusItem {
 ///   AND and OR;
 /// - an `All` or `Any` nested directly in the same kind renders without parentheses
 ///   (AND and OR are associative);
-/// - any other compound operand is parenthesised. For an `Any` inside an `All` that is
-///   required; for an `All` inside an `Any` it is redundant (AND binds tighter than OR)
-///   but spares the reader the question.
+/// - any other compound operand is parenthesised, an `All` inside an `Any` as much as an
+///   `Any` inside an `All`: Apple documents no precedence for NSPredicate's AND and OR, and
+///   parsers other than Apple's were seen to bind OR tighter, so nothing may rest on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Predicate {
     /// `@status(item) == 'value'`

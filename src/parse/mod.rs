@@ -28,11 +28,11 @@ pub use yaml::parse_yaml;
 /// serde_json's own limit (127 levels) so that JSON and YAML fail alike, with our message.
 pub const MAX_DEPTH: usize = 100;
 
-/// Most nodes one YAML document may produce. Aliases copy whole subtrees, so a few lines can
-/// describe billions of nodes (an "alias bomb"); this caps the work and memory.
 /// The message of [`ParseError`] for a file with no content (only comments, or nothing).
 pub const EMPTY_FILE: &str = "the file is empty; expected a policy mapping";
 
+/// Most nodes one YAML document may produce. Aliases copy whole subtrees, so a few lines can
+/// describe billions of nodes (an "alias bomb"); this caps the work and memory.
 pub const MAX_NODES: usize = 100_000;
 
 /// Why a file could not be read as a document, and where.

@@ -374,3 +374,56 @@ fn the_clock_changes_warnings_never_output() {
     let output = ddmc().arg("check").arg(repo.path()).output().expect("runs");
     assert!(String::from_utf8_lossy(&output.stderr).contains("warning[past-deadline]"));
 }
+
+/// Apple documents no precedence for AND and OR in predicates: in every activation of the
+/// expected trees, no parenthesis level mixes the two (each compound operand is in parentheses).
+#[test]
+fn every_compound_predicate_is_fully_parenthesised() {
+    fn mixes_and_or(predicate: &str) -> bool {
+        let mut levels: Vec<(bool, bool)> = vec![(false, false)];
+        let mut quote: Option<char> = None;
+        let chars: Vec<char> = predicate.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match (quote, c) {
+                (Some(q), _) if c == q => quote = None,
+                (Some(_), '\\') => i += 1,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(') => levels.push((false, false)),
+                (None, ')') => {
+                    levels.pop();
+                }
+                (None, _) => {
+                    let rest: String = chars[i..].iter().take(5).collect();
+                    let level = levels.last_mut().expect("balanced");
+                    if rest.starts_with(" AND ") {
+                        level.0 = true;
+                    } else if rest.starts_with(" OR ") {
+                        level.1 = true;
+                    }
+                    if level.0 && level.1 {
+                        return true;
+                    }
+                }
+            }
+            i += 1;
+        }
+        false
+    }
+    assert!(mixes_and_or("a == 1 AND b == 2 OR c == 3"), "the check sees a mix");
+    assert!(!mixes_and_or("(a == 1 AND b == 2) OR c == 3"));
+    let mut seen = 0;
+    for case in ["every-field", "shipped-examples"] {
+        let tree = read_tree(&fixture(case).join("expected"));
+        for (name, bytes) in tree.iter().filter(|(n, _)| n.starts_with("declarations/")) {
+            let value: serde_json::Value = serde_json::from_slice(bytes).expect("json");
+            if let Some(predicate) = value["Payload"]["Predicate"].as_str() {
+                seen += 1;
+                assert!(!mixes_and_or(predicate), "{name}: {predicate}");
+            }
+        }
+    }
+    assert!(seen > 5, "activations were checked");
+}
