@@ -5,12 +5,12 @@ use super::combine::CombineType;
 use super::targets::{Contradiction, Target, contradictions};
 use super::{Band, Cohort, Contribution, cohorts, contributions, in_group, reaches};
 use crate::apple::DeclarationType;
+use crate::apple::fields::{FIELDS, field_of};
 use crate::canonical::canonical_json;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
 use crate::document::Loaded;
 use crate::lower::Declaration;
-use crate::lower::settings::{FIELDS, field_of};
 use crate::model::{GROUP_ALL, Platform};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -71,7 +71,8 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
         let base_targets = targets_of(GROUP_ALL, false);
         let keys: Vec<(&'static str, Vec<Contribution<'_>>, u64, Vec<&Value>)> = FIELDS
             .iter()
-            .map(|(key, _)| {
+            .map(|field| field.key)
+            .map(|key| {
                 let base = contributions(&base_settings, key);
                 let fingerprint = fingerprint(&base, 0);
                 let mut distinct: Vec<&Value> = Vec::new();
@@ -80,7 +81,7 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
                         distinct.push(c.value);
                     }
                 }
-                (*key, base, fingerprint, distinct)
+                (key, base, fingerprint, distinct)
             })
             .collect();
         for cohort in cohorts {

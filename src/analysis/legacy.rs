@@ -7,6 +7,7 @@
 use super::combine::CombineType;
 use super::conflicts::{SHOWN, where_};
 use super::{Band, Cohort, in_group};
+use crate::apple::fields::{self, LegacyRule};
 use crate::apple::support;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
@@ -21,40 +22,15 @@ use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-/// How a device combines a legacy key that several policies set.
-#[derive(Clone, Copy)]
-enum Rule {
-    /// The combine rule of the declaration key it corresponds to (`AlwaysOn` is `true`,
-    /// `AlwaysOff` is `false` for the controls).
-    Declaration(&'static str),
-    /// A `forceDelayed*` restriction: the most restrictive, `true`, wins.
-    TrueWins,
-}
-
-/// Every legacy key ddmc writes, in the order it is written, and how it combines.
-const RULES: &[(&str, Rule)] = &[
-    ("allowRapidSecurityResponseInstallation", Rule::Declaration("RapidSecurityResponse.Enable")),
-    ("allowRapidSecurityResponseRemoval", Rule::Declaration("RapidSecurityResponse.EnableRollback")),
-    ("forceDelayedMajorSoftwareUpdates", Rule::TrueWins),
-    ("enforcedSoftwareUpdateMajorOSDeferredInstallDelay", Rule::Declaration("Deferrals.MajorPeriodInDays")),
-    ("forceDelayedSoftwareUpdates", Rule::TrueWins),
-    ("enforcedSoftwareUpdateMinorOSDeferredInstallDelay", Rule::Declaration("Deferrals.MinorPeriodInDays")),
-    ("enforcedSoftwareUpdateDelay", Rule::Declaration("Deferrals.CombinedPeriodInDays")),
-    ("forceDelayedAppSoftwareUpdates", Rule::TrueWins),
-    ("enforcedSoftwareUpdateNonOSDeferredInstallDelay", Rule::Declaration("Deferrals.SystemPeriodInDays")),
-    ("CriticalUpdateInstall", Rule::Declaration("AutomaticActions.InstallSecurityUpdate")),
-    ("AutomaticDownload", Rule::Declaration("AutomaticActions.Download")),
-    ("AutomaticallyInstallMacOSUpdates", Rule::Declaration("AutomaticActions.InstallOSUpdates")),
-];
-
 /// The value a device gets for `key` from `values`, and the rule, for messages.
 fn combine(key: &str, values: &[&Value]) -> Option<(Value, String)> {
-    let rule = RULES.iter().find(|(k, _)| *k == key).map(|(_, r)| *r)?;
-    match rule {
-        Rule::TrueWins => {
+    let (field, legacy) = fields::legacy_sources(key).next()?;
+    match legacy.rule {
+        LegacyRule::TrueWins => {
             Some((Value::Bool(values.iter().any(|v| v.as_bool() == Some(true))), "`true` wins".to_string()))
         }
-        Rule::Declaration(ddm) => {
+        LegacyRule::Declaration => {
+            let ddm = field.key;
             let combine = CombineType::of(ddm)?;
             let rule = format!("{} (the rule of the declaration's `{ddm}`)", combine.rule(ddm));
             if combine != CombineType::EnumLast {
@@ -109,11 +85,11 @@ fn profile(
     let mut merged = Vec::new();
     let mut payloads: Vec<ProfilePayload> = Vec::new();
     let mut supervised = Vec::new();
-    for (key, _) in RULES {
+    for key in fields::legacy_keys() {
         let from: Vec<(KeySource, &'static str, bool)> = reaching
             .iter()
             .flat_map(|(policy, entry)| {
-                entry.keys.iter().filter(|k| k.key == *key).map(|k| {
+                entry.keys.iter().filter(|k| k.key == key).map(|k| {
                     (
                         KeySource { policy: policy.source.clone(), field: k.field, value: k.value.clone() },
                         k.payload_type,
@@ -356,7 +332,7 @@ mod tests {
 
     #[test]
     fn every_written_key_has_a_rule() {
-        for (key, _) in RULES {
+        for key in fields::legacy_keys() {
             assert!(combine(key, &[&json!(true)]).is_some() || combine(key, &[&json!(7)]).is_some(), "{key}");
         }
     }

@@ -7,8 +7,8 @@ pub mod conflicts;
 pub mod legacy;
 pub mod targets;
 
+use crate::apple::fields::FIELDS;
 use crate::apple::{DeclarationType, support};
-use crate::lower::settings::FIELDS;
 use crate::lower::{Declaration, OsRange};
 use crate::model::{GROUP_ALL, OsVersion, Platform};
 use combine::CombineType;
@@ -122,7 +122,7 @@ pub fn effective_settings<'a>(
         .filter(|d| d.ty == DeclarationType::SoftwareUpdateSettings && reaches(d, group, platform, version))
         .collect();
     members.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    let mut keys: Vec<&'static str> = FIELDS.iter().map(|(key, _)| *key).collect();
+    let mut keys: Vec<&'static str> = FIELDS.iter().map(|field| field.key).collect();
     keys.sort_by_key(|k| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), k));
     keys.into_iter()
         .filter_map(|key| {

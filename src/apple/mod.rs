@@ -4,6 +4,7 @@
 
 pub mod declaration;
 mod enrollment;
+pub mod fields;
 pub mod later;
 pub mod published;
 pub mod schemas;

@@ -8,9 +8,9 @@ pub use render::render_human;
 
 use crate::analysis::{self, Effective};
 use crate::apple::DeclarationType;
+use crate::apple::fields::field_of;
 use crate::diagnostics::plain;
 use crate::lower::legacy::{KeySource, MergedKey, Profile};
-use crate::lower::settings::field_of;
 use crate::lower::{Declaration, Supervised};
 use crate::model::{DeviceVersion, LocalDateTime, OsVersion, Platform};
 use crate::pipeline::{Compilation, Loaded};

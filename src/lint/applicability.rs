@@ -164,11 +164,17 @@ fn lifecycle(subject: &Subject<'_>, a: &Availability, platform: Platform, os: Op
             let after = if os == removed { String::new() } else { format!(", before {platform} {os}") };
             Diagnostic::error(Code::Unsupported, format!("{what} is {phrase}{after}"))
                 .label(format!("not on {platform} {os}"))
-                .help(replacement(subject).unwrap_or("remove it; devices on that version do not apply it"))
+                .help(
+                    replacement(subject)
+                        .unwrap_or_else(|| "remove it; devices on that version do not apply it".to_owned()),
+                )
         }
         _ => Diagnostic::warning(Code::Unsupported, format!("{what} is {phrase}"))
             .label(if a.removed.is_some() { "scheduled for removal" } else { "deprecated" })
-            .help(replacement(subject).unwrap_or("plan its replacement before devices reach that version")),
+            .help(
+                replacement(subject)
+                    .unwrap_or_else(|| "plan its replacement before devices reach that version".to_owned()),
+            ),
     };
     Some(with_notes(d, fact(subject, a, platform)))
 }
@@ -183,9 +189,10 @@ fn lifecycle_everywhere(subject: &Subject<'_>) -> Vec<Diagnostic> {
     let Some((platform, first)) = found.first() else { return Vec::new() };
     let parts: Vec<_> = found.iter().map(|(p, a)| (*p, a.deprecated, a.removed)).collect();
     let label = if first.removed.is_some() { "scheduled for removal" } else { "deprecated" };
-    let d = Diagnostic::warning(Code::Unsupported, format!("`{}` is {}", subject.shown, phrase(&parts)))
-        .label(label)
-        .help(replacement(subject).unwrap_or("plan its replacement before devices reach that version"));
+    let d =
+        Diagnostic::warning(Code::Unsupported, format!("`{}` is {}", subject.shown, phrase(&parts))).label(label).help(
+            replacement(subject).unwrap_or_else(|| "plan its replacement before devices reach that version".to_owned()),
+        );
     vec![with_notes(d, fact(subject, first, *platform))]
 }
 
@@ -244,37 +251,48 @@ fn fact(subject: &Subject<'_>, a: &Availability, platform: Platform) -> Vec<Stri
     notes
 }
 
-/// What to use instead, for what later releases remove (ddmc's policy field in brackets).
-fn replacement(subject: &Subject<'_>) -> Option<&'static str> {
-    Some(match (subject.ty, subject.key) {
-        ("com.apple.SoftwareUpdate", None) => {
-            "use a `softwareupdate.settings` declaration (`AutomaticActions`, `Beta`, `Deferrals`) instead"
+/// What to use instead, for what later releases remove (ddmc's policy field in brackets),
+/// from the one table of policy fields and Apple keys.
+fn replacement(subject: &Subject<'_>) -> Option<String> {
+    use crate::apple::fields::{self, RESTRICTIONS, SOFTWARE_UPDATE};
+    match (subject.ty, subject.key) {
+        (SOFTWARE_UPDATE, None) => Some(
+            "use a `softwareupdate.settings` declaration (`AutomaticActions`, `Beta`, `Deferrals`) instead".to_owned(),
+        ),
+        (RESTRICTIONS, Some(key)) => {
+            let sources: Vec<(&fields::Field, &fields::Legacy)> = fields::legacy_sources(key).collect();
+            // Where ddmc writes the key on fewer platforms than Apple has it, name the section,
+            // not one platform's key (`enforcedSoftwareUpdateDelay` is iOS's combined delay for
+            // ddmc, and the general one on a Mac).
+            let everywhere = Platform::ALL
+                .iter()
+                .filter(|p| support::key(RESTRICTIONS, key, **p).is_some())
+                .all(|p| sources.iter().any(|(_, l)| l.platform == *p));
+            let one_field = sources.iter().all(|(f, _)| f.key == sources[0].0.key);
+            let parent = |parts: String| -> String {
+                match parts.rsplit_once('.') {
+                    Some((head, _)) if one_field && !everywhere => head.to_owned(),
+                    _ => parts,
+                }
+            };
+            let key = parent(common_prefix(sources.iter().map(|(f, _)| f.key), '.')?);
+            let field = parent(common_prefix(sources.iter().map(|(f, _)| f.path.join(".")), '.')?);
+            Some(format!("use `{key}` in a `softwareupdate.settings` declaration (ddmc: `{field}`)"))
         }
-        (_, Some("allowRapidSecurityResponseInstallation")) => {
-            "use `RapidSecurityResponse.Enable` in a `softwareupdate.settings` declaration \
-             (ddmc: `background_security_improvements.user_install`)"
-        }
-        (_, Some("allowRapidSecurityResponseRemoval")) => {
-            "use `RapidSecurityResponse.EnableRollback` in a `softwareupdate.settings` declaration \
-             (ddmc: `background_security_improvements.user_removal`)"
-        }
-        (_, Some("forceDelayedMajorSoftwareUpdates" | "enforcedSoftwareUpdateMajorOSDeferredInstallDelay")) => {
-            "use `Deferrals.MajorPeriodInDays` in a `softwareupdate.settings` declaration \
-             (ddmc: `software_updates.deferrals.major_days`)"
-        }
-        (_, Some("enforcedSoftwareUpdateMinorOSDeferredInstallDelay")) => {
-            "use `Deferrals.MinorPeriodInDays` in a `softwareupdate.settings` declaration \
-             (ddmc: `software_updates.deferrals.minor_days`)"
-        }
-        (_, Some("enforcedSoftwareUpdateNonOSDeferredInstallDelay")) => {
-            "use `Deferrals.SystemPeriodInDays` in a `softwareupdate.settings` declaration \
-             (ddmc: `software_updates.deferrals.system_days`)"
-        }
-        (_, Some("forceDelayedSoftwareUpdates" | "enforcedSoftwareUpdateDelay")) => {
-            "use `Deferrals` in a `softwareupdate.settings` declaration (ddmc: `software_updates.deferrals`)"
-        }
-        _ => return None,
-    })
+        _ => None,
+    }
+}
+
+/// The longest run of whole `separator`-separated parts all `names` start with.
+fn common_prefix<S: AsRef<str>>(names: impl IntoIterator<Item = S>, separator: char) -> Option<String> {
+    let mut names = names.into_iter();
+    let first = names.next()?.as_ref().to_owned();
+    let mut parts: Vec<&str> = first.split(separator).collect();
+    for name in names {
+        let same = parts.iter().zip(name.as_ref().split(separator)).take_while(|(a, b)| **a == *b).count();
+        parts.truncate(same);
+    }
+    (!parts.is_empty()).then(|| parts.join(&separator.to_string()))
 }
 
 /// Applicability of every key below `node`, by Apple's dotted path (`Beta.OfferPrograms[].Token`).

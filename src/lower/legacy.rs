@@ -3,15 +3,16 @@
 //! iOS 16–17) get the same policy as a `.mobileconfig`: restrictions
 //! (`com.apple.applicationaccess`) and, on macOS, `com.apple.SoftwareUpdate`.
 
-use super::settings::{BSI, SU};
+use super::settings::{self, BSI};
 use super::{OsRange, Supervision};
+use crate::apple::fields;
 use crate::apple::{DeclarationType, later, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::model::{Control, OsVersion, Platform, Policy};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
+pub use crate::apple::fields::{RESTRICTIONS, SOFTWARE_UPDATE};
 
 /// Keys listed as supervised-only although Apple's structured `supportedOS` does not say so,
 /// because their own description does: the cautious reading (an MDM that sends them to an
@@ -19,7 +20,6 @@ pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
 /// `supportedOS` has no `supervised: true`, its `content` says "Requires a supervised device".
 const SUPERVISED_BY_DESCRIPTION: &[(&str, &str, Platform)] =
     &[(RESTRICTIONS, "forceDelayedAppSoftwareUpdates", Platform::MacOS)];
-pub const SOFTWARE_UPDATE: &str = "com.apple.SoftwareUpdate";
 
 /// A configuration profile before it is rendered: the merged legacy settings of one group
 /// on one platform (`all`'s and the group's own), so that a device holds one profile and
@@ -122,86 +122,12 @@ pub fn payload_name(payload_type: &str) -> &'static str {
     if payload_type == RESTRICTIONS { "restrictions" } else { "softwareupdate" }
 }
 
-/// A policy field and the legacy keys it becomes.
-struct Mapping {
-    field: &'static [&'static str],
-    payload: &'static str,
-    keys: Vec<(&'static str, Value)>,
-}
-
 /// The RSR era on `platform`: from the first OS with the RSR restrictions to the first
 /// with `softwareupdate.settings`, both from Apple's schema.
 pub fn era(platform: Platform) -> Option<(OsVersion, OsVersion)> {
     let start = support::key(RESTRICTIONS, "allowRapidSecurityResponseInstallation", platform)?.introduced;
     let end = support::declaration(DeclarationType::SoftwareUpdateSettings, platform)?.introduced;
     Some((start, end))
-}
-
-/// `always_on` is `true`, `always_off` `false`; `allowed` leaves the user's choice (no key).
-fn forced(control: Option<Control>) -> Option<Value> {
-    match control? {
-        Control::AlwaysOn => Some(Value::Bool(true)),
-        Control::AlwaysOff => Some(Value::Bool(false)),
-        Control::Allowed => None,
-    }
-}
-
-/// The legacy keys a policy sets on `platform`, from the contract's table.
-fn mappings(policy: &Policy, platform: Platform) -> Vec<Mapping> {
-    let mut out = Vec::new();
-    let mut add = |field: &'static [&'static str], payload: &'static str, keys: Vec<(&'static str, Value)>| {
-        out.push(Mapping { field, payload, keys });
-    };
-    let bsi = policy.background_security_improvements.clone().unwrap_or_default();
-    let su = policy.software_updates.clone().unwrap_or_default();
-    let deferrals = su.deferrals.clone().unwrap_or_default();
-    if let Some(v) = bsi.user_install {
-        add(&[BSI, "user_install"], RESTRICTIONS, vec![("allowRapidSecurityResponseInstallation", json!(v))]);
-    }
-    if let Some(v) = bsi.user_removal {
-        add(&[BSI, "user_removal"], RESTRICTIONS, vec![("allowRapidSecurityResponseRemoval", json!(v))]);
-    }
-    let delay =
-        |force: &'static str, days_key: &'static str, days: u32| vec![(force, json!(true)), (days_key, json!(days))];
-    match platform {
-        Platform::MacOS => {
-            if let Some(v) = forced(bsi.automatic_install) {
-                add(&[BSI, "automatic_install"], SOFTWARE_UPDATE, vec![("CriticalUpdateInstall", v)]);
-            }
-            if let Some(v) = forced(su.automatic_download) {
-                add(&[SU, "automatic_download"], SOFTWARE_UPDATE, vec![("AutomaticDownload", v)]);
-            }
-            if let Some(v) = forced(su.automatic_install) {
-                add(&[SU, "automatic_install"], SOFTWARE_UPDATE, vec![("AutomaticallyInstallMacOSUpdates", v)]);
-            }
-            if let Some(days) = deferrals.major_days {
-                let keys = delay(
-                    "forceDelayedMajorSoftwareUpdates",
-                    "enforcedSoftwareUpdateMajorOSDeferredInstallDelay",
-                    days,
-                );
-                add(&[SU, "deferrals", "major_days"], RESTRICTIONS, keys);
-            }
-            if let Some(days) = deferrals.minor_days {
-                let keys =
-                    delay("forceDelayedSoftwareUpdates", "enforcedSoftwareUpdateMinorOSDeferredInstallDelay", days);
-                add(&[SU, "deferrals", "minor_days"], RESTRICTIONS, keys);
-            }
-            if let Some(days) = deferrals.system_days {
-                let keys =
-                    delay("forceDelayedAppSoftwareUpdates", "enforcedSoftwareUpdateNonOSDeferredInstallDelay", days);
-                add(&[SU, "deferrals", "system_days"], RESTRICTIONS, keys);
-            }
-        }
-        Platform::IOS => {
-            if let Some(days) = deferrals.combined_days {
-                let keys = delay("forceDelayedSoftwareUpdates", "enforcedSoftwareUpdateDelay", days);
-                add(&[SU, "deferrals", "combined_days"], RESTRICTIONS, keys);
-            }
-        }
-        Platform::TvOS | Platform::VisionOS => {}
-    }
-    out
 }
 
 /// The legacy keys of one policy, per RSR-era platform; warnings for what a platform
@@ -215,32 +141,34 @@ pub fn lower(policy: &Policy, doc: &Document, out: &mut Diagnostics) -> LegacyPo
             range: OsRange { platform, min: start, exactly: None, below: Some(end) },
             keys: Vec::new(),
         };
-        for mapping in mappings(policy, platform) {
-            for (key, value) in mapping.keys {
-                match support::key(mapping.payload, key, platform) {
+        for (key, value) in settings::values(policy) {
+            let Some(field) = fields::by_key(key) else { continue };
+            for legacy in field.legacy.iter().filter(|l| l.platform == platform) {
+                let Some(value) = fields::legacy_value(legacy.value, &value) else { continue };
+                let (payload, key) = (legacy.payload, legacy.key);
+                match support::key(payload, key, platform) {
                     Some(available) if available.introduced <= start => entry.keys.push(LegacyKey {
-                        payload_type: mapping.payload,
+                        payload_type: payload,
                         key,
                         value,
-                        field: mapping.field,
+                        field: field.path,
                         supervised: available.supervised_only
-                            || SUPERVISED_BY_DESCRIPTION.contains(&(mapping.payload, key, platform)),
+                            || SUPERVISED_BY_DESCRIPTION.contains(&(payload, key, platform)),
                     }),
                     _ => out.push(
                         Diagnostic::warning(
                             Code::Unsupported,
                             format!("`{key}` is not available on {platform} {start}"),
                         )
-                        .at(&doc.file, doc.key_span(mapping.field))
-                        .note(format!("Apple's schema: `{}` `{key}` on {platform}", mapping.payload))
+                        .at(&doc.file, doc.key_span(field.path))
+                        .note(format!("Apple's schema: `{payload}` `{key}` on {platform}"))
                         .help("nothing is emitted for it in the legacy profile"),
                     ),
                 }
             }
         }
-        if platform == Platform::IOS
-            && forced(policy.background_security_improvements.as_ref().and_then(|b| b.automatic_install)).is_some()
-        {
+        let forced_bsi = policy.background_security_improvements.as_ref().and_then(|b| b.automatic_install);
+        if platform == Platform::IOS && forced_bsi.is_some_and(|c| c != Control::Allowed) {
             out.push(
                 Diagnostic::warning(Code::Unsupported, "`automatic_install` has no legacy equivalent on iOS")
                     .at(&doc.file, doc.key_span(&[BSI, "automatic_install"]))

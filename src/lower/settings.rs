@@ -21,48 +21,15 @@ struct Setting {
     value: Value,
 }
 
-/// The policy sections settings live in.
-pub(super) const BSI: &str = "background_security_improvements";
-pub(super) const SU: &str = "software_updates";
+pub use crate::apple::fields::{BSI, SU, field_of};
 
-/// Which policy field each `softwareupdate.settings` key comes from: the one table that
-/// both the lowering and the analyses (conflicts, explanations) read.
-pub const FIELDS: &[(&str, &[&str])] = &[
-    ("AutomaticActions.InstallSecurityUpdate", &[BSI, "automatic_install"]),
-    ("RapidSecurityResponse.Enable", &[BSI, "user_install"]),
-    ("RapidSecurityResponse.EnableRollback", &[BSI, "user_removal"]),
-    ("Notifications", &[SU, "notifications"]),
-    ("AutomaticActions.Download", &[SU, "automatic_download"]),
-    ("AutomaticActions.InstallOSUpdates", &[SU, "automatic_install"]),
-    ("AllowStandardUserOSUpdates", &[SU, "standard_users_can_update"]),
-    ("RecommendedCadence", &[SU, "recommended_cadence"]),
-    ("Deferrals.MajorPeriodInDays", &[SU, "deferrals", "major_days"]),
-    ("Deferrals.MinorPeriodInDays", &[SU, "deferrals", "minor_days"]),
-    ("Deferrals.SystemPeriodInDays", &[SU, "deferrals", "system_days"]),
-    ("Deferrals.CombinedPeriodInDays", &[SU, "deferrals", "combined_days"]),
-    ("Beta.ProgramEnrollment", &[SU, "beta", "enrollment"]),
-    ("Beta.OfferPrograms", &[SU, "beta", "offer_programs"]),
-    ("Beta.RequireProgram", &[SU, "beta", "require_program"]),
-];
-
-/// The policy field an Apple key comes from.
-pub fn field_of(key: &str) -> &'static [&'static str] {
-    FIELDS.iter().find(|(k, _)| *k == key).map(|(_, field)| *field).unwrap_or_default()
-}
-
-/// The settings a policy sets, in the order of Apple's schema, and the secrets they hold
-/// (by JSON pointer into the payload).
-fn collect(
-    policy: &Policy,
-    doc: &Document,
-    cx: &Context<'_>,
-    out: &mut Diagnostics,
-) -> (Vec<Setting>, Vec<(String, Secret)>) {
+/// The declaration values a policy sets, beta programs aside (their tokens need the
+/// environment): what the settings declaration and the legacy profiles are made from.
+pub fn values(policy: &Policy) -> Vec<(&'static str, Value)> {
     let mut set = Vec::new();
-    let mut secrets = Vec::new();
     let mut push = |key: &'static str, value: Option<Value>| {
         if let Some(value) = value {
-            set.push(Setting { field: field_of(key), key, value });
+            set.push((key, value));
         }
     };
     let control = |c: Option<Control>| c.map(|c| json!(c.apple()));
@@ -85,22 +52,43 @@ fn collect(
         }
         if let Some(beta) = &su.beta {
             push("Beta.ProgramEnrollment", control(beta.enrollment));
-            let offered = beta.offer_programs.as_ref().map(|programs| {
-                let programs = programs.iter().enumerate().map(|(i, p)| {
-                    let (value, secret) = program(p, &["offer_programs", &i.to_string()], doc, cx, out);
-                    secrets.extend(secret.map(|s| (format!("/Beta/OfferPrograms/{i}/Token"), s)));
-                    value
-                });
-                Value::Array(programs.collect())
-            });
-            push("Beta.OfferPrograms", offered);
-            let required = beta.require_program.as_ref().map(|p| {
-                let (value, secret) = program(p, &["require_program"], doc, cx, out);
-                secrets.extend(secret.map(|s| ("/Beta/RequireProgram/Token".to_owned(), s)));
+        }
+    }
+    set
+}
+
+/// The settings a policy sets, in the order of Apple's schema, and the secrets they hold
+/// (by JSON pointer into the payload).
+fn collect(
+    policy: &Policy,
+    doc: &Document,
+    cx: &Context<'_>,
+    out: &mut Diagnostics,
+) -> (Vec<Setting>, Vec<(String, Secret)>) {
+    let mut set: Vec<Setting> =
+        values(policy).into_iter().map(|(key, value)| Setting { field: field_of(key), key, value }).collect();
+    let mut secrets = Vec::new();
+    let mut push = |key: &'static str, value: Option<Value>| {
+        if let Some(value) = value {
+            set.push(Setting { field: field_of(key), key, value });
+        }
+    };
+    if let Some(beta) = policy.software_updates.as_ref().and_then(|su| su.beta.as_ref()) {
+        let offered = beta.offer_programs.as_ref().map(|programs| {
+            let programs = programs.iter().enumerate().map(|(i, p)| {
+                let (value, secret) = program(p, &["offer_programs", &i.to_string()], doc, cx, out);
+                secrets.extend(secret.map(|s| (format!("/Beta/OfferPrograms/{i}/Token"), s)));
                 value
             });
-            push("Beta.RequireProgram", required);
-        }
+            Value::Array(programs.collect())
+        });
+        push("Beta.OfferPrograms", offered);
+        let required = beta.require_program.as_ref().map(|p| {
+            let (value, secret) = program(p, &["require_program"], doc, cx, out);
+            secrets.extend(secret.map(|s| ("/Beta/RequireProgram/Token".to_owned(), s)));
+            value
+        });
+        push("Beta.RequireProgram", required);
     }
     set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.key));
     (set, secrets)
