@@ -211,7 +211,11 @@ fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
 }
 
 fn parse_error(file: &SourceFile, e: parse::ParseError) -> Diagnostic {
-    let code = if e.message.starts_with("duplicate key") { Code::DuplicateKey } else { Code::Syntax };
+    let code = match e.kind {
+        parse::ParseErrorKind::DuplicateKey => Code::DuplicateKey,
+        parse::ParseErrorKind::TooLarge => Code::TooLarge,
+        parse::ParseErrorKind::Syntax | parse::ParseErrorKind::Empty => Code::Syntax,
+    };
     let mut d = Diagnostic::error(code, e.message).at(&file.name, e.span).help_opt(e.help);
     if let Some((message, span)) = e.note {
         d = d.related(&file.name, span, message);
@@ -247,7 +251,7 @@ fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostic
     let root = match parse::parse_yaml(&file.text) {
         Ok(root) => root,
         // Every setting is optional: a ddmc.yaml with nothing but comments means the defaults.
-        Err(e) if e.message == parse::EMPTY_FILE => return (Project::default(), None),
+        Err(e) if e.kind == parse::ParseErrorKind::Empty => return (Project::default(), None),
         Err(e) => {
             out.push(parse_error(file, e));
             return (Project::default(), None);

@@ -179,14 +179,12 @@ pub struct Failure {
 /// JSON with `parse`'s positions and depth limit, and [`MAX_VALUES`].
 fn json(file: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
     let root = parse::parse_json(text).map_err(|e| {
-        let code = if e.message.starts_with("duplicate key") {
-            Code::DuplicateKey
-        } else if e.message.contains("nested too deeply") {
-            Code::TooLarge
-        } else {
-            Code::Syntax
+        let code = match e.kind {
+            parse::ParseErrorKind::DuplicateKey => Code::DuplicateKey,
+            parse::ParseErrorKind::TooLarge => Code::TooLarge,
+            parse::ParseErrorKind::Syntax | parse::ParseErrorKind::Empty => Code::Syntax,
         };
-        let empty = e.message == parse::EMPTY_FILE;
+        let empty = e.kind == parse::ParseErrorKind::Empty;
         let message = if empty { "the file is empty".to_string() } else { e.message };
         let label = if code == Code::DuplicateKey { "second definition" } else { "not valid JSON here" };
         let mut d = error(code, message, file, e.span).label(label);

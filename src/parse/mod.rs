@@ -35,9 +35,25 @@ pub const EMPTY_FILE: &str = "the file is empty; expected a policy mapping";
 /// describe billions of nodes (an "alias bomb"); this caps the work and memory.
 pub const MAX_NODES: usize = 100_000;
 
+/// What kind of problem a [`ParseError`] is, so that callers choose codes and wording
+/// without reading its message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// Not valid YAML or JSON.
+    #[default]
+    Syntax,
+    /// A key twice in one mapping.
+    DuplicateKey,
+    /// No content at all (only comments, or nothing).
+    Empty,
+    /// Over [`MAX_DEPTH`] or [`MAX_NODES`].
+    TooLarge,
+}
+
 /// Why a file could not be read as a document, and where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
+    pub kind: ParseErrorKind,
     pub message: String,
     pub span: Span,
     /// How to fix it, when we can say.
@@ -48,7 +64,12 @@ pub struct ParseError {
 
 impl ParseError {
     pub fn new(message: impl Into<String>, span: Span) -> Self {
-        ParseError { message: message.into(), span, help: None, note: None }
+        ParseError { kind: ParseErrorKind::Syntax, message: message.into(), span, help: None, note: None }
+    }
+
+    pub fn of_kind(mut self, kind: ParseErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -64,6 +85,7 @@ impl ParseError {
     /// The error for a file without content; shared so both formats say the same thing.
     fn empty_file(locator: &Locator) -> Self {
         ParseError::new(EMPTY_FILE, Span::point(locator.pos_at_byte(0)))
+            .of_kind(ParseErrorKind::Empty)
             .with_help("a policy starts with `id: my-policy` and `targets: {platforms: [macOS]}`")
     }
 }
@@ -173,6 +195,7 @@ impl MapBuilder {
     pub(crate) fn push(&mut self, entry: Entry) -> Result<(), ParseError> {
         if let Some(&first) = self.first_seen.get(&entry.key) {
             return Err(ParseError::new(format!("duplicate key `{}`", entry.key), entry.key_span)
+                .of_kind(ParseErrorKind::DuplicateKey)
                 .with_note("first defined here", first)
                 .with_help("each key may appear only once in a mapping; remove one of them"));
         }
@@ -189,6 +212,7 @@ impl MapBuilder {
 /// The error for nesting beyond [`MAX_DEPTH`], at the collection that went too deep.
 pub(crate) fn too_deep(span: Span) -> ParseError {
     ParseError::new(format!("lists and mappings are nested too deeply (more than {MAX_DEPTH} levels)"), span)
+        .of_kind(ParseErrorKind::TooLarge)
 }
 
 /// The error for a number that does not fit an i64 (integers) or a finite f64: rounding it

@@ -223,6 +223,7 @@ impl<'a> Builder<'a> {
         self.nodes = self.nodes.saturating_add(n);
         if self.nodes > MAX_NODES {
             return Err(ParseError::new(format!("the document is too large (more than {MAX_NODES} values)"), at)
+                .of_kind(super::ParseErrorKind::TooLarge)
                 .with_help("aliases (`*name`) copy the whole anchored value; use fewer of them"));
         }
         Ok(())
