@@ -18,6 +18,17 @@ pub mod exit {
     pub const POLICY: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const IO: i32 = 3;
+
+    /// The exit class of a failure, decided here only: a usage mistake, a file that
+    /// cannot be read or written, or a problem with the input's content.
+    pub fn of(code: crate::diagnostics::Code) -> i32 {
+        use crate::diagnostics::Code;
+        match code {
+            Code::Usage => USAGE,
+            Code::Io => IO,
+            _ => POLICY,
+        }
+    }
 }
 
 #[derive(Parser)]
@@ -369,7 +380,7 @@ pub fn run() -> i32 {
             };
             lint(&cli, paths, &options)
         }
-        Command::AppleSchemas { reference, out, check } => apple_schemas(reference, out, *check),
+        Command::AppleSchemas { reference, out, check } => apple_schemas(&cli, reference, out, *check),
         Command::Explain { repo, platform, os, group, enrollment, now, format } => {
             let device = (*platform, *os, group.clone(), *enrollment);
             explain(&cli, repo, device, *now, *format, &secret)
@@ -388,14 +399,8 @@ pub fn run() -> i32 {
                 done(&cli, &format!("next: edit the policies, then `ddmc check {}`", dir.display()));
                 exit::OK
             }
-            Err(e @ crate::init::InitError::Exists(_)) => {
-                eprintln!("error: {e}");
-                exit::USAGE
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                exit::IO
-            }
+            Err(e @ crate::init::InitError::Exists(_)) => fail(&cli, usage(e.to_string())),
+            Err(e) => fail(&cli, io(e.to_string())),
         },
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -420,10 +425,7 @@ pub fn run() -> i32 {
         Command::Check { paths, now } => {
             let (repo, only) = match check_target(paths) {
                 Ok(target) => target,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    return exit::USAGE;
-                }
+                Err(message) => return fail(&cli, usage(message)),
             };
             check(&cli, &repo, only.as_deref(), clock(*now), &secret)
         }
@@ -438,8 +440,7 @@ pub fn run() -> i32 {
                     }
                     let out = out.clone().unwrap_or_else(|| repo.join(c.project.output()));
                     if let Some(problem) = unsafe_output(repo, &out) {
-                        eprintln!("error: {problem}");
-                        return exit::USAGE;
+                        return fail(&cli, usage(problem));
                     }
                     if *check {
                         return build_check(&cli, &out, &c.files);
@@ -461,17 +462,11 @@ pub fn run() -> i32 {
                             );
                             exit::OK
                         }
-                        Err(e) if e.is_usage() => {
-                            eprintln!("error: {e}");
-                            exit::USAGE
-                        }
-                        Err(e) => {
-                            eprintln!("error: {e}");
-                            exit::IO
-                        }
+                        Err(e) if e.is_usage() => fail(&cli, usage(e.to_string())),
+                        Err(e) => fail(&cli, io(e.to_string())),
                     }
                 }
-                Err(e) => load_failed(&e),
+                Err(e) => load_failed(&cli, &e),
             }
         }
     }
@@ -517,15 +512,14 @@ fn explain(
 ) -> i32 {
     let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
         Ok(c) => c,
-        Err(e) => return load_failed(&e),
+        Err(e) => return load_failed(cli, &e),
     };
     let code = report(cli, &mut c, false);
     if code != exit::OK {
         return code;
     }
     if let Some(message) = c.unknown_group(&group) {
-        eprintln!("error: {message}");
-        return exit::USAGE;
+        return fail(cli, usage(message));
     }
     let version = os.unwrap_or_else(|| crate::model::DeviceVersion { os: newest_known(&c, platform), extra: None });
     let device = crate::explain::Device { platform, version, group, enrollment };
@@ -550,29 +544,25 @@ fn newest_known(c: &Compilation, platform: crate::model::Platform) -> crate::mod
     bands.map(|cohort| cohort.band.from).chain(targets).max().unwrap_or(crate::model::OsVersion::new(26, 0, None))
 }
 
-fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
+fn apple_schemas(cli: &Cli, reference: &Path, out: &Path, check: bool) -> i32 {
     if !reference.is_dir() {
-        eprintln!(
-            "error: Apple's schema folder `{}` does not exist\nhelp: pass `--reference DIR`, a checkout of \
-             https://github.com/apple/device-management (the folder that holds `declarative/` and `mdm/`)",
-            reference.display()
+        let d = usage(format!("Apple's schema folder `{}` does not exist", reference.display())).help(
+            "pass `--reference DIR`, a checkout of https://github.com/apple/device-management \
+             (the folder that holds `declarative/` and `mdm/`)",
         );
-        return exit::USAGE;
+        return fail(cli, d);
     }
     let files = match generate::generate(reference) {
         Ok(files) => files,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::IO;
-        }
+        Err(e) => return fail(cli, io(e.to_string())),
     };
     if !check && let Some(foreign) = foreign_files(out, &files) {
-        eprintln!(
-            "error: `{}` holds files `ddmc apple-schemas` does not write ({foreign}); refusing to write into it\n\
-             help: choose an empty folder, or the `schemas/apple` folder of an earlier run",
+        let d = usage(format!(
+            "`{}` holds files `ddmc apple-schemas` does not write ({foreign}); refusing to write into it",
             out.display()
-        );
-        return exit::USAGE;
+        ))
+        .help("choose an empty folder, or the `schemas/apple` folder of an earlier run");
+        return fail(cli, d);
     }
     if check {
         let stale: Vec<&str> = files
@@ -584,14 +574,17 @@ fn apple_schemas(reference: &Path, out: &Path, check: bool) -> i32 {
             eprintln!("`{}` is up to date with `{}`", out.display(), reference.display());
             return exit::OK;
         }
-        eprintln!("error: stale in `{}`: {}; run `ddmc apple-schemas`", out.display(), stale.join(", "));
-        return exit::POLICY;
+        let d = diagnostics::Diagnostic::error(
+            diagnostics::Code::Stale,
+            format!("stale in `{}`: {}", out.display(), stale.join(", ")),
+        )
+        .help("run `ddmc apple-schemas`");
+        return fail(cli, d);
     }
     for file in &files {
         let path = out.join(&file.path);
         if let Err(e) = std::fs::create_dir_all(out).and_then(|()| std::fs::write(&path, &file.bytes)) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            return exit::IO;
+            return fail(cli, io(format!("cannot write `{}`: {e}", path.display())));
         }
     }
     eprintln!("wrote {} files into `{}`", files.len(), out.display());
@@ -631,14 +624,10 @@ fn status_check(
         Err(StatusError::Report(crate::status::report::ReportError::Content { diagnostic, text })) => {
             return input_failed(cli, *diagnostic, &text);
         }
-        Err(StatusError::Load(e)) => return load_failed(&e),
+        Err(StatusError::Load(e)) => return load_failed(cli, &e),
         Err(e) => {
-            eprintln!("error: {e}");
-            return if matches!(e, StatusError::Platform(_) | StatusError::UnknownGroup(_)) {
-                exit::USAGE
-            } else {
-                exit::IO
-            };
+            let usage_error = matches!(e, StatusError::Platform(_) | StatusError::UnknownGroup(_));
+            return if usage_error { fail(cli, usage(e.to_string())) } else { fail(cli, io(e.to_string())) };
         }
     };
     let text = if json {
@@ -661,7 +650,7 @@ fn check(
 ) -> i32 {
     let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, Some(now))) {
         Ok(c) => c,
-        Err(e) => return load_failed(&e),
+        Err(e) => return load_failed(cli, &e),
     };
     if let Some(files) = only {
         c.diagnostics.retain(|d| d.location.as_ref().is_none_or(|l| files.contains(&l.file)));
@@ -719,10 +708,7 @@ fn build_check(cli: &Cli, out: &Path, files: &[crate::emit::OutputFile]) -> i32 
     let on_disk = if out.exists() {
         match tree::read(out) {
             Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::IO;
-            }
+            Err(e) => return fail(cli, io(e)),
         }
     } else {
         tree::Tree::new()
@@ -753,17 +739,12 @@ fn diff(cli: &Cli, paths: &[PathBuf], rev: Option<&str>, format: ExplainFormat) 
     let found = match (rev, paths) {
         (Some(rev), [] | [_]) => git_diff(cli, paths.first().map_or(Path::new("."), PathBuf::as_path), rev),
         (None, [old, new]) => {
-            let read = |p: &Path| {
-                tree::read(p).map_err(|e| {
-                    eprintln!("error: {e}");
-                    exit::USAGE
-                })
-            };
+            let read = |p: &Path| tree::read(p).map_err(|e| fail(cli, usage(e)));
             read(old).and_then(|old| Ok(diff::diff(&old, &read(new)?)))
         }
         _ => {
-            eprintln!("error: give two output folders (`ddmc diff OLD NEW`), or `--git REV [REPO]`");
-            return exit::USAGE;
+            let message = "give two output folders (`ddmc diff OLD NEW`), or `--git REV [REPO]`";
+            return fail(cli, usage(message));
         }
     };
     let diff = match found {
@@ -786,7 +767,7 @@ fn git_diff(cli: &Cli, repo: &Path, rev: &str) -> Result<crate::diff::Diff, i32>
     let no_secrets = |_: &str| None;
     let build = |repo: &Path, what: &str| -> Result<tree::Tree, i32> {
         let options = cli.options(Mode::Check, &no_secrets, None);
-        let mut c = pipeline::compile_with(repo, &options).map_err(|e| load_failed(&e))?;
+        let mut c = pipeline::compile_with(repo, &options).map_err(|e| load_failed(cli, &e))?;
         if c.diagnostics.has_errors() {
             let code = report(cli, &mut c, false);
             eprintln!("error: the policies {what} do not compile");
@@ -794,10 +775,7 @@ fn git_diff(cli: &Cli, repo: &Path, rev: &str) -> Result<crate::diff::Diff, i32>
         }
         Ok(tree::from_files(&c.files))
     };
-    let old = diff::git::checkout(repo, rev).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::USAGE
-    })?;
+    let old = diff::git::checkout(repo, rev).map_err(|e| fail(cli, usage(e)))?;
     Ok(diff::diff(&build(old.path(), &format!("at `{rev}`"))?, &build(repo, "in the working tree")?))
 }
 
@@ -812,12 +790,12 @@ fn html_report(
 ) -> i32 {
     use crate::report;
     if let Some(out) = out.filter(|o| o.is_dir()) {
-        eprintln!("error: `--out {}` is a folder; name the HTML file to write", out.display());
-        return exit::USAGE;
+        let message = format!("`--out {}` is a folder; name the HTML file to write", out.display());
+        return fail(cli, usage(message));
     }
     let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
         Ok(c) => c,
-        Err(e) => return load_failed(&e),
+        Err(e) => return load_failed(cli, &e),
     };
     let code = self::report(cli, &mut c, false);
     if code != exit::OK {
@@ -826,8 +804,7 @@ fn html_report(
     let catalog = match report::catalog_state(repo, &c.project) {
         Ok(state) => state,
         Err(message) => {
-            eprintln!("error: {message}");
-            return exit::POLICY;
+            return fail(cli, diagnostics::Diagnostic::error(diagnostics::Code::Catalog, message));
         }
     };
     let since = match since {
@@ -850,10 +827,7 @@ fn html_report(
             done(cli, &format!("wrote the report to `{}`", out.display()));
             exit::OK
         }
-        Err(e) => {
-            eprintln!("error: cannot write `{}`: {e}", out.display());
-            exit::IO
-        }
+        Err(e) => fail(cli, io(format!("cannot write `{}`: {e}", out.display()))),
     }
 }
 
@@ -865,7 +839,7 @@ fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
     };
     let (repository, project, mut diagnostics) = match pipeline::project(repo) {
         Ok(loaded) => loaded,
-        Err(e) => return load_failed(&e),
+        Err(e) => return load_failed(cli, &e),
     };
     let sources: Sources<'_> = repository.project.iter().map(|f| (f.name.as_str(), f.text.as_str())).collect();
     if diagnostics.has_errors() {
@@ -874,10 +848,7 @@ fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
     }
     let path = match catalog::path_in(repo, project.catalog()) {
         Ok(path) => path,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return exit::USAGE;
-        }
+        Err(message) => return fail(cli, usage(message)),
     };
     let name = project.catalog();
     let failed = |diagnostics: &mut diagnostics::Diagnostics, e: catalog::CatalogError, file: &str, code: i32| {
@@ -900,8 +871,8 @@ fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
     match command {
         CatalogCommand::Show { platform, .. } => {
             let Some((_, catalog)) = old else {
-                eprintln!("error: `{name}` does not exist; run `ddmc catalog update` to create it");
-                return exit::USAGE;
+                let message = format!("`{name}` does not exist; run `ddmc catalog update` to create it");
+                return fail(cli, usage(message));
             };
             let platforms: Vec<crate::model::Platform> = match platform {
                 Some(p) => vec![*p],
@@ -935,8 +906,7 @@ fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
                 return exit::OK;
             }
             if let Err(e) = update::write_atomically(&path, &text) {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
-                return exit::IO;
+                return fail(cli, io(format!("cannot write `{}`: {e}", path.display())));
             }
             done(cli, &format!("wrote `{name}` (as of {})", new.as_of));
             exit::OK
@@ -957,14 +927,13 @@ fn legacy_schedule(cli: &Cli, available: &Path, action: InstallAction, out: Opti
             exit::OK
         }
         Err(schedule::ScheduleError::Input { diagnostic, text }) => input_failed(cli, *diagnostic, &text),
-        Err(e) => {
-            eprintln!("error: {e}");
-            match e.kind() {
-                schedule::ErrorKind::Input => exit::POLICY,
-                schedule::ErrorKind::Usage => exit::USAGE,
-                schedule::ErrorKind::Io => exit::IO,
+        Err(e) => match e.kind() {
+            schedule::ErrorKind::Input => {
+                fail(cli, diagnostics::Diagnostic::error(diagnostics::Code::InvalidValue, e.to_string()))
             }
-        }
+            schedule::ErrorKind::Usage => fail(cli, usage(e.to_string())),
+            schedule::ErrorKind::Io => fail(cli, io(e.to_string())),
+        },
     }
 }
 
@@ -995,6 +964,27 @@ fn print_diagnostics(cli: &Cli, diagnostics: &diagnostics::Diagnostics, sources:
             Format::Sarif => Ok(()),
         };
     }
+}
+
+/// A failure that is not about a file's content (a usage mistake, a file that cannot be
+/// read or written): one diagnostic, printed like every other so that `--message-format`
+/// applies, and the exit code its code calls for. The one way the command line fails.
+fn fail(cli: &Cli, diagnostic: diagnostics::Diagnostic) -> i32 {
+    let exit = exit::of(diagnostic.code);
+    let mut found = diagnostics::Diagnostics::default();
+    found.push(diagnostic);
+    print_diagnostics(cli, &found, &Sources::new());
+    exit
+}
+
+/// A usage mistake (exit 2).
+fn usage(message: impl Into<String>) -> diagnostics::Diagnostic {
+    diagnostics::Diagnostic::error(diagnostics::Code::Usage, message)
+}
+
+/// A file that cannot be read or written (exit 3).
+fn io(message: impl Into<String>) -> diagnostics::Diagnostic {
+    diagnostics::Diagnostic::error(diagnostics::Code::Io, message)
 }
 
 /// A device-side input file that cannot be used: its diagnostic, printed like `check`'s
@@ -1046,11 +1036,10 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-fn load_failed(e: &LoadError) -> i32 {
-    eprintln!("error: {e}");
+fn load_failed(cli: &Cli, e: &LoadError) -> i32 {
     match e {
-        LoadError::NoRepository(_) | LoadError::Usage(_) => exit::USAGE,
-        LoadError::Io(..) => exit::IO,
+        LoadError::NoRepository(_) | LoadError::Usage(_) => fail(cli, usage(e.to_string())),
+        LoadError::Io(..) => fail(cli, io(e.to_string())),
     }
 }
 
@@ -1065,10 +1054,8 @@ fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
 fn lint(cli: &Cli, paths: &[PathBuf], options: &crate::lint::Options) -> i32 {
     let report = match crate::lint::lint(paths, options) {
         Ok(report) => report,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return if e.kind() == std::io::ErrorKind::NotFound { exit::USAGE } else { exit::IO };
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return fail(cli, usage(e.to_string())),
+        Err(e) => return fail(cli, io(e.to_string())),
     };
     print_diagnostics(cli, &report.diagnostics, &report.sources());
     let (errors, warnings) = (report.diagnostics.count(Severity::Error), report.diagnostics.count(Severity::Warning));

@@ -48,6 +48,8 @@ codes! {
     NoPolicies = "no-policies": "The repository has no policy files.",
     Template = "template": "A template in a policy string that cannot be rendered, or one used without `--env`.",
     Catalog = "catalog": "Apple's catalog is missing where needed, unreadable, stale, or disagrees with a target.",
+    Usage = "usage": "A command line that asks for something impossible (a missing folder, an unknown group or environment, an output that would replace the sources).",
+    Stale = "stale": "Generated files that differ from what ddmc would write now (`apple-schemas --check`).",
     Io = "io": "A file that cannot be read or written.",
     Internal = "internal": "A bug in ddmc (output that would not validate against Apple's schema).",
     UnsafePath = "unsafe-path": "A policy file or ddmc.yaml that is a link leaving the repository, a dangling or looping link, or not a regular file.",

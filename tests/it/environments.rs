@@ -65,7 +65,7 @@ fn a_template_without_env_and_an_unknown_env() {
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(
         stderr.trim_end(),
-        "error: `--env stagin`: ddmc.yaml defines `production`, `staging`; did you mean `staging`?"
+        "error[usage]: `--env stagin`: ddmc.yaml defines `production`, `staging`; did you mean `staging`?"
     );
 }
 

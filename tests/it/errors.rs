@@ -554,7 +554,7 @@ cases! {
         args: &["build", REPO, "--out", "[REPO]/docs"],
         exit: USAGE,
         short: &[
-            "error: `[REPO]/docs` exists and is not a ddmc output folder (it has no ddmc manifest.json); refusing to \
+            "error[usage]: `[REPO]/docs` exists and is not a ddmc output folder (it has no ddmc manifest.json); refusing to \
              replace it",
         ],
         ..BUILD
@@ -588,14 +588,14 @@ cases! {
     out_is_policies => Case {
         args: &["build", REPO, "--out", "[REPO]/policies"],
         exit: USAGE,
-        short: &["error: the output folder `[REPO]/policies` is the `policies/` folder; choose another `--out`"],
+        short: &["error[usage]: the output folder `[REPO]/policies` is the `policies/` folder; choose another `--out`"],
         ..BUILD
     };
     out_inside_policies => Case {
         args: &["build", REPO, "--out", "[REPO]/policies/generated"],
         exit: USAGE,
         short: &[
-            "error: the output folder `[REPO]/policies/generated` is inside `policies/`, where its files would be read \
+            "error[usage]: the output folder `[REPO]/policies/generated` is inside `policies/`, where its files would be read \
              as policies; choose another `--out`",
         ],
         ..BUILD
@@ -625,13 +625,13 @@ cases! {
     nonexistent_repo => Case {
         args: &["build", "[REPO]/fleet-polcy"],
         exit: USAGE,
-        short: &["error: `[REPO]/fleet-polcy` is not a folder"],
+        short: &["error[usage]: `[REPO]/fleet-polcy` is not a folder"],
         ..BUILD
     };
     repo_is_a_policy_file => Case {
         args: &["build", "[REPO]/policies/mac-baseline.yaml"],
         exit: USAGE,
-        short: &["error: `[REPO]/policies/mac-baseline.yaml` is not a folder"],
+        short: &["error[usage]: `[REPO]/policies/mac-baseline.yaml` is not a folder"],
         ..BUILD
     };
     repo_is_the_policies_folder => Case {

@@ -40,7 +40,7 @@ fn a_second_init_refuses_and_names_the_files() {
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(
         stderr,
-        "error: refusing to overwrite `policies/mac-baseline.yaml`, `.gitignore`; nothing was written\n"
+        "error[usage]: refusing to overwrite `policies/mac-baseline.yaml`, `.gitignore`; nothing was written\n\n"
     );
     assert!(!dir.path().join("ddmc.yaml").exists(), "nothing was written");
     assert_eq!(std::fs::read_to_string(dir.path().join(".gitignore")).expect("kept"), "mine");

@@ -62,7 +62,7 @@ fn command_of(run: &Run) -> Dictionary {
 }
 
 /// A run that must fail: the exit code, nothing on stdout, and the error line: the
-/// diagnostic (`file:line:column: error[code]: …`) for bad input, else `error: …`.
+/// diagnostic (`file:line:column: error[code]: …`) for bad input, else `error[usage]: …` or `error[io]: …`.
 fn error_of(run: &Run, code: i32) -> String {
     assert_eq!(run.code, code, "stderr: {}", run.stderr);
     assert!(run.stdout.is_empty(), "stdout: {}", String::from_utf8_lossy(&run.stdout));
@@ -72,7 +72,7 @@ fn error_of(run: &Run, code: i32) -> String {
         assert!(run.stderr.ends_with("error: 1 error\n"), "{}", run.stderr);
         return diagnostics[0].to_owned();
     }
-    let error = run.stderr.lines().filter(|line| line.starts_with("error: ")).collect::<Vec<_>>();
+    let error = run.stderr.lines().filter(|line| line.starts_with("error[")).collect::<Vec<_>>();
     assert_eq!(error.len(), 1, "{}", run.stderr);
     error[0].to_owned()
 }
@@ -320,7 +320,7 @@ fn unwritable_out_and_unreadable_input_are_io_errors() {
         &schedule(&fixture("macos13-one-rsr.plist"), &["--out", missing_folder.to_str().expect("UTF-8 path")]),
         IO,
     );
-    assert!(error.starts_with(&format!("error: cannot write `{}`: ", missing_folder.display())), "{error}");
+    assert!(error.starts_with(&format!("error[io]: cannot write `{}`: ", missing_folder.display())), "{error}");
     // A folder in the way: nothing replaces it and no temporary file stays behind.
     let folder = dir.path().join("folder");
     fs::create_dir(&folder).expect("file system");
@@ -329,7 +329,7 @@ fn unwritable_out_and_unreadable_input_are_io_errors() {
     assert_eq!(fs::read_dir(dir.path()).expect("file system").count(), 1);
 
     let error = error_of(&schedule(&dir.path().join("absent.plist"), &[]), IO);
-    assert!(error.starts_with("error: cannot read `"), "{error}");
+    assert!(error.starts_with("error[io]: cannot read `"), "{error}");
 
     // Replacing the response with the command would lose the response.
     let copy = dir.path().join("response.plist");

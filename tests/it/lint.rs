@@ -752,7 +752,7 @@ fn ddmc_own_output_is_clean() {
 fn usage_errors() {
     let dir = fixtures().join("valid_declarations");
     for (args, message) in [
-        (&["lint", "missing.json"][..], "error: cannot read `missing.json`: No such file or directory"),
+        (&["lint", "missing.json"][..], "error[usage]: cannot read `missing.json`: No such file or directory"),
         (&["lint", "--os", "15.2", "."][..], "the following required arguments were not provided"),
         (&["lint", "--enrollment", "device", "."][..], "the following required arguments were not provided"),
         (&["lint", "--platform", "windows", "."][..], "[possible values: macOS, iOS, iPadOS, tvOS, visionOS]"),

@@ -81,3 +81,34 @@ fn sarif_validates_against_the_oasis_schema() {
         serde_json::to_string_pretty(&log["runs"][0]["results"]).expect("json")
     );
 }
+
+/// Failures that are not about a policy (a missing folder, an unknown group, a report that
+/// cannot be read, a malformed device file) go the one way every diagnostic goes: a code in
+/// every format, and the exit class that code calls for (2 usage, 3 input/output, 1 content).
+#[test]
+fn failures_outside_policies_are_diagnostics_in_every_format() {
+    let dir = repo(&[
+        ("repo/ddmc.yaml", "organization:\n  identifier_prefix: com.example.formats\n"),
+        (
+            "repo/policies/a.yaml",
+            "id: lab\ntargets:\n  platforms: [macOS]\n  groups: [lab]\nsoftware_updates:\n  notifications: true\n",
+        ),
+        ("garbage.json", "{\"Type\": "),
+    ]);
+    let cases: [(&[&str], &str, i32); 4] = [
+        (&["check", "no-such-repo"], "usage", 2),
+        (&["explain", "repo", "--platform", "macOS", "--os", "26.1", "--group", "lba"], "usage", 2),
+        (&["status", "check", "repo", "--report", "missing.json"], "io", 3),
+        (&["lint", "garbage.json"], "syntax", 1),
+    ];
+    for (args, code, exit) in cases {
+        let mut command = Command::cargo_bin("ddmc").expect("binary");
+        let output = command.current_dir(dir.path()).arg("--message-format=json").args(args).output().expect("runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(exit), "{args:?}: {stdout}{}", String::from_utf8_lossy(&output.stderr));
+        let first: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"));
+        assert_eq!(first["code"], code, "{args:?}: {stdout}");
+        assert_eq!(first["severity"], "error", "{args:?}: {stdout}");
+    }
+}

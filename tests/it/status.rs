@@ -181,7 +181,7 @@ fn an_ipad_gets_its_groups_targets_and_alls() {
     typo.exits(USAGE);
     assert_eq!(
         typo.stderr.trim_end(),
-        "error: no policy names the group `stafff`: the groups are `all`, `staff`; did you mean `staff`?"
+        "error[usage]: no policy names the group `stafff`: the groups are `all`, `staff`; did you mean `staff`?"
     );
 }
 
@@ -246,7 +246,7 @@ fn the_platform_comes_from_the_report_or_from_the_flag() {
     watch.exits(USAGE);
     assert!(
         watch.stderr.contains(
-            "error: cannot tell the device's platform: `StatusItems.device.operating-system.family` is `watchOS`, not a \
+            "error[usage]: cannot tell the device's platform: `StatusItems.device.operating-system.family` is `watchOS`, not a \
              platform ddmc manages (macOS, iOS, tvOS, visionOS); pass `--platform`"
         ),
         "{}",
@@ -299,7 +299,7 @@ fn malformed_reports_are_diagnostics_at_the_key() {
 
     let missing = check("repo", "no-such-report.json", &[]);
     missing.exits(UNREADABLE);
-    assert!(missing.stderr.starts_with("error: cannot read `tests/fixtures/status/reports/no-such-report.json`"));
+    assert!(missing.stderr.starts_with("error[io]: cannot read `tests/fixtures/status/reports/no-such-report.json`"));
     // A policy file is not a report.
     let policy = ddmc(&[
         "status",
