@@ -63,6 +63,9 @@ pub struct Diagnostic {
     /// Facts that justify the diagnostic (Apple's schema, the contract).
     pub notes: Vec<String>,
     pub related: Vec<Related>,
+    /// The key a missing-key or unknown-key diagnostic is about, for callers that treat
+    /// some keys differently (never matched out of the message; not rendered).
+    pub key: Option<String>,
 }
 
 impl Diagnostic {
@@ -89,7 +92,14 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             related: Vec::new(),
+            key: None,
         }
+    }
+
+    /// Names the key the diagnostic is about.
+    pub fn about_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
     }
 
     pub fn at(mut self, file: &str, span: Span) -> Self {

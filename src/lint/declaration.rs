@@ -109,7 +109,7 @@ fn server_token_note(d: Diagnostic) -> Diagnostic {
 }
 
 fn is_missing_server_token(d: &Diagnostic) -> bool {
-    d.code == Code::MissingKey && d.message.starts_with("missing required key `ServerToken`")
+    d.code == Code::MissingKey && d.key.as_deref() == Some("ServerToken")
 }
 
 /// ddmc's own `manifest.json` sits beside the declarations it lists.

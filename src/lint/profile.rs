@@ -150,7 +150,7 @@ fn profile(file: &str, root: &Node, options: &Options, out: &mut Diagnostics) {
     let mut found = Diagnostics::default();
     schema::check("TopLevel", &scope, &mut found);
     for d in found.into_sorted() {
-        if encrypted && d.code == Code::MissingKey && d.message.contains("`PayloadContent`") {
+        if encrypted && d.code == Code::MissingKey && d.key.as_deref() == Some("PayloadContent") {
             continue;
         }
         out.push(undocumented(d));
@@ -230,7 +230,7 @@ fn common_keys(scope: &Scope<'_>, out: &mut Diagnostics) {
 /// `PayloadEnabled` is in no Apple schema, yet Profile Manager and other tools write it:
 /// a warning, where any other unknown key is an error.
 fn undocumented(mut d: Diagnostic) -> Diagnostic {
-    if d.code == Code::UnknownKey && d.message.starts_with("unknown key `PayloadEnabled`") {
+    if d.code == Code::UnknownKey && d.key.as_deref() == Some("PayloadEnabled") {
         d.severity = Severity::Warning;
         d.notes.push(
             "`PayloadEnabled` is not in Apple's schema (`TopLevel`, `CommonPayloadKeys`); some tools write it".into(),

@@ -90,7 +90,7 @@ fn rewrite(mut d: Diagnostic, path: &[String], scope: &Scope<'_>, schema: &Value
     d.message = words(&d.message, scope.syntax);
     d.label = d.label.map(|l| words(&l, scope.syntax));
     match d.code {
-        Code::MissingKey => d.help = missing_help(&d.message, path, scope.syntax, schema),
+        Code::MissingKey => d.help = d.key.as_deref().and_then(|key| missing_help(key, path, scope.syntax, schema)),
         Code::WrongType => d.help = wrong_type_help(d.help.take(), &d.message, scope, path),
         Code::UnknownKey => d.help = shorter(d.help.take()),
         _ => {}
@@ -120,8 +120,7 @@ pub fn words(text: &str, syntax: Syntax) -> String {
 }
 
 /// "add `\"ServerToken\": \"…\"`" (JSON) or "add `<key>PayloadUUID</key><string>…</string>`".
-fn missing_help(message: &str, path: &[String], syntax: Syntax, schema: &Value) -> Option<String> {
-    let key = message.split('`').nth(1)?;
+fn missing_help(key: &str, path: &[String], syntax: Syntax, schema: &Value) -> Option<String> {
     let ty = schema_at(schema, path)
         .and_then(|s| s.get("properties"))
         .and_then(|p| p.get(key))

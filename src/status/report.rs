@@ -217,6 +217,8 @@ impl std::error::Error for ReportError {}
 /// A problem in the file's content, at a key path when there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
+    /// What kind of problem: the diagnostic's code.
+    pub code: Code,
     pub path: Option<String>,
     pub message: String,
     pub help: Option<String>,
@@ -224,11 +226,19 @@ pub struct Problem {
 
 impl Problem {
     fn format(message: impl Into<String>) -> Self {
-        Problem { path: None, message: message.into(), help: None }
+        Problem { code: Code::Syntax, path: None, message: message.into(), help: None }
     }
 
     fn at(path: &str, message: impl Into<String>) -> Self {
-        Problem { path: Some(path.to_string()), message: message.into(), help: None }
+        Problem { code: Code::InvalidValue, path: Some(path.to_string()), message: message.into(), help: None }
+    }
+
+    fn missing(path: &str, message: impl Into<String>) -> Self {
+        Problem { code: Code::MissingKey, ..Problem::at(path, message) }
+    }
+
+    fn wrong_type(path: &str, message: impl Into<String>) -> Self {
+        Problem { code: Code::WrongType, ..Problem::at(path, message) }
     }
 
     fn help(mut self, help: impl Into<String>) -> Self {
@@ -270,12 +280,7 @@ pub fn read(path: &Path) -> Result<DeviceStatus, ReportError> {
 
 /// A problem as a diagnostic at its key path (the start of the file when it has none).
 fn located(file: &str, root: &Node, problem: Problem) -> Diagnostic {
-    let code = match &problem.path {
-        None => Code::Syntax,
-        Some(_) if problem.message.starts_with("missing") => Code::MissingKey,
-        Some(_) if problem.message.starts_with("expected") => Code::WrongType,
-        Some(_) => Code::InvalidValue,
-    };
+    let code = problem.code;
     let span = device_file::span_at(root, problem.path.as_deref().unwrap_or(""));
     let message = match &problem.path {
         Some(path) => format!("`{path}`: {}", problem.message),
@@ -313,7 +318,7 @@ fn from_file(file: &DeviceFile) -> Result<DeviceStatus, Problem> {
 
 /// The tree as a plist; `null` members are absent (as servers' JSON exports write them).
 fn to_plist(root: &Node) -> Result<plist::Value, Problem> {
-    device_file::to_plist(root).map_err(|path| Problem::at(&path, "expected a value, found `null`"))
+    device_file::to_plist(root).map_err(|path| Problem::wrong_type(&path, "expected a value, found `null`"))
 }
 
 /// The top-level keys say what else the file may be: Apple's examples show status items
@@ -335,7 +340,7 @@ fn unknown_document(root: &Map<String, Value>) -> Problem {
 // DDM status reports
 
 fn status_report(root: &Map<String, Value>) -> Result<DeviceStatus, Problem> {
-    let items = object(root, "StatusItems", "")?.ok_or_else(|| Problem::at("StatusItems", "missing"))?;
+    let items = object(root, "StatusItems", "")?.ok_or_else(|| Problem::missing("StatusItems", "missing"))?;
     let item_errors = item_errors(root)?;
     let full_report = match root.get("FullReport") {
         None => false,
@@ -387,7 +392,7 @@ fn status_report(root: &Map<String, Value>) -> Result<DeviceStatus, Problem> {
 fn missing_version(errors: &[ItemError], full_report: bool) -> Problem {
     const ITEM: &str = "device.operating-system.version";
     let problem =
-        Problem::at(&format!("StatusItems.{ITEM}"), "missing: the report does not say which OS the device runs");
+        Problem::missing(&format!("StatusItems.{ITEM}"), "missing: the report does not say which OS the device runs");
     if let Some(error) = errors.iter().find(|e| e.item == ITEM) {
         let reasons: Vec<String> = error.reasons.iter().map(Reason::to_string).collect();
         let reasons = if reasons.is_empty() { "no reason given".to_string() } else { reasons.join("; ") };
@@ -422,7 +427,7 @@ fn update_state(items: &Map<String, Value>) -> Result<UpdateState, Problem> {
         Some(failure) => {
             const FAILURE: &str = "StatusItems.softwareupdate.failure-reason";
             let count = match failure.get("count") {
-                None => return Err(Problem::at(&format!("{FAILURE}.count"), "missing")),
+                None => return Err(Problem::missing(&format!("{FAILURE}.count"), "missing")),
                 Some(value) => value
                     .as_u64()
                     .ok_or_else(|| expected(&format!("{FAILURE}.count"), "a whole number, 0 or more", value))?,
@@ -431,7 +436,7 @@ fn update_state(items: &Map<String, Value>) -> Result<UpdateState, Problem> {
             if let Some(text) = &timestamp
                 && text.parse::<jiff::Timestamp>().is_err()
             {
-                return Err(Problem::at(
+                return Err(Problem::wrong_type(
                     &format!("{FAILURE}.timestamp"),
                     format!("expected an RFC 3339 timestamp such as `2026-12-10T09:30:00Z`, found `{text}`"),
                 ));
@@ -444,7 +449,7 @@ fn update_state(items: &Map<String, Value>) -> Result<UpdateState, Problem> {
         Some(install) => {
             const REASON: &str = "StatusItems.softwareupdate.install-reason";
             let list = match install.get("reason") {
-                None => return Err(Problem::at(&format!("{REASON}.reason"), "missing")),
+                None => return Err(Problem::missing(&format!("{REASON}.reason"), "missing")),
                 Some(Value::Array(list)) => list,
                 Some(other) => return Err(expected(&format!("{REASON}.reason"), "an array", other)),
             };
@@ -469,7 +474,7 @@ fn update_state(items: &Map<String, Value>) -> Result<UpdateState, Problem> {
 fn pending_version(pending: &Map<String, Value>) -> Result<Option<Pending>, Problem> {
     const AT: &str = "StatusItems.softwareupdate.pending-version";
     let required = |key: &str| {
-        string(pending, key, AT)?.ok_or_else(|| Problem::at(&format!("{AT}.{key}"), "missing")).map(str::trim)
+        string(pending, key, AT)?.ok_or_else(|| Problem::missing(&format!("{AT}.{key}"), "missing")).map(str::trim)
     };
     let (os, build) = (required("os-version")?, required("build-version")?);
     match (os.is_empty(), build.is_empty()) {
@@ -502,8 +507,8 @@ fn declarations(items: &Map<String, Value>) -> Result<Vec<DeclarationState>, Pro
     for (index, item) in list.iter().enumerate() {
         let path = format!("{AT}.configurations[{index}]");
         let Value::Object(entry) = item else { return Err(expected(&path, "a dictionary", item)) };
-        let identifier =
-            string(entry, "identifier", &path)?.ok_or_else(|| Problem::at(&format!("{path}.identifier"), "missing"))?;
+        let identifier = string(entry, "identifier", &path)?
+            .ok_or_else(|| Problem::missing(&format!("{path}.identifier"), "missing"))?;
         let active = match entry.get("active") {
             None => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -532,8 +537,8 @@ fn item_errors(root: &Map<String, Value>) -> Result<Vec<ItemError>, Problem> {
     for (index, item) in list.iter().enumerate() {
         let path = format!("Errors[{index}]");
         let Value::Object(entry) = item else { return Err(expected(&path, "a dictionary", item)) };
-        let status_item =
-            string(entry, "StatusItem", &path)?.ok_or_else(|| Problem::at(&format!("{path}.StatusItem"), "missing"))?;
+        let status_item = string(entry, "StatusItem", &path)?
+            .ok_or_else(|| Problem::missing(&format!("{path}.StatusItem"), "missing"))?;
         out.push(ItemError {
             item: status_item.to_string(),
             reasons: reasons(entry, "Reasons", "Code", "Description", &path)?,
@@ -561,7 +566,7 @@ fn reasons(
         let path = format!("{at}.{key}[{index}]");
         let Value::Object(reason) = item else { return Err(expected(&path, "a dictionary", item)) };
         let code_text =
-            string(reason, code, &path)?.ok_or_else(|| Problem::at(&format!("{path}.{code}"), "missing"))?;
+            string(reason, code, &path)?.ok_or_else(|| Problem::missing(&format!("{path}.{code}"), "missing"))?;
         out.push(Reason {
             code: code_text.to_string(),
             description: string(reason, description, &path)?.map(str::to_string),
@@ -606,7 +611,7 @@ fn device_information(root: &plist::Value) -> Result<DeviceStatus, Problem> {
         }
     };
     let Some(os) = text("OSVersion")? else {
-        return Err(Problem::at("QueryResponses.OSVersion", "missing: the response does not say which OS the device runs")
+        return Err(Problem::missing("QueryResponses.OSVersion", "missing: the response does not say which OS the device runs")
             .help("query `OSVersion`, `BuildVersion`, `SupplementalBuildVersion`, `SupplementalOSVersionExtra` and `ProductName`"));
     };
     let extra = text("SupplementalOSVersionExtra")?;
@@ -732,7 +737,7 @@ fn expected(path: &str, what: &str, found: &Value) -> Problem {
         Value::Array(_) => "an array".to_string(),
         Value::Object(_) => "a dictionary".to_string(),
     };
-    Problem::at(path, format!("expected {what}, found {kind}"))
+    Problem::wrong_type(path, format!("expected {what}, found {kind}"))
 }
 
 fn plist_expected(path: &str, what: &str, found: &plist::Value) -> Problem {
@@ -746,7 +751,7 @@ fn plist_expected(path: &str, what: &str, found: &plist::Value) -> Problem {
         plist::Value::String(_) => "a string",
         _ => "an unsupported value",
     };
-    Problem::at(path, format!("expected {what}, found {kind}"))
+    Problem::wrong_type(path, format!("expected {what}, found {kind}"))
 }
 
 #[cfg(test)]

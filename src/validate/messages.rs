@@ -153,7 +153,7 @@ fn unknown_key(cx: &Context<'_>, path: &[String], key: &str, span: Span) -> Diag
     } else {
         None
     };
-    at(cx, Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {within}")), span)
+    at(cx, Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {within}")).about_key(key), span)
         .label("not a known key here")
         .help_opt(help)
 }
@@ -172,7 +172,7 @@ fn missing_key(cx: &Context<'_>, path: &[String], property: &Value) -> Diagnosti
     };
     at(
         cx,
-        Diagnostic::error(Code::MissingKey, format!("missing required key `{name}` in {within}")),
+        Diagnostic::error(Code::MissingKey, format!("missing required key `{name}` in {within}")).about_key(name),
         Span::point(parent.start),
     )
     .label(format!("`{name}` is required here"))
