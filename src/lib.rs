@@ -23,6 +23,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod repo;
 pub mod report;
+pub mod resolve;
 pub mod source;
 pub mod status;
 pub mod template;

@@ -12,6 +12,7 @@ use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
 use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
+use crate::resolve;
 use crate::source::{SourceFile, Span};
 use crate::template;
 use crate::validate::{DocumentKind, Validators, rules};
@@ -36,12 +37,16 @@ pub struct Compilation {
     pub policies: Vec<Loaded>,
     pub declarations: Vec<Declaration>,
     pub profiles: Vec<Profile>,
+    /// Apple's catalog, when the repository has one.
+    pub catalog: Option<crate::catalog::Catalog>,
 }
 
 /// A policy that parsed and validated, with its document for positions.
 pub struct Loaded {
     pub doc: Document,
     pub policy: Policy,
+    /// Its `enforce` entries resolved against Apple's catalog (those that could be).
+    pub targets: Vec<resolve::Resolved>,
 }
 
 /// How to compile, besides the repository.
@@ -98,9 +103,13 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     check_unique_ids(&loaded, &mut diagnostics);
     check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
-    if let Some(now) = now {
-        for item in &loaded {
-            rules::check_deadlines(&item.policy, &item.doc, now, &mut diagnostics);
+    let catalog = load_catalog(root, &project, project_doc.as_ref(), now, &mut diagnostics);
+    let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
+    let mut loaded = loaded;
+    for item in &mut loaded {
+        item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut diagnostics);
+        if let Some(now) = now {
+            resolve::check_deadlines(&item.targets, &item.doc, now, &mut diagnostics);
         }
     }
 
@@ -115,14 +124,16 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     for item in &loaded {
         let mut lowering = Diagnostics::default();
         let before = declarations.len();
-        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut lowering));
+        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &item.targets, &cx, &mut lowering));
         let mut legacy_keys = 0;
         if project.legacy_profiles == LegacyProfiles::Auto {
             let policy_legacy = lower::legacy::lower(&item.policy, &item.doc, &mut lowering);
             legacy_keys = policy_legacy.platforms.iter().map(|p| p.keys.len()).sum();
             legacy.push(policy_legacy);
         }
-        if declarations.len() == before && legacy_keys == 0 {
+        // An entry that could not be resolved has its own error.
+        let resolved_all = item.targets.len() == item.policy.enforce.len();
+        if declarations.len() == before && legacy_keys == 0 && resolved_all {
             lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut diagnostics);
         }
         diagnostics.extend(lowering);
@@ -139,15 +150,26 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
 
-    let mut files =
-        if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations, &profiles, &mut diagnostics) };
+    let resolutions = resolutions(cx.identifier_prefix, &loaded);
+
+    let mut files = if diagnostics.has_errors() {
+        Vec::new()
+    } else {
+        emit(&project, &declarations, &profiles, &resolutions, &mut diagnostics)
+    };
     if diagnostics.has_errors() {
         files.clear();
     }
-    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files })
+    let catalog = catalog.map(|(_, c)| c);
+    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files, catalog })
 }
 
 impl Compilation {
+    /// Per enforcement Identifier, what Apple's catalog resolved it from.
+    pub fn resolutions(&self) -> BTreeMap<String, resolve::Provenance> {
+        resolutions(self.project.identifier_prefix(), &self.policies)
+    }
+
     /// Every group a policy names, and `all`.
     pub fn groups(&self) -> BTreeSet<&str> {
         let mut groups = BTreeSet::from([crate::model::GROUP_ALL]);
@@ -179,7 +201,7 @@ pub fn package(c: &mut Compilation, format: crate::emit::format::Format) {
     if format == Format::Fleet {
         for item in c.policies.iter().filter(|p| !p.policy.enforce.is_empty()) {
             let targets: Vec<String> =
-                item.policy.enforce.iter().map(|e| format!("{} by {}", e.os_version, e.deadline)).collect();
+                item.policy.enforce.iter().map(|e| format!("{} by {}", e.target, e.deadline)).collect();
             c.diagnostics.push(
                 Diagnostic::warning(
                     Code::Unsupported,
@@ -296,7 +318,7 @@ fn load_policy(
     }
     let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out)?;
     rules::check_policy(&policy, &doc, out);
-    Some(Loaded { doc, policy })
+    Some(Loaded { doc, policy, targets: Vec::new() })
 }
 
 /// Where ddmc looked, and the likely mistake: REPO given as the `policies/` folder itself.
@@ -389,6 +411,85 @@ fn check_prefix_is_chosen(repository: &Repository, project: &Project, doc: Optio
     out.push(d);
 }
 
+/// Reads the repository's catalog, if it has one: errors are diagnostics at the catalog file
+/// (line and column where JSON tells them), and a catalog older than
+/// `catalog_max_age_days` on `now` is a warning naming the command that refreshes it.
+fn load_catalog(
+    root: &Path,
+    project: &Project,
+    doc: Option<&Document>,
+    now: Option<LocalDateTime>,
+    out: &mut Diagnostics,
+) -> Option<(String, crate::catalog::Catalog)> {
+    let name = project.catalog();
+    let path = match crate::catalog::path_in(root, name) {
+        Ok(path) => path,
+        Err(message) => {
+            let mut d = Diagnostic::error(Code::Catalog, message).help("write `catalog: apple-catalog.json`");
+            if let Some(doc) = doc {
+                d = d.at(&doc.file, doc.span(&["catalog"]));
+            }
+            out.push(d);
+            return None;
+        }
+    };
+    let catalog = match crate::catalog::load(&path) {
+        Ok(found) => found?.1,
+        Err(e) => {
+            let (line, column) = e.position.unwrap_or((1, 1));
+            let pos = crate::source::Pos {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                offset: 0,
+            };
+            out.push(
+                Diagnostic::error(Code::Catalog, format!("Apple's catalog cannot be read: {}", e.message))
+                    .at(name, Span::point(pos))
+                    .help("run `ddmc catalog update` to write it again"),
+            );
+            return None;
+        }
+    };
+    let max_age = project.catalog_max_age_days();
+    if let Some(now) = now {
+        let today = now.civil().date();
+        let age = catalog.as_of.until(today).ok().and_then(|span| span.get_days().try_into().ok()).unwrap_or(0u32);
+        if age > u32::from(max_age) {
+            let first = crate::source::Pos { line: 1, column: 1, offset: 0 };
+            out.push(
+                Diagnostic::warning(
+                    Code::Catalog,
+                    format!("Apple's catalog is {age} days old (as of {})", catalog.as_of),
+                )
+                .at(name, Span::point(first))
+                .label(format!("older than `catalog_max_age_days` ({max_age})"))
+                .note(format!("now is {now} (this machine's clock; `--now` sets it); the output does not depend on it"))
+                .help("run `ddmc catalog update` and commit the new snapshot"),
+            );
+        }
+    }
+    Some((name.to_owned(), catalog))
+}
+
+/// Per enforcement declaration, what the catalog resolved it from (the manifest's
+/// `resolved`): the base half by `…enforcement.<n>`, the BSI half by `…bsi.<n>`.
+fn resolutions(prefix: &str, loaded: &[Loaded]) -> BTreeMap<String, resolve::Provenance> {
+    let mut out = BTreeMap::new();
+    for item in loaded {
+        let ids = lower::identifier::Identifiers::new(prefix, &item.policy.id, &item.doc);
+        for t in &item.targets {
+            let n = (t.index + 1).to_string();
+            if let Some(base) = &t.base {
+                out.insert(ids.make("enforcement", Some(&n)), base.clone());
+            }
+            if let Some(bsi) = &t.bsi {
+                out.insert(ids.make("bsi", Some(&n)), bsi.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The repository's own Identifiers depend only on the prefix.
 fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>, out: &mut Diagnostics) {
     let Some(longest) = declarations.iter().map(|d| d.identifier.as_str()).max_by_key(|i| i.len()) else { return };
@@ -412,6 +513,7 @@ fn emit(
     project: &Project,
     declarations: &[Declaration],
     profiles: &[Profile],
+    resolutions: &BTreeMap<String, resolve::Provenance>,
     out: &mut Diagnostics,
 ) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
@@ -469,7 +571,7 @@ fn emit(
         });
     }
     emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
-    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles);
+    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
     files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
     files.sort();
     files
@@ -495,7 +597,7 @@ mod tests {
             secrets: Vec::new(),
         };
         let mut out = Diagnostics::default();
-        emit(&Project::default(), &[bad], &[], &mut out);
+        emit(&Project::default(), &[bad], &[], &BTreeMap::new(), &mut out);
         let errors = out.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::Internal);
