@@ -99,7 +99,16 @@ impl Entry<'_> {
 
     fn resolve(&self, out: &mut Diagnostics) -> Option<Resolved> {
         let errors = out.count(crate::diagnostics::Severity::Error);
-        let (os_version, base) = self.version(out)?;
+        let Some((os_version, base)) = self.version(out) else {
+            // Say at once everything else that needs the catalog the repository lacks.
+            if self.source.is_none() {
+                if self.entry.latest_bsi {
+                    out.push(self.needs_catalog("background_security_improvement", "`latest`"));
+                }
+                let _ = self.deadline(None, out);
+            }
+            return None;
+        };
         let (build_version, supplemental, bsi) = self.build(os_version, out);
         let base_release = base.as_ref().and_then(|p| p.release_date);
         let bsi_release = bsi.as_ref().and_then(|p| p.release_date).or(base_release);
