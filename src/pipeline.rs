@@ -216,6 +216,65 @@ pub fn package(c: &mut Compilation, format: crate::emit::format::Format) {
     c.files = package(format, std::mem::take(&mut c.files));
 }
 
+/// Every `latest` and relative deadline of REPO's policies that resolves differently against
+/// `new` than against `old` (`ddmc catalog update`): "policy `p` (file) enforce[0]:
+/// os_version 26.3 -> 26.3.1". Policies that do not load are left out; `check` reports them.
+pub fn resolution_changes(
+    root: &Path,
+    old: Option<&crate::catalog::Catalog>,
+    new: &crate::catalog::Catalog,
+) -> Result<Vec<String>, LoadError> {
+    let (repository, project, _) = project(root)?;
+    let validators = Validators::default();
+    let defined: Vec<&str> = project.environments.keys().map(String::as_str).collect();
+    let templates = Templates { environment: None, defined: &defined };
+    let file = project.catalog();
+    let mut lines = Vec::new();
+    for source_file in &repository.policies {
+        let Some(item) = load_policy(source_file, &validators, &templates, &mut Diagnostics::default()) else {
+            continue;
+        };
+        let against = |catalog: Option<&crate::catalog::Catalog>| {
+            let source = catalog.map(|catalog| resolve::Source { catalog, file });
+            resolve::resolve(&item.policy, &item.doc, source, &mut Diagnostics::default())
+        };
+        let (before, after) = (against(old), against(Some(new)));
+        for (index, entry) in item.policy.enforce.iter().enumerate() {
+            let moves = matches!(entry.target, crate::model::Target::Latest { .. })
+                || entry.latest_bsi
+                || matches!(entry.deadline, crate::model::Deadline::AfterRelease(_));
+            if !moves {
+                continue;
+            }
+            let find = |all: &[resolve::Resolved]| all.iter().find(|r| r.index == index).cloned();
+            let (was, now) = (find(&before), find(&after));
+            let show = |r: &Option<resolve::Resolved>, what: fn(&resolve::Resolved) -> String| {
+                r.as_ref().map(what).unwrap_or_else(|| "(unresolved)".to_owned())
+            };
+            let fields: [(&str, fn(&resolve::Resolved) -> String); 3] = [
+                ("os_version", |r| r.os_version.to_string()),
+                ("build_version", |r| {
+                    r.build_version.as_ref().map_or_else(|| "(none)".to_owned(), ToString::to_string)
+                }),
+                ("deadline", |r| match r.supplemental {
+                    true => format!("{} (BSI {})", r.deadline, r.bsi_deadline),
+                    false => r.deadline.to_string(),
+                }),
+            ];
+            for (name, what) in fields {
+                let (a, b) = (show(&was, what), show(&now, what));
+                if a != b {
+                    lines.push(format!(
+                        "policy `{}` ({}) enforce[{index}]: {name} {a} -> {b}",
+                        item.policy.id, item.doc.file
+                    ));
+                }
+            }
+        }
+    }
+    Ok(lines)
+}
+
 /// `ddmc.yaml` alone, for commands that compile no policies (`ddmc catalog`).
 pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadError> {
     let repository = repo::load(root)?;

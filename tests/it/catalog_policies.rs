@@ -301,3 +301,35 @@ enforce:
         assert!(stderr.contains(expected), "{expected}\n{stderr}");
     }
 }
+
+/// `ddmc catalog update` also says which `latest` and relative deadline now resolves
+/// differently: the policies compiled against the old and the new catalog.
+#[test]
+fn catalog_update_prints_what_moves_in_the_policies() {
+    let (Some(february), Some(_)) = (catalog("2026-02-20"), catalog("2026-03-20")) else { return };
+    let explicit = "id: pinned\ntargets: {platforms: [macOS]}\nenforce:\n  - os_version: \"26.2\"\n    deadline: \"2026-04-01T18:00:00\"\n";
+    let repo = common::repo(&[
+        (PREFIX, CONFIG),
+        ("policies/mac.yaml", LATEST_MAC),
+        ("policies/pinned.yaml", explicit),
+        ("apple-catalog.json", &february),
+    ]);
+    let march = common::shared(MARCH_2026).expect("sample");
+    let (code, stdout, stderr) = run(
+        repo.path(),
+        &["catalog", "update", "--from", march.to_str().expect("utf-8"), "--now", "2026-03-20T06:00:00Z"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // enforce[1] (latest 15.x) already was 15.7.4 on 2026-02-20 (offered to MDM before its
+    // public release), with the same release date: nothing moves. `pinned` is explicit.
+    let moved: Vec<&str> = stdout.lines().filter(|l| l.starts_with("policy ")).collect();
+    assert_eq!(
+        moved,
+        [
+            "policy `mac-latest` (policies/mac.yaml) enforce[0]: os_version 26.3 -> 26.3.1",
+            "policy `mac-latest` (policies/mac.yaml) enforce[0]: build_version (none) -> 25D771280a",
+            "policy `mac-latest` (policies/mac.yaml) enforce[0]: deadline 2026-02-16T10:00:00 -> 2026-03-16T10:00:00 (BSI 2026-03-23T10:00:00)",
+        ],
+        "{stdout}"
+    );
+}
