@@ -248,21 +248,8 @@ pub fn resolution_changes(
             }
             let find = |all: &[resolve::Resolved]| all.iter().find(|r| r.index == index).cloned();
             let (was, now) = (find(&before), find(&after));
-            let show = |r: &Option<resolve::Resolved>, what: fn(&resolve::Resolved) -> String| {
-                r.as_ref().map(what).unwrap_or_else(|| "(unresolved)".to_owned())
-            };
-            let fields: [(&str, fn(&resolve::Resolved) -> String); 3] = [
-                ("os_version", |r| r.os_version.to_string()),
-                ("build_version", |r| {
-                    r.build_version.as_ref().map_or_else(|| "(none)".to_owned(), ToString::to_string)
-                }),
-                ("deadline", |r| match r.supplemental {
-                    true => format!("{} (BSI {})", r.deadline, r.bsi_deadline),
-                    false => r.deadline.to_string(),
-                }),
-            ];
-            for (name, what) in fields {
-                let (a, b) = (show(&was, what), show(&now, what));
+            let (a, b) = (shown_fields(was.as_ref()), shown_fields(now.as_ref()));
+            for ((name, a), (_, b)) in a.into_iter().zip(b) {
                 if a != b {
                     lines.push(format!(
                         "policy `{}` ({}) enforce[{index}]: {name} {a} -> {b}",
@@ -273,6 +260,27 @@ pub fn resolution_changes(
         }
     }
     Ok(lines)
+}
+
+/// What `catalog update` compares of a resolved entry, as it prints it.
+fn shown_fields(r: Option<&resolve::Resolved>) -> [(&'static str, String); 3] {
+    let unresolved = || "(unresolved)".to_owned();
+    [
+        ("os_version", r.map_or_else(unresolved, |r| r.os_version.to_string())),
+        (
+            "build_version",
+            r.map_or_else(unresolved, |r| {
+                r.build_version.as_ref().map_or_else(|| "(none)".to_owned(), ToString::to_string)
+            }),
+        ),
+        (
+            "deadline",
+            r.map_or_else(unresolved, |r| match r.supplemental {
+                true => format!("{} (BSI {})", r.deadline, r.bsi_deadline),
+                false => r.deadline.to_string(),
+            }),
+        ),
+    ]
 }
 
 /// `ddmc.yaml` alone, for commands that compile no policies (`ddmc catalog`).
