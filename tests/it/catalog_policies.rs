@@ -333,3 +333,47 @@ fn catalog_update_prints_what_moves_in_the_policies() {
         "{stdout}"
     );
 }
+
+/// `latest` with nothing in range is an error at the narrowing key.
+#[test]
+fn latest_with_nothing_in_range_is_an_error_at_major() {
+    let Some(catalog) = catalog("2026-03-20") else { return };
+    let policy = "id: mac\ntargets: {platforms: [macOS]}\nenforce:\n  - os_version: latest\n    major: 27\n    deadline: \"2026-12-01T18:00:00\"\n";
+    let repo = common::repo(&[(PREFIX, CONFIG), ("policies/mac.yaml", policy), ("apple-catalog.json", &catalog)]);
+    let (code, _, stderr) = run(repo.path(), &["check"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains(
+            "error[catalog]: Apple's catalog (as of 2026-03-20) has no available macOS version for `latest 27.x`\n --> policies/mac.yaml:5:12"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: widen `major` / `below`"), "{stderr}");
+}
+
+/// `status check` agrees with the target-aware activation: a Mac already at the target is
+/// compliant, one below it is behind.
+#[test]
+fn status_agrees_with_target_aware_activations() {
+    let Some(catalog) = catalog("2026-03-20") else { return };
+    let repo = common::repo(&[(PREFIX, CONFIG), ("policies/mac.yaml", LATEST_MAC), ("apple-catalog.json", &catalog)]);
+    let report = |version: &str, build: &str| {
+        let text = serde_json::json!({"StatusItems": {"device": {"operating-system": {
+            "family": "macOS", "version": version, "build-version": build,
+            "supplemental": {"build-version": build, "extra-version": ""}}}}});
+        let path = repo.path().join(format!("status-{version}.json"));
+        std::fs::write(&path, text.to_string()).expect("write");
+        path
+    };
+    let at = report("26.3.1", "25D771280a");
+    let (code, stdout, stderr) =
+        run(repo.path(), &["status", "check", "--report", at.to_str().expect("utf-8"), "--now", "2026-03-25T00:00:00"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let below = report("26.2", "25C56");
+    let (code, stdout, stderr) = run(
+        repo.path(),
+        &["status", "check", "--report", below.to_str().expect("utf-8"), "--now", "2026-03-25T00:00:00"],
+    );
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("26.3.1"), "{stdout}");
+}
