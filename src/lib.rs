@@ -1,6 +1,6 @@
 //! ddmc compiles software-update policy files into Apple declarative device management
 //! declarations. The pipeline reads from the folder names:
-//! `repo` -> `parse` -> `validate` -> `model` -> `lower` -> `emit`, with `diagnostics`
+//! `repo` -> `parse` -> `validate` -> `model` -> `resolve` -> `lower` -> `emit`, with `diagnostics`
 //! flowing alongside; `pipeline` runs them in order and `cli` is the edge.
 
 pub mod analysis;

@@ -73,7 +73,7 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
     let (mode, secret, now) = (options.mode, options.secret, options.now);
-    let repository = repo::load(root)?;
+    let mut repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
     for problem in &repository.problems {
@@ -103,11 +103,19 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     check_unique_ids(&loaded, &mut diagnostics);
     check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
-    let catalog = load_catalog(root, &project, project_doc.as_ref(), now, &mut diagnostics);
+    let errors = diagnostics.count(Severity::Error);
+    let catalog = load_catalog(root, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
+    // A catalog that exists but cannot be read has its error: "this repository has no
+    // catalog" for each `latest` would mislead.
+    let unreadable = diagnostics.count(Severity::Error) > errors;
     let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
     let mut loaded = loaded;
     for item in &mut loaded {
-        item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut diagnostics);
+        let mut resolving = Diagnostics::default();
+        item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
+        if !unreadable {
+            diagnostics.extend(resolving);
+        }
         if let Some(now) = now {
             resolve::check_deadlines(&item.targets, &item.doc, now, &mut diagnostics);
         }
@@ -486,6 +494,7 @@ fn load_catalog(
     project: &Project,
     doc: Option<&Document>,
     now: Option<LocalDateTime>,
+    shown: &mut Vec<SourceFile>,
     out: &mut Diagnostics,
 ) -> Option<(String, crate::catalog::Catalog)> {
     let name = project.catalog();
@@ -500,15 +509,29 @@ fn load_catalog(
             return None;
         }
     };
-    let catalog = match crate::catalog::load(&path) {
-        Ok(found) => found?.1,
+    // The file's text goes with the diagnostics, so that they show the line.
+    let mut show = |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text });
+    let (catalog, fetched) = match crate::catalog::load(&path) {
+        Ok(found) => {
+            let (text, catalog) = found?;
+            let fetched = text.find("\"fetched\"").map(|at| pos_at(&text, at));
+            show(text);
+            (catalog, fetched)
+        }
         Err(e) => {
             let (line, column) = e.position.unwrap_or((1, 1));
-            let pos = crate::source::Pos {
+            let mut pos = crate::source::Pos {
                 line: u32::try_from(line).unwrap_or(u32::MAX),
                 column: u32::try_from(column).unwrap_or(u32::MAX),
                 offset: 0,
             };
+            // A position means the file was read and is JSON text: show that line.
+            if e.position.is_some()
+                && let Some(text) = read_bounded(&path)
+            {
+                pos = line_column(&text, pos.line, pos.column);
+                show(text);
+            }
             out.push(
                 Diagnostic::error(Code::Catalog, format!("Apple's catalog cannot be read: {}", e.message))
                     .at(name, Span::point(pos))
@@ -522,7 +545,7 @@ fn load_catalog(
         let today = now.civil().date();
         let age = catalog.as_of.until(today).ok().and_then(|span| span.get_days().try_into().ok()).unwrap_or(0u32);
         if age > u32::from(max_age) {
-            let first = crate::source::Pos { line: 1, column: 1, offset: 0 };
+            let first = fetched.unwrap_or(crate::source::Pos { line: 1, column: 1, offset: 0 });
             out.push(
                 Diagnostic::warning(
                     Code::Catalog,
@@ -536,6 +559,32 @@ fn load_catalog(
         }
     }
     Some((name.to_owned(), catalog))
+}
+
+/// At most the catalog's size limit of a file, as text.
+fn read_bounded(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).ok()?;
+    file.take(crate::catalog::MAX_BYTES as u64).read_to_end(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The position of byte `offset` in `text` (columns count characters, from 1).
+fn pos_at(text: &str, offset: usize) -> crate::source::Pos {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    crate::source::Pos { line: clamp(line), column: clamp(column), offset }
+}
+
+/// The position of `line`:`column` in `text`, with its byte offset.
+fn line_column(text: &str, line: u32, column: u32) -> crate::source::Pos {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum();
+    let rest = text.get(start..).unwrap_or("");
+    let within: usize = rest.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+    crate::source::Pos { line, column, offset: start + within }
 }
 
 /// Per enforcement declaration, what the catalog resolved it from (the manifest's

@@ -254,6 +254,10 @@ fn a_stale_or_broken_catalog_is_reported() {
     let (code, _, stderr) = run(repo.path(), &["check", "--now", "2026-04-01T00:00:00"]);
     assert_eq!(code, 0, "a warning only: {stderr}");
     assert!(stderr.contains("warning[catalog]: Apple's catalog is 12 days old (as of 2026-03-20)"), "{stderr}");
+    assert!(
+        stderr.contains("--> apple-catalog.json:2:3\n  |\n2 |   \"fetched\": \"2026-03-20T06:00:00Z\","),
+        "{stderr}"
+    );
     assert!(stderr.contains("help: run `ddmc catalog update`"), "{stderr}");
 
     let broken = common::repo(&[
@@ -264,7 +268,8 @@ fn a_stale_or_broken_catalog_is_reported() {
     let (code, _, stderr) = run(broken.path(), &["build"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error[catalog]: Apple's catalog cannot be read"), "{stderr}");
-    assert!(stderr.contains("--> apple-catalog.json:"), "{stderr}");
+    assert!(stderr.contains("--> apple-catalog.json:4:1"), "{stderr}");
+    assert!(!stderr.contains("needs Apple's catalog"), "one error, not one per `latest`: {stderr}");
     assert!(!broken.path().join("out").exists());
 }
 
