@@ -346,3 +346,6 @@ pub fn check_deadlines(targets: &[Resolved], doc: &Document, now: LocalDateTime,
         );
     }
 }
+
+#[cfg(test)]
+mod tests;
