@@ -120,6 +120,9 @@ impl Entry<'_> {
         if out.count(crate::diagnostics::Severity::Error) > errors {
             return None;
         }
+        // A plain (not supplemental) build is the base declaration's own.
+        let own_build = if supplemental { None } else { build_version.clone() };
+        let base = base.map(|p| Provenance { arithmetic, build_version: own_build, ..p });
         Some(Resolved {
             index: self.index,
             platform: self.platform,
@@ -129,7 +132,7 @@ impl Entry<'_> {
             deadline,
             bsi_deadline,
             details_url: self.entry.details_url.clone(),
-            base: base.map(|p| Provenance { arithmetic, ..p }),
+            base,
             bsi: bsi.map(|p| Provenance { arithmetic: bsi_arithmetic, ..p }),
         })
     }

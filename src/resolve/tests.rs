@@ -90,3 +90,16 @@ fn without_a_catalog_everything_that_needs_one_is_said_at_once() {
         ]
     );
 }
+
+/// An explicit plain build is recorded with the base declaration it goes into.
+#[test]
+fn a_plain_build_is_recorded_with_the_base() {
+    let catalog = catalog::parse(CATALOG).expect("catalog");
+    let yaml = "id: p\ntargets: {platforms: [macOS]}\nenforce:\n  - os_version: \"26.3.1\"\n    build_version: \"25D2128\"\n    deadline: \"2026-04-01T18:00:00\"\n";
+    let (resolved, out) = run(yaml, Some(&catalog));
+    assert!(out.iter().next().is_none(), "{:?}", out.into_sorted());
+    let base = resolved[0].base.as_ref().expect("provenance");
+    assert_eq!(base.build_version.as_ref().map(ToString::to_string).as_deref(), Some("25D2128"));
+    assert_eq!(base.rule, "as written: 26.3.1, released 2026-02-27");
+    assert_eq!(resolved[0].bsi, None);
+}
