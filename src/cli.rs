@@ -901,6 +901,12 @@ fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
             for line in update::changes(old.as_ref().map(|(_, c)| c), &new) {
                 println!("{line}");
             }
+            // What moves in the policies: each `latest` and relative deadline resolved anew.
+            if let Ok(moved) = pipeline::resolution_changes(repo, old.as_ref().map(|(_, c)| c), &new) {
+                for line in moved {
+                    println!("{line}");
+                }
+            }
             if old.as_ref().is_some_and(|(old_text, _)| *old_text == text) {
                 done(cli, &format!("`{name}` is unchanged (as of {})", new.as_of));
                 return exit::OK;

@@ -5,13 +5,6 @@ use crate::model::schema::ALIASES;
 use crate::parse::Node;
 use crate::source::Span;
 
-/// A policy that parsed and validated, with its document for positions: what the stages
-/// after validation (lowering, analysis, explanations) read.
-pub struct Loaded {
-    pub doc: Document,
-    pub policy: crate::model::Policy,
-}
-
 #[derive(Debug, Clone)]
 pub struct Document {
     /// File name relative to the repository, as shown in diagnostics.

@@ -7,7 +7,7 @@
 //! - inputs: `repo` (a policy repository's files), `device_file` (files from devices and
 //!   other tools), `catalog` (Apple's version catalog), `apple` (Apple's schema facts),
 //!   `document` (a parsed file beside its model);
-//! - the stages, in order: `template` -> `validate` -> `lower` -> `analysis` -> `emit`, run by
+//! - the stages, in order: `template` -> `validate` -> `resolve` -> `lower` -> `analysis` -> `emit`, run by
 //!   `pipeline`;
 //! - commands built on them: `explain`, `status`, `lint`, `schedule`, `diff`, `report`,
 //!   `init`, `generate` (Apple's schemas into `schemas/apple`); `cli` is the edge.
@@ -33,6 +33,7 @@ pub mod parse;
 pub mod pipeline;
 pub mod repo;
 pub mod report;
+pub mod resolve;
 pub mod schedule;
 pub mod source;
 pub mod status;

@@ -12,6 +12,7 @@ use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
 use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
 use crate::repo::{self, LoadError, Repository};
+use crate::resolve;
 use crate::source::{SourceFile, Span};
 use crate::template;
 use crate::validate::{DocumentKind, Validators, rules};
@@ -36,9 +37,11 @@ pub struct Compilation {
     pub policies: Vec<Loaded>,
     pub declarations: Vec<Declaration>,
     pub profiles: Vec<Profile>,
+    /// Apple's catalog, when the repository has one.
+    pub catalog: Option<crate::catalog::Catalog>,
 }
 
-pub use crate::document::Loaded;
+pub use crate::resolve::Loaded;
 
 /// How to compile, besides the repository.
 pub struct Options<'a> {
@@ -64,7 +67,7 @@ pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>)
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
     let (mode, secret, now) = (options.mode, options.secret, options.now);
-    let repository = repo::load(root)?;
+    let mut repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
     for problem in &repository.problems {
@@ -94,9 +97,21 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     check_unique_ids(&loaded, &mut diagnostics);
     check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
-    if let Some(now) = now {
-        for item in &loaded {
-            rules::check_deadlines(&item.policy, &item.doc, now, &mut diagnostics);
+    let errors = diagnostics.count(Severity::Error);
+    let catalog = load_catalog(root, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
+    // A catalog that exists but cannot be read has its error: "this repository has no
+    // catalog" for each `latest` would mislead.
+    let unreadable = diagnostics.count(Severity::Error) > errors;
+    let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
+    let mut loaded = loaded;
+    for item in &mut loaded {
+        let mut resolving = Diagnostics::default();
+        item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
+        if !unreadable {
+            diagnostics.extend(resolving);
+        }
+        if let Some(now) = now {
+            resolve::check_deadlines(&item.targets, &item.doc, now, &mut diagnostics);
         }
     }
 
@@ -111,14 +126,16 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     for item in &loaded {
         let mut lowering = Diagnostics::default();
         let before = declarations.len();
-        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &cx, &mut lowering));
+        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &item.targets, &cx, &mut lowering));
         let mut legacy_keys = 0;
         if project.legacy_profiles == LegacyProfiles::Auto {
             let policy_legacy = lower::legacy::lower(&item.policy, &item.doc, &mut lowering);
             legacy_keys = policy_legacy.platforms.iter().map(|p| p.keys.len()).sum();
             legacy.push(policy_legacy);
         }
-        if declarations.len() == before && legacy_keys == 0 {
+        // An entry that could not be resolved has its own error.
+        let resolved_all = item.targets.len() == item.policy.enforce.len();
+        if declarations.len() == before && legacy_keys == 0 && resolved_all {
             lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut diagnostics);
         }
         diagnostics.extend(lowering);
@@ -135,15 +152,26 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     check_prefix_length(&repository_declarations, project_doc.as_ref(), &mut diagnostics);
     declarations.extend(repository_declarations);
 
-    let mut files =
-        if diagnostics.has_errors() { Vec::new() } else { emit(&project, &declarations, &profiles, &mut diagnostics) };
+    let resolutions = resolutions(cx.identifier_prefix, &loaded);
+
+    let mut files = if diagnostics.has_errors() {
+        Vec::new()
+    } else {
+        emit(&project, &declarations, &profiles, &resolutions, &mut diagnostics)
+    };
     if diagnostics.has_errors() {
         files.clear();
     }
-    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files })
+    let catalog = catalog.map(|(_, c)| c);
+    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files, catalog })
 }
 
 impl Compilation {
+    /// Per enforcement Identifier, what Apple's catalog resolved it from.
+    pub fn resolutions(&self) -> BTreeMap<String, resolve::Provenance> {
+        resolutions(self.project.identifier_prefix(), &self.policies)
+    }
+
     /// Every group a policy names, and `all`.
     pub fn groups(&self) -> BTreeSet<&str> {
         let mut groups = BTreeSet::from([crate::model::GROUP_ALL]);
@@ -175,7 +203,7 @@ pub fn package(c: &mut Compilation, format: crate::emit::format::Format) {
     if format == Format::Fleet {
         for item in c.policies.iter().filter(|p| !p.policy.enforce.is_empty()) {
             let targets: Vec<String> =
-                item.policy.enforce.iter().map(|e| format!("{} by {}", e.os_version, e.deadline)).collect();
+                item.policy.enforce.iter().map(|e| format!("{} by {}", e.target, e.deadline)).collect();
             c.diagnostics.push(
                 Diagnostic::warning(
                     Code::Unsupported,
@@ -188,6 +216,73 @@ pub fn package(c: &mut Compilation, format: crate::emit::format::Format) {
         }
     }
     c.files = package(format, std::mem::take(&mut c.files));
+}
+
+/// Every `latest` and relative deadline of REPO's policies that resolves differently against
+/// `new` than against `old` (`ddmc catalog update`): "policy `p` (file) enforce[0]:
+/// os_version 26.3 -> 26.3.1". Policies that do not load are left out; `check` reports them.
+pub fn resolution_changes(
+    root: &Path,
+    old: Option<&crate::catalog::Catalog>,
+    new: &crate::catalog::Catalog,
+) -> Result<Vec<String>, LoadError> {
+    let (repository, project, _) = project(root)?;
+    let validators = Validators::default();
+    let defined: Vec<&str> = project.environments.keys().map(String::as_str).collect();
+    let templates = Templates { environment: None, defined: &defined };
+    let file = project.catalog();
+    let mut lines = Vec::new();
+    for source_file in &repository.policies {
+        let Some(item) = load_policy(source_file, &validators, &templates, &mut Diagnostics::default()) else {
+            continue;
+        };
+        let against = |catalog: Option<&crate::catalog::Catalog>| {
+            let source = catalog.map(|catalog| resolve::Source { catalog, file });
+            resolve::resolve(&item.policy, &item.doc, source, &mut Diagnostics::default())
+        };
+        let (before, after) = (against(old), against(Some(new)));
+        for (index, entry) in item.policy.enforce.iter().enumerate() {
+            let moves = matches!(entry.target, crate::model::Target::Latest { .. })
+                || entry.latest_bsi
+                || matches!(entry.deadline, crate::model::Deadline::AfterRelease(_));
+            if !moves {
+                continue;
+            }
+            let find = |all: &[resolve::Resolved]| all.iter().find(|r| r.index == index).cloned();
+            let (was, now) = (find(&before), find(&after));
+            let (a, b) = (shown_fields(was.as_ref()), shown_fields(now.as_ref()));
+            for ((name, a), (_, b)) in a.into_iter().zip(b) {
+                if a != b {
+                    lines.push(format!(
+                        "policy `{}` ({}) enforce[{index}]: {name} {a} -> {b}",
+                        item.policy.id, item.doc.file
+                    ));
+                }
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// What `catalog update` compares of a resolved entry, as it prints it.
+fn shown_fields(r: Option<&resolve::Resolved>) -> [(&'static str, String); 3] {
+    let unresolved = || "(unresolved)".to_owned();
+    [
+        ("os_version", r.map_or_else(unresolved, |r| r.os_version.to_string())),
+        (
+            "build_version",
+            r.map_or_else(unresolved, |r| {
+                r.build_version.as_ref().map_or_else(|| "(none)".to_owned(), ToString::to_string)
+            }),
+        ),
+        (
+            "deadline",
+            r.map_or_else(unresolved, |r| match r.supplemental {
+                true => format!("{} (BSI {})", r.deadline, r.bsi_deadline),
+                false => r.deadline.to_string(),
+            }),
+        ),
+    ]
 }
 
 /// `ddmc.yaml` alone, for commands that compile no policies (`ddmc catalog`).
@@ -296,7 +391,7 @@ fn load_policy(
     }
     let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out)?;
     rules::check_policy(&policy, &doc, out);
-    Some(Loaded { doc, policy })
+    Some(Loaded { doc, policy, targets: Vec::new() })
 }
 
 /// Where ddmc looked, and the likely mistake: REPO given as the `policies/` folder itself.
@@ -389,6 +484,126 @@ fn check_prefix_is_chosen(repository: &Repository, project: &Project, doc: Optio
     out.push(d);
 }
 
+/// Reads the repository's catalog, if it has one: errors are diagnostics at the catalog file
+/// (line and column where JSON tells them), and a catalog older than
+/// `catalog_max_age_days` on `now` is a warning naming the command that refreshes it.
+fn load_catalog(
+    root: &Path,
+    project: &Project,
+    doc: Option<&Document>,
+    now: Option<LocalDateTime>,
+    shown: &mut Vec<SourceFile>,
+    out: &mut Diagnostics,
+) -> Option<(String, crate::catalog::Catalog)> {
+    let name = project.catalog();
+    let path = match crate::catalog::path_in(root, name) {
+        Ok(path) => path,
+        Err(message) => {
+            let mut d = Diagnostic::error(Code::Catalog, message).help("write `catalog: apple-catalog.json`");
+            if let Some(doc) = doc {
+                d = d.at(&doc.file, doc.span(&["catalog"]));
+            }
+            out.push(d);
+            return None;
+        }
+    };
+    // The file's text goes with the diagnostics, so that they show the line.
+    let mut show = |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text });
+    let (catalog, fetched) = match crate::catalog::load(&path) {
+        Ok(found) => {
+            let (text, catalog) = found?;
+            let fetched = text.find("\"fetched\"").map(|at| pos_at(&text, at));
+            show(text);
+            (catalog, fetched)
+        }
+        Err(e) => {
+            let (line, column) = e.position.unwrap_or((1, 1));
+            let mut pos = crate::source::Pos {
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                column: u32::try_from(column).unwrap_or(u32::MAX),
+                offset: 0,
+            };
+            // A position means the file was read and is JSON text: show that line.
+            if e.position.is_some()
+                && let Some(text) = read_bounded(&path)
+            {
+                pos = line_column(&text, pos.line, pos.column);
+                show(text);
+            }
+            out.push(
+                Diagnostic::error(Code::Catalog, format!("Apple's catalog cannot be read: {}", e.message))
+                    .at(name, Span::point(pos))
+                    .help("run `ddmc catalog update` to write it again"),
+            );
+            return None;
+        }
+    };
+    let max_age = project.catalog_max_age_days();
+    if let Some(now) = now {
+        let today = now.civil().date();
+        let age = catalog.as_of.until(today).ok().and_then(|span| span.get_days().try_into().ok()).unwrap_or(0u32);
+        if age > u32::from(max_age) {
+            let first = fetched.unwrap_or(crate::source::Pos { line: 1, column: 1, offset: 0 });
+            out.push(
+                Diagnostic::warning(
+                    Code::Catalog,
+                    format!("Apple's catalog is {age} days old (as of {})", catalog.as_of),
+                )
+                .at(name, Span::point(first))
+                .label(format!("older than `catalog_max_age_days` ({max_age})"))
+                .note(format!("now is {now} (this machine's clock; `--now` sets it); the output does not depend on it"))
+                .help("run `ddmc catalog update` and commit the new snapshot"),
+            );
+        }
+    }
+    Some((name.to_owned(), catalog))
+}
+
+/// At most the catalog's size limit of a file, as text.
+fn read_bounded(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).ok()?;
+    file.take(crate::catalog::MAX_BYTES as u64).read_to_end(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// The position of byte `offset` in `text` (columns count characters, from 1).
+fn pos_at(text: &str, offset: usize) -> crate::source::Pos {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    crate::source::Pos { line: clamp(line), column: clamp(column), offset }
+}
+
+/// The position of `line`:`column` in `text`, with its byte offset.
+fn line_column(text: &str, line: u32, column: u32) -> crate::source::Pos {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1) as usize).map(str::len).sum();
+    let rest = text.get(start..).unwrap_or("");
+    let within: usize = rest.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+    crate::source::Pos { line, column, offset: start + within }
+}
+
+/// Per enforcement declaration, what the catalog resolved it from (the manifest's
+/// `resolved`): the base half by `…enforcement.<n>`, the BSI half by `…bsi.<n>`.
+fn resolutions(prefix: &str, loaded: &[Loaded]) -> BTreeMap<String, resolve::Provenance> {
+    let mut out = BTreeMap::new();
+    for item in loaded {
+        let ids = lower::identifier::Identifiers::new(prefix, &item.policy.id, &item.doc);
+        for t in &item.targets {
+            let n = (t.index + 1).to_string();
+            if let Some(base) = &t.base {
+                out.insert(ids.make("enforcement", Some(&n)), base.clone());
+            }
+            if let Some(bsi) = &t.bsi {
+                out.insert(ids.make("bsi", Some(&n)), bsi.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The repository's own Identifiers depend only on the prefix.
 fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>, out: &mut Diagnostics) {
     let Some(longest) = declarations.iter().map(|d| d.identifier.as_str()).max_by_key(|i| i.len()) else { return };
@@ -412,6 +627,7 @@ fn emit(
     project: &Project,
     declarations: &[Declaration],
     profiles: &[Profile],
+    resolutions: &BTreeMap<String, resolve::Provenance>,
     out: &mut Diagnostics,
 ) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
@@ -469,7 +685,7 @@ fn emit(
         });
     }
     emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
-    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles);
+    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
     files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
     files.sort();
     files
@@ -495,7 +711,7 @@ mod tests {
             secrets: Vec::new(),
         };
         let mut out = Diagnostics::default();
-        emit(&Project::default(), &[bad], &[], &mut out);
+        emit(&Project::default(), &[bad], &[], &BTreeMap::new(), &mut out);
         let errors = out.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::Internal);

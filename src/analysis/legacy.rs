@@ -11,13 +11,13 @@ use crate::apple::fields::{self, LegacyRule};
 use crate::apple::support;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, plain};
 use crate::document::Document;
-use crate::document::Loaded;
 use crate::lower::legacy::{
     KeySource, LegacyPlatform, LegacyPolicy, MergedKey, PolicySource, Profile, ProfilePayload, RESTRICTIONS,
     SOFTWARE_UPDATE, identifier, payload_name,
 };
 use crate::lower::{Supervised, Supervision};
 use crate::model::{GROUP_ALL, Platform};
+use crate::resolve::Loaded;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};

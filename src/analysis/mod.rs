@@ -71,9 +71,11 @@ pub fn cohorts(declarations: &[Declaration]) -> Vec<Cohort> {
         let bounds: BTreeSet<OsVersion> = declarations
             .iter()
             .filter(|d| !d.ty.is_activation() && d.ty != DeclarationType::StatusSubscriptions)
-            .flat_map(|d| d.applies_to.iter())
-            .filter(|r| r.platform == platform && r.exactly.is_none())
-            .flat_map(|r| std::iter::once(r.min).chain(r.below))
+            // An enforcement's target (its `below`) ends only that enforcement's reach: it
+            // would split every cohort at each target without changing any setting.
+            .flat_map(|d| d.applies_to.iter().map(move |r| (d.ty == DeclarationType::SoftwareUpdateEnforcement, r)))
+            .filter(|(_, r)| r.platform == platform && r.exactly.is_none())
+            .flat_map(|(enforcement, r)| std::iter::once(r.min).chain(r.below.filter(|_| !enforcement)))
             .collect();
         let bounds: Vec<OsVersion> = bounds.into_iter().collect();
         for (i, from) in bounds.iter().enumerate() {

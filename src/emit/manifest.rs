@@ -7,6 +7,7 @@ use crate::canonical::token;
 use crate::lower::legacy::{PolicySource, Profile};
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
+use crate::resolve::Provenance;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,6 +78,31 @@ struct Artifact<'a> {
     source: Option<&'a str>,
     #[serde(flatten)]
     reach: Reach<'a>,
+    /// What Apple's catalog resolved an enforcement from (with a catalog only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<Resolved>,
+}
+
+/// The contract's `resolved` record.
+#[derive(Serialize)]
+struct Resolved {
+    os_version: String,
+    build_version: Option<String>,
+    release_date: Option<String>,
+    rule: String,
+    catalog_as_of: String,
+}
+
+impl From<&Provenance> for Resolved {
+    fn from(p: &Provenance) -> Self {
+        Resolved {
+            os_version: p.os_version.to_string(),
+            build_version: p.build_version.as_ref().map(ToString::to_string),
+            release_date: p.release_date.map(|d| d.to_string()),
+            rule: p.rule.clone(),
+            catalog_as_of: p.catalog_as_of.to_string(),
+        }
+    }
 }
 
 /// Which devices an artifact reaches; the same fields for declarations and profiles.
@@ -121,8 +147,15 @@ struct Group<'a> {
 }
 
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
-pub fn render(prefix: &str, emitted: &[Emitted<'_>], profiles: &[EmittedProfile<'_>]) -> Vec<u8> {
-    let mut artifacts: Vec<Entry<'_>> = emitted.iter().map(|e| Entry::Declaration(artifact(e))).collect();
+/// `resolutions`: per enforcement Identifier, what the catalog resolved it from.
+pub fn render(
+    prefix: &str,
+    emitted: &[Emitted<'_>],
+    profiles: &[EmittedProfile<'_>],
+    resolutions: &BTreeMap<String, Provenance>,
+) -> Vec<u8> {
+    let mut artifacts: Vec<Entry<'_>> =
+        emitted.iter().map(|e| Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))).collect();
     artifacts.extend(profiles.iter().map(|p| Entry::Profile(profile_artifact(p))));
     let manifest = Manifest {
         generator: GENERATOR,
@@ -136,7 +169,7 @@ pub fn render(prefix: &str, emitted: &[Emitted<'_>], profiles: &[EmittedProfile<
     bytes
 }
 
-fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
+fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'a> {
     let d = e.declaration;
     Artifact {
         kind: "declaration",
@@ -154,6 +187,7 @@ fn artifact<'a>(e: &'a Emitted<'a>) -> Artifact<'a> {
             &d.applies_to,
             &d.supervision,
         ),
+        resolved: resolved.map(Resolved::from),
     }
 }
 

@@ -88,6 +88,12 @@ pub struct Target {
     pub source: String,
     pub state: &'static str,
     pub detail: String,
+    /// The catalog rule that resolved the target ("latest below 27 on …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<String>,
+    /// The arithmetic of a deadline relative to the release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deadline_arithmetic: Option<String>,
 }
 
 /// What `device` gets from `compiled`; `now` fixes the clock for deadlines.
@@ -117,7 +123,34 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         .collect();
     let legacy_settings =
         received.iter().flat_map(|p| p.merged.iter().map(|k| legacy_setting(k, p, device, compiled))).collect();
-    let enforcement = targets(&reaching, device, now);
+    // Enforcements whose activation stops below their target: shown as satisfied, not received.
+    let at_target: Vec<&Declaration> = compiled
+        .declarations
+        .iter()
+        .filter(|d| {
+            d.ty == DeclarationType::SoftwareUpdateEnforcement && !reaching.iter().any(|r| std::ptr::eq(*r, *d))
+        })
+        .filter(|d| {
+            let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
+            let unbounded = |r: &crate::lower::OsRange| crate::lower::OsRange { below: None, ..r.clone() };
+            analysis::in_group(groups, &device.group)
+                && d.applies_to
+                    .iter()
+                    .any(|r| r.below.is_some() && analysis::covers(&unbounded(r), device.platform, os))
+        })
+        .collect();
+    let resolutions = compiled.resolutions();
+    let mut enforcement = targets(&reaching, device, now, &resolutions);
+    enforcement.extend(targets(&at_target, device, now, &resolutions).into_iter().map(|mut t| {
+        t.state = "satisfied";
+        t.detail = format!(
+            "the device already runs {}; the activation reaches only devices below {}, so this device does not receive it",
+            device.version.os, t.version
+        );
+        t
+    }));
+    // A base version before the BSI on top of it.
+    enforcement.sort_by(|a, b| (&a.deadline, &a.version, &a.build).cmp(&(&b.deadline, &b.version, &b.build)));
     let notes = notes(device, &effective, &enforcement, compiled, &reaching, &received);
     Explanation {
         device: DeviceSummary {
@@ -220,7 +253,12 @@ fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
 }
 
 /// Enforcement targets in deadline order, with where the device stands on each.
-fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime>) -> Vec<Target> {
+fn targets(
+    reaching: &[&Declaration],
+    device: &Device,
+    now: Option<LocalDateTime>,
+    resolutions: &std::collections::BTreeMap<String, crate::resolve::Provenance>,
+) -> Vec<Target> {
     let mut out: Vec<Target> = reaching
         .iter()
         .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
@@ -286,6 +324,8 @@ fn targets(reaching: &[&Declaration], device: &Device, now: Option<LocalDateTime
                 source: origin.source.clone(),
                 state,
                 detail,
+                resolved: resolutions.get(&d.identifier).map(|p| p.rule.clone()),
+                deadline_arithmetic: resolutions.get(&d.identifier).and_then(|p| p.arithmetic.clone()),
             })
         })
         .collect();

@@ -47,6 +47,12 @@ pub fn render_human(e: &Explanation) -> String {
             t.version, t.deadline, t.state, t.policy, t.source
         );
         let _ = writeln!(out, "      {}", t.detail);
+        if let Some(rule) = &t.resolved {
+            let _ = writeln!(out, "      resolved: {rule}");
+        }
+        if let Some(arithmetic) = &t.deadline_arithmetic {
+            let _ = writeln!(out, "      deadline: {arithmetic}");
+        }
     }
     if !e.notes.is_empty() {
         let _ = writeln!(out, "\nNotes:");

@@ -6,57 +6,42 @@
 use super::identifier::Identifiers;
 use super::{Configuration, Declaration, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, support};
-use crate::model::{Enforce, Policy};
+use crate::model::LocalDateTime;
+use crate::resolve::Resolved;
 use serde_json::{Map, Value, json};
 
-pub(super) fn lower(policy: &Policy, ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
+pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
     let mut out = Vec::new();
-    for (index, entry) in policy.enforce.iter().enumerate() {
-        // An entry without a platform only has one when the policy targets exactly one; the
-        // validation rules report the others.
-        let only = match policy.targets.platforms.as_slice() {
-            [only] => Some(*only),
-            _ => None,
-        };
-        let Some(platform) = entry.platform.or(only) else { continue };
+    for entry in targets {
+        let platform = entry.platform;
         let Some(available) = support::declaration(DeclarationType::SoftwareUpdateEnforcement, platform) else {
             continue;
         };
-        let n = (index + 1).to_string();
-        let range = OsRange { platform, min: available.introduced, exactly: None, below: None };
+        let n = (entry.index + 1).to_string();
+        // Only devices below the target: Apple reports an error for an enforcement whose
+        // target is the device's version or older.
+        let range = OsRange { platform, min: available.introduced, exactly: None, below: Some(entry.os_version) };
         let supervision: Supervision =
             if available.supervised_only { [(platform, Supervised::Declaration)].into() } else { Supervision::new() };
-        if entry.is_supplemental() {
-            out.push(configuration(
-                ids.make("enforcement", Some(&n)),
-                payload(entry, false),
-                range,
-                &supervision,
-                origin,
-            ));
+        let base_payload = payload(entry, !entry.supplemental, entry.deadline);
+        out.push(configuration(ids.make("enforcement", Some(&n)), base_payload, range, &supervision, origin));
+        if entry.supplemental {
             let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version), below: None };
-            out.push(configuration(ids.make("bsi", Some(&n)), payload(entry, true), base, &supervision, origin));
-        } else {
-            out.push(configuration(
-                ids.make("enforcement", Some(&n)),
-                payload(entry, true),
-                range,
-                &supervision,
-                origin,
-            ));
+            let bsi_payload = payload(entry, true, entry.bsi_deadline);
+            out.push(configuration(ids.make("bsi", Some(&n)), bsi_payload, base, &supervision, origin));
         }
     }
     out
 }
 
 /// Apple's keys in schema order; `with_build` is false for the base half of a BSI.
-fn payload(entry: &Enforce, with_build: bool) -> Map<String, Value> {
+fn payload(entry: &Resolved, with_build: bool, deadline: LocalDateTime) -> Map<String, Value> {
     let mut payload = Map::new();
     payload.insert("TargetOSVersion".into(), json!(entry.os_version.to_string()));
     if let Some(build) = entry.build_version.as_ref().filter(|_| with_build) {
         payload.insert("TargetBuildVersion".into(), json!(build.to_string()));
     }
-    payload.insert("TargetLocalDateTime".into(), json!(entry.deadline.to_string()));
+    payload.insert("TargetLocalDateTime".into(), json!(deadline.to_string()));
     if let Some(url) = &entry.details_url {
         payload.insert("DetailsURL".into(), json!(url));
     }

@@ -51,7 +51,8 @@ impl OsRange {
             Some(v) => Predicate::os_equals(&device_version(v)),
             None => Predicate::os_at_least(self.min.major(), self.min.minor(), self.min.patch().unwrap_or(0)),
         };
-        Predicate::All(vec![family, version])
+        let below = self.below.map(|b| Predicate::os_below(b.major(), b.minor(), b.patch().unwrap_or(0)));
+        Predicate::All([family, version].into_iter().chain(below).collect())
     }
 }
 
@@ -143,11 +144,18 @@ pub fn produces_nothing(policy: &Policy, doc: &Document, lowering: &Diagnostics,
     out.push(d);
 }
 
-pub fn lower_policy(policy: &Policy, doc: &Document, cx: &Context<'_>, out: &mut Diagnostics) -> Vec<Declaration> {
+/// `targets` are the policy's `enforce` entries, resolved (`crate::resolve`).
+pub fn lower_policy(
+    policy: &Policy,
+    doc: &Document,
+    targets: &[crate::resolve::Resolved],
+    cx: &Context<'_>,
+    out: &mut Diagnostics,
+) -> Vec<Declaration> {
     let origin = Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() };
     let ids = identifier::Identifiers::new(cx.identifier_prefix, &policy.id, doc);
     let mut configurations = settings::lower(policy, doc, cx, &ids, &origin, out);
-    configurations.extend(enforcement::lower(policy, &ids, &origin));
+    configurations.extend(enforcement::lower(targets, &ids, &origin));
     let activations = activation::lower(&configurations, &ids, &origin);
     let mut declarations: Vec<Declaration> = configurations.into_iter().map(|c| c.declaration).collect();
     declarations.extend(activations);

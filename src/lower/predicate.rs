@@ -71,6 +71,8 @@ pub enum Predicate {
     All(Vec<Predicate>),
     /// Disjunction (`OR`); empty renders as `FALSEPREDICATE`.
     Any(Vec<Predicate>),
+    /// Negation, rendered `NOT (…)`.
+    Not(Box<Predicate>),
 }
 
 impl Predicate {
@@ -83,6 +85,13 @@ impl Predicate {
             item: StatusItem::OperatingSystemVersion,
             regex: version_at_least(major, minor, patch),
         }
+    }
+
+    /// The device runs an OS version numerically below `major.minor.patch`: the negation of
+    /// [`Predicate::os_at_least`] (a version string the floor's regex does not accept is
+    /// below it; a device always reports a version).
+    pub fn os_below(major: u16, minor: u16, patch: u16) -> Predicate {
+        Predicate::Not(Box::new(Predicate::os_at_least(major, minor, patch)))
     }
 
     /// The device reports exactly this OS version string.
@@ -172,6 +181,7 @@ impl fmt::Display for Predicate {
             Predicate::StatusMatches { item, regex } => {
                 write!(f, "@status({item}) MATCHES {}", quote(regex))
             }
+            Predicate::Not(p) => write!(f, "NOT ({p})"),
             Predicate::All(ps) if ps.is_empty() => f.write_str("TRUEPREDICATE"),
             Predicate::Any(ps) if ps.is_empty() => f.write_str("FALSEPREDICATE"),
             Predicate::All(ps) => Predicate::fmt_operands(f, ps, " AND ", true),

@@ -7,6 +7,7 @@ pub mod project;
 pub mod schema;
 pub mod secret;
 pub mod supplemental;
+pub mod target;
 pub mod version;
 
 pub use datetime::LocalDateTime;
@@ -15,4 +16,5 @@ pub use policy::*;
 pub use project::Project;
 pub use secret::Secret;
 pub use supplemental::{DeviceVersion, Extra};
+pub use target::{AfterRelease, Deadline, OsTarget, Target, TimeOfDay};
 pub use version::{BuildVersion, OsVersion};

@@ -1,7 +1,8 @@
 //! A policy file, as admins write it. Field names are the contract's
 //! (`shared/design/policy-format.md`); every `///` becomes the editor help of the JSON Schema.
 
-use super::{BuildVersion, LocalDateTime, OsVersion, Platform};
+use super::target::{BsiTarget, Deadline, OsTarget, Target};
+use super::{BuildVersion, OsVersion, Platform};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -217,23 +218,66 @@ pub struct BetaProgram {
     pub token_env: Option<String>,
 }
 
+/// One update that must be installed by a deadline, as the file writes it. Read through
+/// [`EnforceEntry`], whose schema rejects what the contract forbids (`major` without
+/// `latest`, `background_security_improvement` with `build_version`), so that a typed
+/// entry holds only legal combinations.
+#[derive(Debug, Clone)]
+pub struct Enforce {
+    pub platform: Option<Platform>,
+    pub target: Target,
+    /// `background_security_improvement: latest`.
+    pub latest_bsi: bool,
+    pub build_version: Option<BuildVersion>,
+    pub deadline: Deadline,
+    pub details_url: Option<String>,
+    pub supplemental: Option<bool>,
+}
+
+impl Enforce {
+    /// A supplemental (BSI/RSR) enforcement, as stated or as inferred from the build.
+    pub fn is_supplemental(&self) -> bool {
+        self.supplemental.unwrap_or_else(|| self.build_version.as_ref().is_some_and(BuildVersion::is_supplemental))
+    }
+}
+
 /// One update that must be installed by a deadline.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Enforce {
+#[schemars(
+    title = "Enforce",
+    extend("dependentSchemas" = {
+        "major": {"properties": {"os_version": {"const": "latest"}}},
+        "below": {"properties": {"os_version": {"const": "latest"}}},
+        "background_security_improvement": {"properties": {"build_version": false}}
+    })
+)]
+pub struct EnforceEntry {
     /// Required when the policy targets more than one platform.
     #[serde(default)]
     pub platform: Option<Platform>,
-    /// The OS version to install (`TargetOSVersion`): `26.3.1`, or `26.3` for its
-    /// latest patch.
-    pub os_version: OsVersion,
+    /// The OS version to install (`TargetOSVersion`): `26.3.1`, `26.3` for its latest
+    /// patch, or `latest`: the newest version in Apple's catalog (within `major` / `below`).
+    pub os_version: OsTarget,
+    /// With `os_version: latest`: only versions of this major (`26`).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 65535))]
+    pub major: Option<u16>,
+    /// With `os_version: latest`: only versions below this one (exclusive; `"27"` is 27.0).
+    #[serde(default)]
+    pub below: Option<MajorOrVersion>,
+    /// `latest`: also enforce the newest Background Security Improvement Apple's catalog has
+    /// on the (resolved) `os_version`. Not with `build_version`.
+    #[serde(default)]
+    pub background_security_improvement: Option<BsiTarget>,
     /// The exact build (`TargetBuildVersion`); a BSI build such as `25D771280a` makes
     /// this a supplemental enforcement.
     #[serde(default)]
     pub build_version: Option<BuildVersion>,
     /// When the device installs it if the user has not (`TargetLocalDateTime`): device
-    /// local time, `yyyy-mm-ddThh:mm:ss`.
-    pub deadline: LocalDateTime,
+    /// local time, `yyyy-mm-ddThh:mm:ss`, or days after Apple's release
+    /// (`{days_after_release: 7, time: "18:00:00", skip_weekends: true}`; needs a catalog).
+    pub deadline: Deadline,
     /// A web page about the update (`DetailsURL`).
     #[serde(default)]
     #[schemars(url)]
@@ -243,9 +287,72 @@ pub struct Enforce {
     pub supplemental: Option<bool>,
 }
 
-impl Enforce {
-    /// A supplemental (BSI/RSR) enforcement, as stated or as inferred from the build.
-    pub fn is_supplemental(&self) -> bool {
-        self.supplemental.unwrap_or_else(|| self.build_version.as_ref().is_some_and(BuildVersion::is_supplemental))
+impl TryFrom<EnforceEntry> for Enforce {
+    type Error = String;
+
+    fn try_from(e: EnforceEntry) -> Result<Self, String> {
+        let target = match e.os_version {
+            OsTarget::Latest => Target::Latest { major: e.major, below: e.below.map(|b| b.0) },
+            OsTarget::Version(_) if e.major.is_some() || e.below.is_some() => {
+                return Err("`major` and `below` need `os_version: latest`".into());
+            }
+            OsTarget::Version(v) => Target::Version(v),
+        };
+        if e.background_security_improvement.is_some() && e.build_version.is_some() {
+            return Err("`background_security_improvement` and `build_version` exclude each other".into());
+        }
+        Ok(Enforce {
+            platform: e.platform,
+            target,
+            latest_bsi: e.background_security_improvement.is_some(),
+            build_version: e.build_version,
+            deadline: e.deadline,
+            details_url: e.details_url,
+            supplemental: e.supplemental,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Enforce {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        EnforceEntry::deserialize(deserializer)?.try_into().map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Enforce {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        EnforceEntry::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        EnforceEntry::json_schema(generator)
+    }
+}
+
+/// `below`: a major (`"27"`, read as 27.0) or a version (`"26.4"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MajorOrVersion(pub OsVersion);
+
+impl<'de> Deserialize<'de> for MajorOrVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let full = if text.contains('.') { text.clone() } else { format!("{text}.0") };
+        full.parse().map(MajorOrVersion).map_err(|_| serde::de::Error::custom(format!("`{text}` is not a version")))
+    }
+}
+
+impl JsonSchema for MajorOrVersion {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "MajorOrVersion".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "major-or-version",
+            "pattern": "^[1-9][0-9]{0,3}(?:[.](?:0|[1-9][0-9]{0,3})){0,2}$",
+            "description": "An OS major (`27`, meaning 27.0) or version (`26.4`), in quotes.",
+            "examples": ["27", "26.4"]
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Custom `format` checks: the domain parsers are the single source of truth, so the schema
 //! accepts exactly what the model can deserialise.
 
-use crate::model::{BuildVersion, LocalDateTime, OsVersion};
+use crate::model::{BuildVersion, LocalDateTime, OsVersion, TimeOfDay};
 use std::str::FromStr;
 
 type Check = fn(&str) -> bool;
@@ -11,15 +11,19 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("build-version", |s| BuildVersion::from_str(s).is_ok()),
     ("local-date-time", |s| LocalDateTime::from_str(s).is_ok()),
     ("uri", |s| web_url(s).is_ok()),
+    ("time-of-day", |s| TimeOfDay::from_str(s).is_ok()),
+    ("major-or-version", |s| major_or_version(s).is_ok()),
 ];
 
 /// The explanation for a value that fails `format`, with a fix where one is clear.
 pub fn explain(format: &str, value: &str) -> (String, Option<String>) {
     let error = match format {
-        "os-version" => OsVersion::from_str(value).err().map(|e| (e.message, e.help)),
+        "os-version" => OsVersion::from_str(value).err().map(|e| (e.message, e.help.or_else(|| latest_typo(value)))),
         "build-version" => BuildVersion::from_str(value).err().map(|e| (e.message, e.help)),
         "local-date-time" => LocalDateTime::from_str(value).err().map(|e| (e.message, e.help)),
         "uri" => web_url(value).err(),
+        "time-of-day" => TimeOfDay::from_str(value).err().map(|e| (e.message, e.help)),
+        "major-or-version" => major_or_version(value).err(),
         _ => None,
     };
     error.unwrap_or_else(|| (format!("`{value}` is not a valid {format}"), None))
@@ -58,6 +62,22 @@ fn web_url(s: &str) -> Result<(), (String, Option<String>)> {
         return Err((format!("`{s}` contains spaces"), Some("encode spaces as `%20`".into())));
     }
     Ok(())
+}
+
+/// `below`: a major alone (`27`, read as 27.0) or a version.
+fn major_or_version(s: &str) -> Result<(), (String, Option<String>)> {
+    let full = if s.contains('.') { s.to_owned() } else { format!("{s}.0") };
+    OsVersion::from_str(&full)
+        .map(|_| ())
+        .map_err(|e| (format!("`{s}` is not an OS major or version (`27`, `26.4`)"), e.help))
+}
+
+/// `lates`, `Latest`: `os_version` also takes the word `latest`.
+fn latest_typo(value: &str) -> Option<String> {
+    let word = crate::model::target::LATEST;
+    crate::diagnostics::suggest::did_you_mean(&value.to_ascii_lowercase(), [word])
+        .or_else(|| (value.eq_ignore_ascii_case(word)).then_some(word))
+        .map(|w| format!("write `{w}`"))
 }
 
 #[cfg(test)]

@@ -241,6 +241,21 @@ fn about_value(cx: &Context<'_>, path: &[String], error: &ValidationError<'_>) -
                 .help("keep `token_env`, so the secret stays out of git")
         }
         Kind::Not { .. } => return alias_clash(cx),
+        // The contract's combinations (`dependentSchemas` of an `enforce` entry).
+        Kind::Constant { expected_value } if expected_value.as_str() == Some(crate::model::target::LATEST) => {
+            Diagnostic::error(
+                Code::InvalidValue,
+                format!("`major` and `below` need `os_version: latest` in `{}`", field.trim_end_matches(".os_version")),
+            )
+            .label(format!("`{shown}` is one version; `major` and `below` narrow `latest`"))
+            .help("write `os_version: latest`, or remove `major` and `below`")
+        }
+        Kind::FalseSchema if field.ends_with("build_version") => Diagnostic::error(
+            Code::InvalidValue,
+            format!("`{field}` cannot be used with `background_security_improvement: latest`"),
+        )
+        .label("the catalog picks the BSI build")
+        .help("remove `build_version`, or `background_security_improvement` to enforce this build"),
         _ => Diagnostic::error(Code::InvalidValue, format!("invalid `{field}`: {error}")),
     };
     at(cx, diagnostic, span)
@@ -443,11 +458,20 @@ fn schema_at<'s>(root: &'s Value, path: &[String]) -> Option<&'s Value> {
         let next = if segment.parse::<usize>().is_ok() {
             current.get("items")
         } else {
-            current.get("properties").and_then(|p| p.get(segment))
+            // A value of two forms (`deadline`) has its mapping's keys under `then`.
+            let branches = [Some(current), current.get("then"), current.get("else")];
+            branches
+                .into_iter()
+                .flatten()
+                .find_map(|branch| resolve(root, branch).and_then(|b| b.get("properties")).and_then(|p| p.get(segment)))
         };
         current = resolve(root, next?)?;
     }
-    Some(current)
+    // A value of two forms (`os_version`, `deadline`): its plain form is under `else`.
+    match (current.get("type"), current.get("else")) {
+        (None, Some(plain)) => resolve(root, plain),
+        _ => Some(current),
+    }
 }
 
 fn resolve<'s>(root: &'s Value, schema: &'s Value) -> Option<&'s Value> {

@@ -4,7 +4,7 @@
 use crate::apple::{DeclarationType, support, trains};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
-use crate::model::{Control, Enforce, LocalDateTime, Platform, Policy};
+use crate::model::{Control, Enforce, Platform, Policy};
 
 /// Ids that would collide with repository-level Identifiers.
 pub const RESERVED_IDS: &[&str] = &["status-subscriptions"];
@@ -139,7 +139,8 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
             return;
         }
     };
-    let version = entry.os_version;
+    // `latest` is resolved and checked against Apple's catalog (`crate::resolve`).
+    let Some(version) = entry.target.version() else { return };
     if platform.never_shipped(version.major()) {
         out.push(
             Diagnostic::warning(Code::InvalidValue, format!("{platform} {version} does not exist"))
@@ -205,28 +206,4 @@ fn check_enforce(policy: &Policy, index: usize, entry: &Enforce, doc: &Document,
 
 fn names(platforms: &[Platform]) -> String {
     platforms.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" and ")
-}
-
-/// Deadlines at or before `now` (the machine's local clock, or `--now`): Apple installs such an
-/// update at once on every device it reaches. Compared naively, wall clock to wall clock, as
-/// each device reads its deadline in its own time zone. Only the diagnostic depends on the
-/// clock, never the output.
-pub fn check_deadlines(policy: &Policy, doc: &Document, now: LocalDateTime, out: &mut Diagnostics) {
-    for (index, entry) in policy.enforce.iter().enumerate() {
-        if entry.deadline > now {
-            continue;
-        }
-        let i = index.to_string();
-        out.push(
-            Diagnostic::warning(
-                Code::PastDeadline,
-                format!("the deadline of `enforce[{i}]`, {}, has passed", entry.deadline),
-            )
-            .at(&doc.file, doc.span(&["enforce", &i, "deadline"]))
-            .label(format!("devices below {} install it at once", entry.os_version))
-            .note(format!("now is {now} (this machine's local time; `--now` sets it)"))
-            .note("Apple's schema, `TargetLocalDateTime`: \"If the user doesn't trigger the software update before this time, the device force installs it.\"")
-            .help("set a future deadline, or remove the entry once the fleet is updated"),
-        );
-    }
 }

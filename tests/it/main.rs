@@ -4,6 +4,7 @@ mod apple_conformance;
 mod apple_schemas;
 mod build;
 mod catalog;
+mod catalog_policies;
 mod cli;
 mod common;
 mod conflicts;

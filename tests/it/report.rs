@@ -93,7 +93,8 @@ fn out_must_be_a_file() {
 fn catalog_age_in_the_header() {
     let catalog = r#"{"fetched": "2026-11-01T06:00:00Z", "source": "https://gdmf.apple.com/v2/pmv",
         "pmv": {"PublicAssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78",
-        "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
+        "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}, {"ProductVersion": "26.4", "Build": "25E200",
+        "PostingDate": "2026-10-28", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
     let policy = std::fs::read_to_string(fixture("small/policies/macs.yaml")).expect("fixture");
     let repo = common::repo(&[
         ("ddmc.yaml", "organization:\n  identifier_prefix: org.fixture.cat\ncatalog_max_age_days: 30\n"),

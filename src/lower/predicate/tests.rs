@@ -405,3 +405,61 @@ proptest! {
         prop_assert_eq!(unquote_exact(&quote(&s)), Some(s));
     }
 }
+
+/// Whether a device reporting `version` satisfies `p`, for the version predicates: a
+/// `MATCHES` is a whole-string regex match, `NOT` negates.
+fn version_holds(p: &Predicate, version: &str) -> bool {
+    match p {
+        Predicate::StatusMatches { regex, .. } => {
+            regex::Regex::new(&format!("^(?:{regex})$")).expect("regex compiles").is_match(version)
+        }
+        Predicate::Not(inner) => !version_holds(inner, version),
+        Predicate::All(ps) => ps.iter().all(|q| version_holds(q, version)),
+        other => panic!("not a version predicate: {other}"),
+    }
+}
+
+#[test]
+fn renders_not_with_parentheses() {
+    assert_eq!(
+        Predicate::os_below(26, 4, 0).to_string(),
+        "NOT (@status(device.operating-system.version) MATCHES '((2[7-9]|[3-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}|26[.]([4-9]|[1-9][0-9]+)([.](0|[1-9][0-9]*))?)')"
+    );
+}
+
+/// Target-aware activations: `os_below` is exactly "numerically below the target" for every
+/// `major.minor[.patch]` a device may report (15.10 is above 15.4, 26.3 below 26.3.1).
+#[test]
+fn os_below_truth_table() {
+    let targets = [(15, 4, 0), (15, 10, 0), (26, 3, 1), (26, 0, 0), (18, 7, 3), (27, 0, 0), (26, 10, 2), (14, 8, 4)];
+    let mut versions = Vec::new();
+    for major in 13..=28u16 {
+        for minor in 0..=12u16 {
+            versions.push((format!("{major}.{minor}"), (major, minor, 0)));
+            for patch in 0..=11u16 {
+                versions.push((format!("{major}.{minor}.{patch}"), (major, minor, patch)));
+            }
+        }
+    }
+    for target in targets {
+        let below = Predicate::os_below(target.0, target.1, target.2);
+        for (text, numeric) in &versions {
+            assert_eq!(version_holds(&below, text), *numeric < target, "{text} below {target:?}");
+        }
+    }
+    let below = Predicate::os_below(15, 4, 0);
+    for (version, expected) in [("15.10", false), ("15.4", false), ("15.3.9", true), ("9.9", true), ("16", false)] {
+        assert_eq!(version_holds(&below, version), expected, "{version} below 15.4");
+    }
+}
+
+/// A base enforcement's range: at or above Apple's floor and below the target, together.
+#[test]
+fn a_floor_and_a_target_together() {
+    let both = Predicate::All(vec![Predicate::os_at_least(14, 0, 0), Predicate::os_below(26, 3, 1)]);
+    for (version, expected) in
+        [("13.7", false), ("14.0", true), ("15.10", true), ("26.3", true), ("26.3.1", false), ("26.10", false)]
+    {
+        assert_eq!(version_holds(&both, version), expected, "{version}");
+    }
+}
