@@ -1,67 +1,263 @@
-//! `cargo bench`: compiles a generated repository of thousands of policies (every kind:
-//! Mac and iPhone settings, multi-platform payloads, BSI enforcement, beta programs) and
-//! reports the time of the whole pipeline, without writing. A GitOps run must stay well
-//! under a second.
+//! `cargo bench`: ddmc against a floor, on generated repositories of 1k, 10k and 50k
+//! policies (mixed macOS/iOS, settings plus one or two enforcement entries, 50 groups).
+//!
+//! The floor is the work any correct build must do, written here as a small program: read
+//! every policy file and parse it with ddmc's own YAML parser (`check`'s floor), then write as
+//! many files as `build` writes (`build`'s floor). ddmc itself runs as a child process (the
+//! release binary), so its peak memory is the child's `VmHWM`.
+//!
+//! `DDMC_BENCH_SIZES=1000,10000` picks the sizes (default `1000,10000,50000`);
+//! `DDMC_BENCH_RUNS` the runs per measurement below 50k (default 3; medians are printed).
 
-use ddmc::pipeline::{self, Mode};
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const POLICIES: usize = 3000;
-const RUNS: usize = 7;
+const GROUPS: usize = 50;
 
-fn policy(i: usize) -> String {
-    match i % 5 {
-        0 => format!(
-            "id: mac-{i}\ntargets:\n  platforms: [macOS]\n  groups: [g{}]\nbackground_security_improvements:\n  automatic_install: always_on\n  user_removal: false\nsoftware_updates:\n  automatic_download: always_on\n  standard_users_can_update: false\n  deferrals:\n    major_days: {}\n",
-            i % 40,
-            1 + i % 90
-        ),
-        1 => format!(
-            "id: ios-{i}\ntargets:\n  platforms: [iOS]\nsoftware_updates:\n  recommended_cadence: newest\n  deferrals:\n    combined_days: {}\n",
-            1 + i % 90
-        ),
-        2 => format!(
-            "id: bsi-{i}\ntargets:\n  platforms: [macOS, iOS]\nenforce:\n  - platform: macOS\n    os_version: \"26.3.1\"\n    build_version: \"25D771280a\"\n    deadline: \"2026-12-01T18:00:00\"\n  - platform: iOS\n    os_version: \"26.4\"\n    deadline: \"2026-12-15T18:00:00\"\n"
-        ),
-        3 => format!(
-            "{{\"id\": \"json-{i}\", \"targets\": {{\"platforms\": [\"macOS\", \"iOS\"]}}, \"software_updates\": {{\"notifications\": true, \"automatic_install\": \"allowed\", \"standard_users_can_update\": true}}}}\n"
-        ),
-        _ => format!(
-            "id: beta-{i}\ntargets:\n  platforms: [macOS, iOS]\nsoftware_updates:\n  beta:\n    enrollment: always_on\n    require_program:\n      description: Seed {i}\n      token: t{i}\n"
-        ),
+/// One generated policy: settings and one or two enforcement entries, macOS or iOS.
+fn policy(i: usize, variant: usize) -> String {
+    let group = i % GROUPS;
+    let days = 1 + (i + variant) % 90;
+    if i % 2 == 0 {
+        format!(
+            "id: mac-{i}\ntargets:\n  platforms: [macOS]\n  groups: [g{group}]\n\
+             background_security_improvements:\n  automatic_install: always_on\n  user_removal: false\n\
+             software_updates:\n  automatic_download: always_on\n  standard_users_can_update: false\n  \
+             deferrals:\n    major_days: {days}\n\
+             enforce:\n  - os_version: \"26.3.1\"\n    build_version: \"25D771280a\"\n    deadline: \"2026-12-01T18:00:00\"\n{}",
+            if i % 4 == 0 { "  - os_version: \"26.4\"\n    deadline: \"2026-12-15T18:00:00\"\n" } else { "" }
+        )
+    } else {
+        format!(
+            "id: ios-{i}\ntargets:\n  platforms: [iOS]\n  groups: [g{group}]\n\
+             software_updates:\n  recommended_cadence: newest\n  notifications: true\n  deferrals:\n    combined_days: {days}\n\
+             enforce:\n  - os_version: \"26.4\"\n    deadline: \"2026-12-15T18:00:00\"\n{}",
+            if i % 4 == 1 { "  - os_version: \"26.4.1\"\n    deadline: \"2027-01-15T18:00:00\"\n" } else { "" }
+        )
     }
+}
+
+fn policy_path(repo: &Path, i: usize) -> PathBuf {
+    repo.join("policies").join(format!("team-{}", i % 25)).join(format!("p{i}.yaml"))
+}
+
+fn generate(repo: &Path, n: usize) {
+    fs::create_dir_all(repo).expect("mkdir");
+    fs::write(
+        repo.join("ddmc.yaml"),
+        "organization:\n  name: Bench\n  identifier_prefix: com.example.bench\nlegacy_profiles: never\n",
+    )
+    .expect("ddmc.yaml");
+    for i in 0..n {
+        let path = policy_path(repo, i);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, policy(i, 0)).expect("write");
+    }
+}
+
+/// A run of the ddmc binary: its wall time and peak resident memory (`VmHWM`, polled from
+/// /proc while it runs; 0 where /proc does not exist).
+struct Run {
+    time: Duration,
+    peak_kib: u64,
+}
+
+fn ddmc(args: &[&str]) -> Run {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ddmc"))
+        .args(args)
+        .arg("--quiet")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs ddmc");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        peak_kib = peak_kib.max(vm_hwm(&status_file));
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let time = start.elapsed();
+    if !status.success() {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            use std::io::Read;
+            let _ = e.read_to_string(&mut err);
+        }
+        panic!("ddmc {args:?} failed: {status}\n{err}");
+    }
+    Run { time, peak_kib }
+}
+
+fn vm_hwm(status_file: &str) -> u64 {
+    let text = fs::read_to_string(status_file).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `check`'s floor: read and parse every policy file. Returns the total bytes, so nothing is
+/// optimised away.
+fn floor_parse(repo: &Path) -> usize {
+    let mut bytes = 0;
+    for path in policy_files(repo) {
+        let text = fs::read_to_string(&path).expect("read");
+        let node = ddmc::parse::parse_yaml(&text).expect("parses");
+        bytes += text.len() + usize::from(node.span.start.line > 0);
+    }
+    bytes
+}
+
+/// `build`'s floor: `floor_parse`, then write `files` files of `average` bytes into `out`
+/// (in folders of at most 1,000, like a tree of declarations).
+fn floor_write(repo: &Path, out: &Path, files: usize, average: usize) {
+    floor_parse(repo);
+    let body = vec![b'x'; average];
+    fs::create_dir_all(out).expect("mkdir");
+    for i in 0..files {
+        let dir = out.join(format!("d{}", i / 1000));
+        if i % 1000 == 0 {
+            fs::create_dir_all(&dir).expect("mkdir");
+        }
+        fs::write(dir.join(format!("f{i}.json")), &body).expect("write");
+    }
+}
+
+fn policy_files(repo: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![repo.join("policies")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() { stack.push(path) } else { files.push(path) }
+        }
+    }
+    files
+}
+
+/// Files and bytes in a tree.
+fn tree_size(dir: &Path) -> (usize, usize) {
+    let (mut files, mut bytes) = (0, 0);
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read_dir").flatten() {
+            let meta = entry.metadata().expect("metadata");
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                files += 1;
+                bytes += meta.len() as usize;
+            }
+        }
+    }
+    (files, bytes)
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn timed(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+struct Row {
+    n: usize,
+    check: Duration,
+}
+
+fn measure(n: usize, runs: usize) -> Row {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    generate(&repo, n);
+    let repo_s = repo.to_str().expect("utf-8 path");
+    let out = dir.path().join("out");
+    let out_s = out.to_str().expect("utf-8 path");
+    // Warm the page cache and check the repository is valid.
+    ddmc(&["check", repo_s]);
+    floor_parse(&repo);
+
+    let (mut check, mut parse, mut check_mem) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..runs {
+        parse.push(timed(|| {
+            floor_parse(&repo);
+        }));
+        let run = ddmc(&["check", repo_s]);
+        check.push(run.time);
+        check_mem = check_mem.max(run.peak_kib);
+    }
+    let (check, parse) = (median(check), median(parse));
+
+    let (mut cold, mut floor, mut rebuild, mut build_mem) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut files = 0;
+    for run in 0..runs {
+        let _ = fs::remove_dir_all(&out);
+        let build = ddmc(&["build", repo_s, "--out", out_s]);
+        cold.push(build.time);
+        build_mem = build_mem.max(build.peak_kib);
+        let bytes;
+        (files, bytes) = tree_size(&out);
+        let floor_out = dir.path().join("floor");
+        let _ = fs::remove_dir_all(&floor_out);
+        floor.push(timed(|| floor_write(&repo, &floor_out, files, bytes / files.max(1))));
+        let _ = fs::remove_dir_all(&floor_out);
+        // One policy changed: the incremental rebuild.
+        fs::write(policy_path(&repo, 7), policy(7, run + 1)).expect("change one policy");
+        let again = ddmc(&["build", repo_s, "--out", out_s]);
+        rebuild.push(again.time);
+        build_mem = build_mem.max(again.peak_kib);
+    }
+    let (cold, floor, rebuild) = (median(cold), median(floor), median(rebuild));
+
+    println!(
+        "{n:>6} policies, {files} output files: check {:>8.0} ms (floor {:>6.0} ms, {:.2}x) | \
+         cold build {:>8.0} ms (floor {:>6.0} ms, {:.2}x) | rebuild after one change {:>8.0} ms ({:.2}x check) | \
+         peak memory check {:>5} MB, build {:>5} MB",
+        ms(check),
+        ms(parse),
+        ratio(check, parse),
+        ms(cold),
+        ms(floor),
+        ratio(cold, floor),
+        ms(rebuild),
+        ratio(rebuild, check),
+        check_mem / 1024,
+        build_mem / 1024,
+    );
+    Row { n, check }
 }
 
 fn main() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let policies = dir.path().join("policies");
-    for i in 0..POLICIES {
-        let sub = policies.join(format!("team-{}", i % 25));
-        fs::create_dir_all(&sub).expect("mkdir");
-        let ext = if i % 5 == 3 { "json" } else { "yaml" };
-        fs::write(sub.join(format!("p{i}.{ext}")), policy(i)).expect("write");
+    let sizes: Vec<usize> = std::env::var("DDMC_BENCH_SIZES")
+        .unwrap_or_else(|_| "1000,10000,50000".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let runs: usize = std::env::var("DDMC_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
+    println!("ddmc against its floor ({} cores; medians of {runs} runs, one at 50k and above)", cores());
+    let rows: Vec<Row> =
+        sizes.iter().map(|&n| measure(n, if n >= 50_000 { 1 } else { runs })).collect();
+    let find = |n: usize| rows.iter().find(|r| r.n == n);
+    if let (Some(small), Some(large)) = (find(10_000), find(50_000)) {
+        println!("scaling: check 50k / 10k = {:.2} (linear: 5)", ratio(large.check, small.check));
     }
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| run(dir.path())).collect();
-    times.sort();
-    let median = times[RUNS / 2];
-    println!(
-        "compile {POLICIES} policies: median {:.1} ms, best {:.1} ms, worst {:.1} ms ({:.1} µs per policy)",
-        ms(median),
-        ms(times[0]),
-        ms(times[RUNS - 1]),
-        median.as_secs_f64() * 1e6 / POLICIES as f64
-    );
 }
 
-fn run(repo: &Path) -> Duration {
-    let start = Instant::now();
-    let compiled = pipeline::compile(repo, Mode::Build, &|_| None).expect("compiles");
-    let elapsed = start.elapsed();
-    assert!(!compiled.diagnostics.has_errors(), "the benchmark repository is valid");
-    assert!(compiled.files.len() > POLICIES, "every policy produced output");
-    elapsed
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(1e-9)
 }
 
 fn ms(d: Duration) -> f64 {

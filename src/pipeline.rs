@@ -16,6 +16,7 @@ use crate::resolve;
 use crate::source::{SourceFile, Span};
 use crate::template;
 use crate::validate::{DocumentKind, Validators, rules};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -86,11 +87,22 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
         None => None,
     };
     let templates = Templates { environment: environment.as_ref(), defined: &defined };
-    let loaded: Vec<Loaded> = repository
+    // Parse and validate each file on its own core; results (and their diagnostics) are
+    // merged in file order, so output and messages stay deterministic.
+    let per_file: Vec<(Option<Loaded>, Diagnostics)> = repository
         .policies
-        .iter()
-        .filter_map(|file| load_policy(file, &validators, &templates, &mut diagnostics))
+        .par_iter()
+        .map(|file| {
+            let mut found = Diagnostics::default();
+            let loaded = load_policy(file, &validators, &templates, &mut found);
+            (loaded, found)
+        })
         .collect();
+    let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
+    for (item, found) in per_file {
+        diagnostics.extend(found);
+        loaded.extend(item);
+    }
     if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.push(no_policies(root));
     }
@@ -632,29 +644,17 @@ fn emit(
 ) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    let mut files = Vec::new();
-    let mut emitted = Vec::new();
-    for d in sorted {
-        let token = declaration::server_token(d);
-        let path = format!("declarations/{}.json", d.identifier);
-        let envelope = declaration::envelope(d, &token);
-        for problem in schemas::violations(d.ty.as_str(), &envelope) {
-            out.push(
-                Diagnostic::error(
-                    Code::Internal,
-                    format!(
-                        "internal error: `{}` does not validate against Apple's schema for `{}`",
-                        d.identifier,
-                        d.ty.as_str()
-                    ),
-                )
-                .note(problem)
-                .help("this is a bug in ddmc; please report it with the policy that caused it"),
-            );
+    // Self-validation is the expensive part: one declaration per task, results in order.
+    let rendered: Vec<(OutputFile, manifest::Emitted, Vec<Diagnostic>)> =
+        sorted.par_iter().map(|d| emit_declaration(d)).collect();
+    let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
+    let mut emitted = Vec::with_capacity(rendered.len());
+    for (file, item, problems) in rendered {
+        for problem in problems {
+            out.push(problem);
         }
-        let served = declaration::served(d, envelope);
-        files.push(OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() });
-        emitted.push(manifest::Emitted { declaration: d, server_token: token, path });
+        files.push(file);
+        emitted.push(item);
     }
     for problem in analysis::legacy::single_instance_violations(profiles) {
         out.push(
@@ -689,6 +689,28 @@ fn emit(
     files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
     files.sort();
     files
+}
+
+/// One declaration's file, its manifest entry, and an internal error for each way it breaks
+/// Apple's schema.
+fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<Diagnostic>) {
+    let token = declaration::server_token(d);
+    let path = format!("declarations/{}.json", d.identifier);
+    let envelope = declaration::envelope(d, &token);
+    let problems = schemas::violations(d.ty.as_str(), &envelope)
+        .into_iter()
+        .map(|problem| {
+            Diagnostic::error(
+                Code::Internal,
+                format!("internal error: `{}` does not validate against Apple's schema for `{}`", d.identifier, d.ty.as_str()),
+            )
+            .note(problem)
+            .help("this is a bug in ddmc; please report it with the policy that caused it")
+        })
+        .collect();
+    let served = declaration::served(d, envelope);
+    let file = OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() };
+    (file, manifest::Emitted { declaration: d, server_token: token, path }, problems)
 }
 
 #[cfg(test)]

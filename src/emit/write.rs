@@ -8,11 +8,18 @@
 //! swapped in one atomic `renameat2(RENAME_EXCHANGE)`: at every instant `out` is a complete
 //! old or a complete new build. Elsewhere, or where the file system refuses the exchange,
 //! two renames are the fallback.
+//!
+//! Incremental: a file whose bytes are already in the current output is not written again;
+//! the new tree gets a hard link to it (same inode, same modification time), so a build
+//! after one policy changed writes only what changed, and removing the old tree afterwards
+//! only unlinks names. Files are never modified in place, so sharing them is safe.
 
 use super::OutputFile;
 use super::manifest::GENERATOR;
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Why the output could not be written.
@@ -84,12 +91,18 @@ pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -
     let staging = parent.join(format!(".{name}.{STAGING}{}", std::process::id()));
     let retired = parent.join(format!(".{name}.{RETIRED}{}", std::process::id()));
     let result = (|| {
+        let mut made = BTreeSet::new();
         for file in files {
             let path = staging.join(&file.path);
-            if let Some(dir) = path.parent() {
+            if let Some(dir) = path.parent()
+                && made.insert(dir.to_path_buf())
+            {
                 fs::create_dir_all(dir).map_err(io(dir))?;
             }
-            fs::write(&path, &file.bytes).map_err(io(&path))?;
+            let current = out.join(&file.path);
+            if !(unchanged(&current, &file.bytes) && fs::hard_link(&current, &path).is_ok()) {
+                fs::write(&path, &file.bytes).map_err(io(&path))?;
+            }
         }
         match swap(&staging, out, &retired).map_err(io(out))? {
             Swapped::Exchanged => fs::remove_dir_all(&staging).map_err(io(&staging)),
@@ -101,6 +114,34 @@ pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Whether `path` in the current output is a regular file (not a link) holding exactly
+/// `bytes`: then the new tree shares it by a hard link instead of writing it again.
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(file) = open_no_follow(path) else { return false };
+    let Ok(meta) = file.metadata() else { return false };
+    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        return false;
+    }
+    let mut current = Vec::with_capacity(bytes.len());
+    // One byte more than expected, so a file that grew meanwhile is seen as changed.
+    file.take(bytes.len() as u64 + 1).read_to_end(&mut current).is_ok() && current == bytes
+}
+
+#[cfg(unix)]
+fn open_no_follow(path: &Path) -> io::Result<fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK, Mode::empty())?;
+    Ok(fs::File::from(fd))
+}
+
+#[cfg(not(unix))]
+fn open_no_follow(path: &Path) -> io::Result<fs::File> {
+    if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(io::Error::other("a link"));
+    }
+    fs::File::open(path)
 }
 
 /// An exclusive lock on the output, held until the file is dropped.
@@ -287,5 +328,43 @@ mod tests {
         assert!(matches!(err, WriteError::Symlink(_)), "{err}");
         assert!(fs::symlink_metadata(&link).expect("still there").file_type().is_symlink());
         assert_eq!(fs::read_dir(&real).expect("real").count(), 0);
+    }
+    /// A rebuild shares unchanged files with the old tree (same inode: not rewritten) and
+    /// writes only the changed ones.
+    #[test]
+    #[cfg(unix)]
+    fn unchanged_files_are_not_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let first = [manifest(), file("declarations/a.json", "1"), file("declarations/b.json", "2")];
+        write_tree(&out, &first, &mut || {}).expect("first");
+        let inode = |p: &str| fs::metadata(out.join(p)).expect("metadata").ino();
+        let (a, b) = (inode("declarations/a.json"), inode("declarations/b.json"));
+        let second = [manifest(), file("declarations/a.json", "1"), file("declarations/b.json", "3")];
+        write_tree(&out, &second, &mut || {}).expect("second");
+        assert_eq!(inode("declarations/a.json"), a, "unchanged: the same file");
+        assert_ne!(inode("declarations/b.json"), b, "changed: a new file");
+        assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "3");
+        assert_eq!(fs::metadata(out.join("declarations/a.json")).expect("a").nlink(), 1, "the old tree is gone");
+    }
+
+    /// A link planted in the output is never shared into the new tree, even when what it
+    /// points at has the right bytes: the new tree holds a regular file of its own.
+    #[test]
+    #[cfg(unix)]
+    fn a_link_in_the_output_is_replaced_by_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
+        let outside = dir.path().join("outside.json");
+        fs::write(&outside, "1").expect("write");
+        fs::remove_file(out.join("declarations/a.json")).expect("rm");
+        std::os::unix::fs::symlink(&outside, out.join("declarations/a.json")).expect("symlink");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
+        let meta = fs::symlink_metadata(out.join("declarations/a.json")).expect("a");
+        assert!(meta.file_type().is_file(), "a regular file, not the link");
+        fs::write(&outside, "changed").expect("write");
+        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
     }
 }
