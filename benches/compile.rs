@@ -244,8 +244,7 @@ fn main() {
         .collect();
     let runs: usize = std::env::var("DDMC_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(3).max(1);
     println!("ddmc against its floor ({} cores; medians of {runs} runs, one at 50k and above)", cores());
-    let rows: Vec<Row> =
-        sizes.iter().map(|&n| measure(n, if n >= 50_000 { 1 } else { runs })).collect();
+    let rows: Vec<Row> = sizes.iter().map(|&n| measure(n, if n >= 50_000 { 1 } else { runs })).collect();
     let find = |n: usize| rows.iter().find(|r| r.n == n);
     if let (Some(small), Some(large)) = (find(10_000), find(50_000)) {
         println!("scaling: check 50k / 10k = {:.2} (linear: 5)", ratio(large.check, small.check));

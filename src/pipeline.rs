@@ -702,7 +702,11 @@ fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<
         .map(|problem| {
             Diagnostic::error(
                 Code::Internal,
-                format!("internal error: `{}` does not validate against Apple's schema for `{}`", d.identifier, d.ty.as_str()),
+                format!(
+                    "internal error: `{}` does not validate against Apple's schema for `{}`",
+                    d.identifier,
+                    d.ty.as_str()
+                ),
             )
             .note(problem)
             .help("this is a bug in ddmc; please report it with the policy that caused it")

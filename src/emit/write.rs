@@ -116,12 +116,13 @@ pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -
     result
 }
 
-/// Whether `path` in the current output is a regular file (not a link) holding exactly
-/// `bytes`: then the new tree shares it by a hard link instead of writing it again.
+/// Whether `path` in the current output is a regular file (not a link, and no other name
+/// for it: a hard link planted from elsewhere is not shared) holding exactly `bytes`: then
+/// the new tree shares it by a hard link instead of writing it again.
 fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     let Ok(file) = open_no_follow(path) else { return false };
     let Ok(meta) = file.metadata() else { return false };
-    if !meta.is_file() || meta.len() != bytes.len() as u64 {
+    if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta) {
         return false;
     }
     let mut current = Vec::with_capacity(bytes.len());
@@ -130,9 +131,20 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
 }
 
 #[cfg(unix)]
+fn sole_name(meta: &fs::Metadata) -> bool {
+    std::os::unix::fs::MetadataExt::nlink(meta) == 1
+}
+
+#[cfg(not(unix))]
+fn sole_name(_: &fs::Metadata) -> bool {
+    true
+}
+
+#[cfg(unix)]
 fn open_no_follow(path: &Path) -> io::Result<fs::File> {
     use rustix::fs::{Mode, OFlags};
-    let fd = rustix::fs::open(path, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK, Mode::empty())?;
+    let fd =
+        rustix::fs::open(path, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK, Mode::empty())?;
     Ok(fs::File::from(fd))
 }
 
@@ -364,6 +376,23 @@ mod tests {
         write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
         let meta = fs::symlink_metadata(out.join("declarations/a.json")).expect("a");
         assert!(meta.file_type().is_file(), "a regular file, not the link");
+        fs::write(&outside, "changed").expect("write");
+        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
+    }
+
+    /// A hard link planted in the output (another name for a file elsewhere) is not shared
+    /// either: a later change to that file cannot reach the output.
+    #[test]
+    #[cfg(unix)]
+    fn a_hard_link_in_the_output_is_replaced_by_a_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
+        let outside = dir.path().join("outside.json");
+        fs::write(&outside, "1").expect("write");
+        fs::remove_file(out.join("declarations/a.json")).expect("rm");
+        fs::hard_link(&outside, out.join("declarations/a.json")).expect("link");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
         fs::write(&outside, "changed").expect("write");
         assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
     }
