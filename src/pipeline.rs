@@ -115,7 +115,6 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     // catalog" for each `latest` would mislead.
     let unreadable = diagnostics.count(Severity::Error) > errors;
     let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
-    let mut loaded = loaded;
     for item in &mut loaded {
         let mut resolving = Diagnostics::default();
         item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
