@@ -20,14 +20,14 @@ const GROUPS: usize = 50;
 fn policy(i: usize, variant: usize) -> String {
     let group = i % GROUPS;
     let days = 1 + (i + variant) % 90;
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         format!(
             "id: mac-{i}\ntargets:\n  platforms: [macOS]\n  groups: [g{group}]\n\
              background_security_improvements:\n  automatic_install: always_on\n  user_removal: false\n\
              software_updates:\n  automatic_download: always_on\n  standard_users_can_update: false\n  \
              deferrals:\n    major_days: {days}\n\
              enforce:\n  - os_version: \"26.3.1\"\n    build_version: \"25D771280a\"\n    deadline: \"2026-12-01T18:00:00\"\n{}",
-            if i % 4 == 0 { "  - os_version: \"26.4\"\n    deadline: \"2026-12-15T18:00:00\"\n" } else { "" }
+            if i.is_multiple_of(4) { "  - os_version: \"26.4\"\n    deadline: \"2026-12-15T18:00:00\"\n" } else { "" }
         )
     } else {
         format!(
