@@ -149,7 +149,8 @@ fn timeline_section(out: &mut String, r: &Report) {
         "<section id=\"timeline\">\n<h2>Rollout timeline</h2>\n<p class=\"legend\">\
          <span class=\"key update\">◆ OS update</span> <span class=\"key bsi\">▲ Background Security \
          Improvement (BSI half: devices at exactly its base version)</span> <span class=\"key past\">◇ past \
-         deadline: installs at once</span> <span class=\"key now\">┆ now</span>. Deadlines are device local \
+         deadline: installs at once</span> <span class=\"key catalog\">◎ chosen by Apple's catalog \
+         (<code>latest</code>, or days after the release)</span> <span class=\"key now\">┆ now</span>. Deadlines are device local \
          time. The lane <code>all</code> is for devices in no named group; every lane holds what <code>all</code> \
          gets.</p>\n<div class=\"scroll\">",
     );
@@ -181,7 +182,14 @@ fn timeline_section(out: &mut String, r: &Report) {
             esc(&m.identifier),
             readable(m.deadline),
             esc(&m.label()),
-            m.details_url.as_deref().map(|u| format!("<span class=\"url\">{}</span>", esc(u))).unwrap_or_default(),
+            m.from_catalog
+                .as_deref()
+                .map(|rule| format!("<span class=\"resolved\">◎ Apple's catalog: {}</span>", esc(rule)))
+                .unwrap_or_default()
+                + &m.details_url
+                    .as_deref()
+                    .map(|u| format!("<span class=\"url\">{}</span>", esc(u)))
+                    .unwrap_or_default(),
             lanes.join(", "),
             esc(&m.policy),
             esc(&m.place),

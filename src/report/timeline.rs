@@ -32,6 +32,9 @@ pub struct Mark {
     pub place: String,
     /// `DetailsURL`, shown as text (the page links nowhere).
     pub details_url: Option<String>,
+    /// How Apple's catalog chose the target or the deadline (the rule, and the deadline
+    /// arithmetic), when the policy did not spell them out.
+    pub from_catalog: Option<String>,
 }
 
 impl Mark {
@@ -48,6 +51,7 @@ impl Mark {
 /// A lane for every group and every platform a policy reaching that group targets.
 pub fn lanes(compiled: &Compilation, now: LocalDateTime) -> Vec<Lane> {
     let targets: Vec<Target<'_>> = compiled.declarations.iter().filter_map(Target::read).collect();
+    let resolutions = compiled.resolutions();
     let mut out = Vec::new();
     for group in compiled.groups() {
         for platform in Platform::ALL {
@@ -64,7 +68,7 @@ pub fn lanes(compiled: &Compilation, now: LocalDateTime) -> Vec<Lane> {
                     let origin = t.declaration.origin.as_ref().map(|o| o.groups.as_slice());
                     analysis::in_group(origin, group) && t.declaration.applies_to.iter().any(|r| r.platform == platform)
                 })
-                .filter_map(|t| mark(t, compiled, now))
+                .filter_map(|t| mark(t, compiled, resolutions.get(&t.declaration.identifier), now))
                 .collect();
             marks.sort_by(|a, b| (a.deadline, &a.identifier).cmp(&(b.deadline, &b.identifier)));
             out.push(Lane { group: group.to_string(), platform, marks });
@@ -73,7 +77,12 @@ pub fn lanes(compiled: &Compilation, now: LocalDateTime) -> Vec<Lane> {
     out
 }
 
-fn mark(t: &Target<'_>, compiled: &Compilation, now: LocalDateTime) -> Option<Mark> {
+fn mark(
+    t: &Target<'_>,
+    compiled: &Compilation,
+    resolved: Option<&crate::resolve::Provenance>,
+    now: LocalDateTime,
+) -> Option<Mark> {
     let deadline: LocalDateTime = t.deadline.parse().ok()?;
     let origin = t.declaration.origin.as_ref()?;
     // `…enforcement.<n>` and `…bsi.<n>` come from the policy's n-th `enforce` entry.
@@ -97,6 +106,10 @@ fn mark(t: &Target<'_>, compiled: &Compilation, now: LocalDateTime) -> Option<Ma
         policy: origin.policy.clone(),
         place,
         details_url: t.declaration.payload.get("DetailsURL").and_then(|v| v.as_str()).map(str::to_string),
+        from_catalog: resolved.filter(|p| p.from_catalog()).map(|p| match &p.arithmetic {
+            Some(arithmetic) => format!("{}; {arithmetic}", p.rule),
+            None => p.rule.clone(),
+        }),
     })
 }
 
@@ -231,12 +244,21 @@ fn months(out: &mut String, axis: &Axis, height: f64) {
 }
 
 /// A diamond for an OS update, a triangle for a BSI; hollow and labelled "past" when its
-/// deadline has passed.
+/// deadline has passed; ringed and labelled "latest" when Apple's catalog chose it.
 fn mark_svg(mark: &Mark, x: f64, middle: f64) -> String {
     // An update sits above the lane's middle and a BSI below: the two halves of a supplemental
     // entry share a deadline, and neither may hide the other.
     let y = if mark.bsi { middle + 9.0 } else { middle - 7.0 };
-    let classes = format!("mark{}{}", if mark.bsi { " bsi" } else { " update" }, if mark.past { " past" } else { "" });
+    let classes = format!(
+        "mark{}{}{}",
+        if mark.bsi { " bsi" } else { " update" },
+        if mark.past { " past" } else { "" },
+        if mark.from_catalog.is_some() { " catalog" } else { "" }
+    );
+    let ring = match mark.from_catalog {
+        Some(_) => format!("<circle class=\"ring\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"12\"/>"),
+        None => String::new(),
+    };
     let shape = if mark.bsi {
         format!(
             "<polygon points=\"{x:.1},{:.1} {:.1},{:.1} {:.1},{:.1}\"/>",
@@ -256,16 +278,19 @@ fn mark_svg(mark: &Mark, x: f64, middle: f64) -> String {
         )
     };
     let past = if mark.past { " (past)" } else { "" };
+    let catalog = if mark.from_catalog.is_some() { " ◎" } else { "" };
+    let why = mark.from_catalog.as_deref().map(|rule| format!("; Apple's catalog: {rule}")).unwrap_or_default();
     let label_y = if mark.bsi { y + 22.0 } else { y - 12.0 };
     format!(
-        "<g class=\"{classes}\" data-identifier=\"{}\" data-deadline=\"{}\"><title>{} by {} ({}, {})</title>{shape}\
-         <text x=\"{x:.1}\" y=\"{label_y:.1}\">{}{past}</text></g>",
+        "<g class=\"{classes}\" data-identifier=\"{}\" data-deadline=\"{}\"><title>{} by {} ({}, {}){}</title>\
+         {ring}{shape}<text x=\"{x:.1}\" y=\"{label_y:.1}\">{}{catalog}{past}</text></g>",
         esc(&mark.identifier),
         mark.deadline,
         esc(&mark.label()),
         mark.deadline,
         esc(&mark.policy),
         esc(&mark.place),
+        esc(&why),
         esc(&mark.label()),
     )
 }
@@ -285,6 +310,7 @@ mod tests {
             policy: "p".into(),
             place: "policies/p.yaml:3".into(),
             details_url: None,
+            from_catalog: None,
         }
     }
 

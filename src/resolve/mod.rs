@@ -49,6 +49,16 @@ pub struct Provenance {
     pub catalog_as_of: Date,
     /// The deadline arithmetic of a relative deadline.
     pub arithmetic: Option<String>,
+    /// The catalog chose the target (`latest`), rather than checking one written out.
+    pub picked: bool,
+}
+
+impl Provenance {
+    /// Whether the catalog decided anything the policy did not spell out: the target
+    /// (`latest`) or the deadline (relative to the release).
+    pub fn from_catalog(&self) -> bool {
+        self.picked || self.arithmetic.is_some()
+    }
 }
 
 /// The repository's catalog, with its file name for messages.
@@ -164,6 +174,7 @@ impl Entry<'_> {
                         rule: latest.rule,
                         catalog_as_of: source.catalog.as_of,
                         arithmetic: None,
+                        picked: true,
                     }),
                 )),
                 Err(message) => {
@@ -201,6 +212,7 @@ impl Entry<'_> {
                         rule,
                         catalog_as_of: source.catalog.as_of,
                         arithmetic: None,
+                        picked: false,
                     }),
                 ))
             }
@@ -271,6 +283,7 @@ impl Entry<'_> {
                         rule: pick.rule,
                         catalog_as_of: source.catalog.as_of,
                         arithmetic: None,
+                        picked: true,
                     }),
                 ),
                 None => {
@@ -312,6 +325,7 @@ impl Entry<'_> {
                 },
                 catalog_as_of: source.catalog.as_of,
                 arithmetic: None,
+                picked: false,
             }
         });
         (build, supplemental, bsi)

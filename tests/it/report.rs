@@ -109,6 +109,41 @@ fn catalog_age_in_the_header() {
     assert!(none.contains("no catalog"));
 }
 
+/// A target or deadline Apple's catalog chose (`latest`, days after the release) is ringed on
+/// the timeline and says the rule; one written out is not.
+#[test]
+fn catalog_chosen_targets_stand_out() {
+    let catalog = r#"{"fetched": "2026-11-01T06:00:00Z", "source": "https://gdmf.apple.com/v2/pmv",
+        "pmv": {"PublicAssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78",
+        "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}, {"ProductVersion": "26.4", "Build": "25E200",
+        "PostingDate": "2026-10-28", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
+    let policy = "id: macs\ntargets:\n  platforms: [macOS]\nenforce:\n  - os_version: latest\n    deadline:\n      \
+                  days_after_release: 7\n  - os_version: \"26.1\"\n    deadline: \"2026-12-20T18:00:00\"\n";
+    let repo = common::repo(&[
+        ("ddmc.yaml", "organization:\n  identifier_prefix: org.fixture.cat\n"),
+        ("policies/macs.yaml", policy),
+        ("apple-catalog.json", catalog),
+    ]);
+    let page = report_at(repo.path(), "2026-11-02T09:00:00", &[]);
+    // The timeline's `<g …>` element of an Identifier.
+    let mark = |id: &str| {
+        let at =
+            page.find(&format!("data-identifier=\"{id}\" data-deadline")).unwrap_or_else(|| panic!("{id}: {page}"));
+        let start = page[..at].rfind("<g ").expect("opened");
+        page[start..at + page[at..].find("</g>").expect("closed")].to_owned()
+    };
+    let latest = mark("org.fixture.cat.macs.enforcement.1");
+    assert!(latest.starts_with("<g class=\"mark update catalog\""), "{latest}");
+    assert!(latest.contains("<circle class=\"ring\""), "{latest}");
+    assert!(latest.contains("26.4 ◎"), "a word, not colour alone: {latest}");
+    assert!(latest.contains("Apple&#39;s catalog: latest") || latest.contains("Apple's catalog: latest"), "{latest}");
+    assert!(latest.contains("+ 7 days"), "the deadline arithmetic: {latest}");
+    let explicit = mark("org.fixture.cat.macs.enforcement.2");
+    assert!(explicit.starts_with("<g class=\"mark update\""), "{explicit}");
+    assert!(!explicit.contains("ring") && !explicit.contains("◎"), "{explicit}");
+    assert_eq!(page.matches("<span class=\"resolved\">").count(), 1, "one table row says the rule");
+}
+
 /// `--since REV`: what changed in the output, from `ddmc diff`'s model.
 #[test]
 fn since_a_revision_shows_the_changes() {
@@ -206,6 +241,8 @@ fn run_chromium(browser: &Path, page: &Path, args: &[String], stdout: &Path) {
 struct Rendered {
     dom: String,
     png: Vec<u8>,
+    /// The page printed to PDF (the print style sheet).
+    pdf: Vec<u8>,
 }
 
 fn render(browser: &Path, repo: &Path) -> Rendered {
@@ -217,7 +254,22 @@ fn render(browser: &Path, repo: &Path) -> Rendered {
     let shot = dir.path().join("shot.png");
     let log = dir.path().join("shot.log");
     run_chromium(browser, &page, &["--window-size=1280,800".into(), format!("--screenshot={}", shot.display())], &log);
-    Rendered { dom: std::fs::read_to_string(dom_file).expect("dom"), png: std::fs::read(shot).expect("screenshot") }
+    let pdf = dir.path().join("print.pdf");
+    run_chromium(browser, &page, &["--no-pdf-header-footer".into(), format!("--print-to-pdf={}", pdf.display())], &log);
+    Rendered {
+        dom: std::fs::read_to_string(dom_file).expect("dom"),
+        png: std::fs::read(shot).expect("screenshot"),
+        pdf: std::fs::read(pdf).expect("printed"),
+    }
+}
+
+/// A printed page: a PDF of a few pages (the print style sheet lays the page out for paper
+/// instead of cutting the timeline off or printing nothing).
+fn assert_printable(pdf: &[u8]) {
+    assert!(pdf.starts_with(b"%PDF-"), "a PDF");
+    let text = String::from_utf8_lossy(pdf);
+    let pages = Regex::new(r"/Type\s*/Page[^s]").expect("regex").find_iter(&text).count();
+    assert!((1..=30).contains(&pages), "{pages} pages");
 }
 
 /// A lane on the page: group, platform, and its marks as (identifier, deadline).
@@ -350,6 +402,7 @@ fn multi_group_report_in_chromium() {
     assert_eq!(cell(dom, "iOS", "Deferrals.CombinedPeriodInDays", "kiosks"), ("set".into(), "30".into()));
     assert_no_requests(dom);
     assert_not_blank(&rendered.png);
+    assert_printable(&rendered.pdf);
 }
 
 #[test]
@@ -387,6 +440,7 @@ fn shipped_policies_in_chromium() {
     assert_eq!(cell(dom, "iOS", "Beta.ProgramEnrollment", "production"), ("set".into(), "AlwaysOff".into()));
     assert_no_requests(dom);
     assert_not_blank(&rendered.png);
+    assert_printable(&rendered.pdf);
 }
 
 #[test]
