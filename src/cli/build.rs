@@ -1,0 +1,158 @@
+//! `ddmc check` and `ddmc build` (with `--check`).
+
+use super::args::*;
+use super::exit;
+use super::output::*;
+use crate::emit::write::write_tree;
+use crate::pipeline::{self, Mode};
+use std::path::{Path, PathBuf};
+
+/// `ddmc check`: the repository's problems (or only those of the files named); a summary.
+pub(super) fn check(
+    cli: &Cli,
+    repo: &Path,
+    only: Option<&[String]>,
+    now: crate::model::LocalDateTime,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, Some(now))) {
+        Ok(c) => c,
+        Err(e) => return load_failed(cli, &e),
+    };
+    if let Some(files) = only {
+        c.diagnostics.retain(|d| d.location.as_ref().is_none_or(|l| files.contains(&l.file)));
+    }
+    let code = report(cli, &mut c, false);
+    if code == exit::OK {
+        let n = c.policies.len();
+        done(cli, &format!("checked {n} {}: {}", plural(n, "policy", "policies"), counts(&c)));
+    }
+    code
+}
+
+/// What `ddmc check PATH...` means: one folder is the repository; files (what pre-commit
+/// passes) name the repository they are in, found by walking up to the folder that holds
+/// `ddmc.yaml` or `policies/`, and only their problems are reported.
+pub(super) fn check_target(paths: &[PathBuf]) -> Result<(PathBuf, Option<Vec<String>>), String> {
+    if let [one] = paths
+        && !one.is_file()
+    {
+        return Ok((one.clone(), None));
+    }
+    let mut root: Option<PathBuf> = None;
+    let mut names = Vec::new();
+    for path in paths {
+        if !path.is_file() {
+            return Err(format!("`{}` is not a file; give one repository folder or policy files", path.display()));
+        }
+        let absolute = path.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let found = absolute
+            .ancestors()
+            .skip(1)
+            .find(|dir| dir.join(crate::repo::PROJECT_FILE).is_file() || dir.join(crate::repo::POLICY_DIR).is_dir())
+            .ok_or_else(|| format!("`{}` is not inside a policy repository", path.display()))?
+            .to_path_buf();
+        match &root {
+            Some(r) if *r != found => {
+                return Err(format!(
+                    "`{}` and `{}` hold the given files: check one repository at a time",
+                    r.display(),
+                    found.display()
+                ));
+            }
+            _ => root = Some(found.clone()),
+        }
+        let relative = absolute.strip_prefix(&found).unwrap_or(&absolute);
+        names.push(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+    }
+    let root = root.ok_or("no path given")?;
+    Ok((root, Some(names)))
+}
+
+/// `ddmc build --check`: 0 when `out` holds exactly this build, 1 (listing why) when not.
+pub(super) fn build_check(cli: &Cli, out: &Path, files: &[crate::emit::OutputFile]) -> i32 {
+    use crate::diff::tree;
+    let on_disk = if out.exists() {
+        match tree::read(out) {
+            Ok(t) => t,
+            Err(e) => return fail(cli, io(e)),
+        }
+    } else {
+        tree::Tree::new()
+    };
+    let drift = tree::drift(&tree::from_files(files), &on_disk);
+    if drift.is_empty() {
+        done(cli, &format!("`{}` is up to date", out.display()));
+        return exit::OK;
+    }
+    for (what, paths) in [("stale", &drift.stale), ("missing", &drift.missing), ("extra", &drift.extra)] {
+        for path in paths {
+            println!("{what}: {path}");
+        }
+    }
+    eprintln!(
+        "error: `{}` is out of date ({} stale, {} missing, {} extra); run `ddmc build` and commit it",
+        out.display(),
+        drift.stale.len(),
+        drift.missing.len(),
+        drift.extra.len()
+    );
+    exit::POLICY
+}
+
+/// The output folder must not be, or hold, the repository's sources: replacing it would
+/// delete them, or its files would be read as policies.
+pub(super) fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
+    let problem = crate::emit::place::clash(repo, out)?;
+    Some(format!("{}; choose another `--out`", problem.describe(&out.display().to_string())))
+}
+
+/// `ddmc build`: compile, refuse an unsafe output, then write the tree atomically (or, with
+/// `--check`, compare it with what is there).
+pub(super) fn build(
+    cli: &Cli,
+    repo: &Path,
+    out: Option<&Path>,
+    check: bool,
+    format: crate::emit::format::Format,
+    now: crate::model::LocalDateTime,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> i32 {
+    match pipeline::compile_with(repo, &cli.options(Mode::Build, secret, Some(now))) {
+        Ok(mut c) => {
+            pipeline::package(&mut c, format);
+            let code = report(cli, &mut c, true);
+            if code != exit::OK {
+                return code;
+            }
+            let out = out.map_or_else(|| repo.join(c.project.output()), Path::to_path_buf);
+            if let Some(problem) = unsafe_output(repo, &out) {
+                return fail(cli, usage(problem));
+            }
+            if check {
+                return build_check(cli, &out, &c.files);
+            }
+            let shown = out.display().to_string();
+            let mut waiting = || eprintln!("waiting for another build of `{shown}`");
+            match write_tree(&out, &c.files, &mut waiting) {
+                Ok(()) => {
+                    done(
+                        cli,
+                        &format!(
+                            "built {} {} into `{}`: {} declarations ({})",
+                            c.policies.len(),
+                            plural(c.policies.len(), "policy", "policies"),
+                            out.strip_prefix(".").unwrap_or(&out).display(),
+                            c.declarations.len(),
+                            counts(&c)
+                        ),
+                    );
+                    exit::OK
+                }
+                Err(e) if e.is_usage() => fail(cli, usage(e.to_string())),
+                Err(e) => fail(cli, io(e.to_string())),
+            }
+        }
+        Err(e) => load_failed(cli, &e),
+    }
+}
