@@ -29,7 +29,7 @@ const PREVIOUS_DECLARATION: &str = "{\"Type\": \"com.apple.configuration.softwar
 /// Stands for the temporary repository in arguments and in what ddmc prints.
 const REPO: &str = "[REPO]";
 
-/// Exit codes (see `src/cli.rs`).
+/// Exit codes (see `src/cli/mod.rs`).
 const OK: i32 = 0;
 const POLICY: i32 = 1;
 const USAGE: i32 = 2;

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
-/// Exit codes (see `src/cli.rs`).
+/// Exit codes (see `src/cli/mod.rs`).
 const OK: i32 = 0;
 const INPUT: i32 = 1;
 const USAGE: i32 = 2;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 const FIXTURES: &str = "tests/fixtures/status";
 
-/// Exit codes (see `src/cli.rs`).
+/// Exit codes (see `src/cli/mod.rs`).
 const OK: i32 = 0;
 const NOT_COMPLIANT: i32 = 1;
 const USAGE: i32 = 2;
