@@ -13,6 +13,8 @@
 //! A low layer: it knows `parse` (the tree, JSON) and `diagnostics`, and no command.
 
 mod binary;
+#[cfg(test)]
+pub(crate) use binary::tests::shared as shared_references_plist;
 mod locate;
 mod read;
 mod xml;

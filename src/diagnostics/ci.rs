@@ -39,14 +39,6 @@ pub fn render_sarif(diagnostics: &[&Diagnostic], base: &str) -> String {
     text
 }
 
-fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    }
-}
-
 /// The message with its help and notes, as one text (SARIF has no separate help per result).
 fn full_message(d: &Diagnostic) -> String {
     let mut text = d.message.clone();
@@ -68,7 +60,7 @@ fn result(d: &Diagnostic, base: &str) -> Value {
     let mut value = json!({
         "ruleId": d.code.as_str(),
         "ruleIndex": index,
-        "level": level(d.severity),
+        "level": d.severity.as_str(),
         "message": {"text": full_message(d)},
     });
     if let Some(location) = &d.location {

@@ -26,6 +26,17 @@ pub enum Severity {
     Note,
 }
 
+impl Severity {
+    /// `error`, `warning`, `note`: as every format names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
 /// A JSON value as people read it in messages: a string without its quotes, anything else
 /// as JSON (`true`, `30`, `["a"]`).
 pub fn plain(value: &serde_json::Value) -> String {
@@ -41,6 +52,13 @@ pub struct Location {
     pub file: String,
     #[serde(skip)]
     pub span: Span,
+}
+
+impl std::fmt::Display for Location {
+    /// `file:line:column`, the form editors and grep understand.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.span.start.line, self.span.start.column)
+    }
 }
 
 /// A secondary place that explains the primary one ("first defined here").

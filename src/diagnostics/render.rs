@@ -66,16 +66,8 @@ fn floor_char_boundary(text: &str, mut at: usize) -> usize {
 
 /// `file:line:column: error[code]: message`, the form editors and grep understand.
 pub fn render_short(diagnostic: &Diagnostic) -> String {
-    let severity = match diagnostic.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    };
-    let place = diagnostic
-        .location
-        .as_ref()
-        .map(|l| format!("{}:{}:{}: ", l.file, l.span.start.line, l.span.start.column))
-        .unwrap_or_default();
+    let severity = diagnostic.severity.as_str();
+    let place = diagnostic.location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
     let help = diagnostic.help.as_ref().map(|h| format!(" (help: {h})")).unwrap_or_default();
     format!("{place}{severity}[{}]: {}{help}", diagnostic.code.as_str(), diagnostic.message)
 }

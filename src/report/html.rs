@@ -4,7 +4,7 @@
 
 use super::timeline;
 use super::{Artifact, CatalogState, LegacyCohort, Matrix, Report};
-use crate::diagnostics::{Diagnostic, Severity, plain};
+use crate::diagnostics::{Diagnostic, plain};
 use crate::diff::{Change, ChangeKind, GroupChangeKind};
 use crate::explain::Setting;
 use base64::Engine;
@@ -331,16 +331,8 @@ fn diagnostics_section(out: &mut String, diagnostics: &[Diagnostic]) {
          <th scope=\"col\">Where</th><th scope=\"col\">Message</th></tr></thead>\n<tbody>\n",
     );
     for d in diagnostics {
-        let severity = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        };
-        let place = d
-            .location
-            .as_ref()
-            .map(|l| format!("{}:{}:{}", l.file, l.span.start.line, l.span.start.column))
-            .unwrap_or_default();
+        let severity = d.severity.as_str();
+        let place = d.location.as_ref().map(ToString::to_string).unwrap_or_default();
         let _ = write!(
             out,
             "<tr><td><span class=\"severity {severity}\">{severity}</span></td>\

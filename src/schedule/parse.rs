@@ -280,24 +280,7 @@ mod tests {
         assert!(format_error(xml.as_bytes()).contains("nested more than 100 levels deep (the limit)"));
         assert!(format_error(deep("[", "]", 100_000).as_bytes()).contains("nested too deeply"));
         // 40 arrays, each holding the next one twice: 2^40 values from 150 bytes.
-        let count: u8 = 40;
-        let mut binary = b"bplist00".to_vec();
-        let mut offsets = Vec::new();
-        for i in 0..count {
-            offsets.push(u8::try_from(binary.len()).expect("small"));
-            if i + 1 < count {
-                binary.extend([0xA2, i + 1, i + 1]);
-            } else {
-                binary.push(0xA0);
-            }
-        }
-        let table = binary.len() as u64;
-        binary.extend(offsets);
-        binary.extend([0; 6]);
-        binary.extend([1, 1]);
-        binary.extend(u64::from(count).to_be_bytes());
-        binary.extend(0u64.to_be_bytes());
-        binary.extend(table.to_be_bytes());
+        let binary = crate::device_file::shared_references_plist(40, 2);
         assert!(format_error(&binary).starts_with("the file holds more than 1000000 values"));
     }
 
