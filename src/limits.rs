@@ -20,6 +20,38 @@ pub const MAX_OUTPUT_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// The deepest nesting read back in an output folder (ddmc writes depth 1).
 pub const MAX_OUTPUT_DEPTH: usize = 4;
 
+/// Deepest nesting of lists and mappings accepted in a policy file, `ddmc.yaml` or a file from
+/// a device. Real files are a few levels deep; the limit keeps recursion (ours and every
+/// later pass's) far from the stack limit. It is below serde_json's own limit (127 levels) so
+/// that JSON and YAML fail alike, with our message.
+pub const MAX_DEPTH: usize = 100;
+
+/// Most nodes one YAML document may produce. Aliases copy whole subtrees, so a few lines can
+/// describe billions of nodes (an "alias bomb"); this caps the work and memory.
+pub const MAX_NODES: usize = 100_000;
+
+/// Bytes a free-text field may hold. A description or a web address longer than this is a
+/// mistake (a pasted file), and would be copied into every declaration and profile.
+pub const MAX_TEXT_BYTES: usize = 4096;
+
+/// Instructions a template may run before it is stopped (a loop cannot hang a build).
+pub const MAX_TEMPLATE_FUEL: u64 = 50_000;
+
+/// The longest rendered template value, like the longest text field.
+pub const MAX_RENDERED_BYTES: usize = 4096;
+
+/// The largest file from a device or another tool ddmc reads (declarations, profiles, status
+/// reports and update lists are kilobytes); larger files are reported, not read.
+pub const MAX_DEVICE_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Most values one file from a device may hold (every key, value and container counts once
+/// per time it would be read). Real files hold hundreds; a binary plist whose arrays share
+/// children can describe 2^40 values in 150 bytes.
+pub const MAX_DEVICE_FILE_VALUES: usize = 1_000_000;
+
+/// The largest catalog file or GDMF answer: GDMF answers about 120 KB today.
+pub const MAX_CATALOG_BYTES: usize = 16 * 1024 * 1024;
+
 /// `1 MiB`, `100 KiB`, `12 bytes`: a byte count as people read it.
 pub fn bytes(n: u64) -> String {
     const KIB: u64 = 1024;

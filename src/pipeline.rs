@@ -575,7 +575,7 @@ fn read_bounded(path: &Path) -> Option<String> {
     use std::io::Read;
     let mut bytes = Vec::new();
     let file = std::fs::File::open(path).ok()?;
-    file.take(crate::catalog::MAX_BYTES as u64).read_to_end(&mut bytes).ok()?;
+    file.take(crate::limits::MAX_CATALOG_BYTES as u64).read_to_end(&mut bytes).ok()?;
     String::from_utf8(bytes).ok()
 }
 

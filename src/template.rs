@@ -5,15 +5,10 @@
 //! time and output are bounded.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::limits::{MAX_RENDERED_BYTES, MAX_TEMPLATE_FUEL};
 use crate::parse::{Node, Value};
 use crate::source::{Pos, Span};
 use std::collections::BTreeMap;
-
-/// Instructions a template may run before it is stopped (a loop cannot hang a build).
-const FUEL: u64 = 50_000;
-
-/// The longest rendered value, like the longest text field.
-const MAX_RENDERED: usize = 4096;
 
 /// The environment chosen with `--env`, and the names of all of them for messages.
 pub struct Environment<'a> {
@@ -32,7 +27,7 @@ pub fn render(root: &mut Node, file: &str, env: Option<&Environment<'_>>, define
     let engine = env.map(|_| {
         let mut engine = minijinja::Environment::new();
         engine.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        engine.set_fuel(Some(FUEL));
+        engine.set_fuel(Some(MAX_TEMPLATE_FUEL));
         engine.set_debug(true);
         engine
     });
@@ -46,11 +41,11 @@ pub fn render(root: &mut Node, file: &str, env: Option<&Environment<'_>>, define
             return;
         };
         match engine.render_str(text, env.variables) {
-            Ok(rendered) if rendered.len() <= MAX_RENDERED => node.value = Value::String(rendered),
+            Ok(rendered) if rendered.len() <= MAX_RENDERED_BYTES => node.value = Value::String(rendered),
             Ok(rendered) => out.push(
                 Diagnostic::error(
                     Code::Template,
-                    format!("the template renders {} bytes; at most {MAX_RENDERED} are allowed", rendered.len()),
+                    format!("the template renders {} bytes; at most {MAX_RENDERED_BYTES} are allowed", rendered.len()),
                 )
                 .at(file, node.span),
             ),

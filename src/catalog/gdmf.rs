@@ -3,13 +3,11 @@
 //! SOFA mirror can seed `ddmc catalog update --from`).
 
 use super::{AssetSet, Catalog, CatalogError, Entry};
+use crate::limits::MAX_CATALOG_BYTES;
 use crate::model::{BuildVersion, Extra, OsVersion};
 use jiff::civil::Date;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-
-/// GDMF answers about 120 KB today; a catalog file is refused past this.
-pub const MAX_BYTES: usize = 16 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -55,8 +53,11 @@ struct SofaCache {
 
 /// Parses a catalog file's text.
 pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
-    if text.len() > MAX_BYTES {
-        return Err(CatalogError::new(format!("the catalog is {} bytes; ddmc reads at most {MAX_BYTES}", text.len())));
+    if text.len() > MAX_CATALOG_BYTES {
+        return Err(CatalogError::new(format!(
+            "the catalog is {} bytes; ddmc reads at most {MAX_CATALOG_BYTES}",
+            text.len()
+        )));
     }
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| CatalogError::new(format!("not JSON: {e}")).at(e.line(), e.column()))?;

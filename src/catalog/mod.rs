@@ -12,7 +12,7 @@ pub mod show;
 mod tests;
 pub mod update;
 
-pub use gdmf::{MAX_BYTES, parse};
+pub use gdmf::parse;
 pub use resolve::{BsiPick, Deadline, Latest, Skipped, VersionCheck, deadline};
 
 use crate::model::{BuildVersion, Extra, OsVersion, Platform};

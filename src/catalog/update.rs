@@ -3,7 +3,8 @@
 //! root, which is not in the web PKI: ddmc ships that root (`certs/apple-root-ca.pem`) and
 //! verifies against it (and any `--ca-cert` given for a mirror), never disabling verification.
 
-use super::{Catalog, CatalogError, MAX_BYTES, parse};
+use super::{Catalog, CatalogError, parse};
+use crate::limits::MAX_CATALOG_BYTES;
 use crate::model::{OsVersion, Platform};
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -46,7 +47,7 @@ impl Source {
     }
 }
 
-/// The bytes of a catalog, at most [`MAX_BYTES`]. Plain `http://` is accepted only for a
+/// The bytes of a catalog, at most [`MAX_CATALOG_BYTES`]. Plain `http://` is accepted only for a
 /// server on this machine (a test or a local mirror); `https://` is verified against Apple's
 /// root and the extra roots given.
 pub fn fetch(from: &Source, extra_roots: &[PathBuf], progress: &mut dyn FnMut(&str)) -> Result<Vec<u8>, CatalogError> {
@@ -65,9 +66,12 @@ pub fn fetch(from: &Source, extra_roots: &[PathBuf], progress: &mut dyn FnMut(&s
                 .header("User-Agent", concat!("ddmc/", env!("CARGO_PKG_VERSION")))
                 .call()
                 .map_err(|e| CatalogError::new(format!("cannot fetch `{url}`: {e}")))?;
-            let bytes = response.body_mut().with_config().limit(MAX_BYTES as u64).read_to_vec().map_err(|e| {
-                CatalogError::new(format!("cannot read the answer of `{url}` (at most {MAX_BYTES} bytes): {e}"))
-            })?;
+            let bytes =
+                response.body_mut().with_config().limit(MAX_CATALOG_BYTES as u64).read_to_vec().map_err(|e| {
+                    CatalogError::new(format!(
+                        "cannot read the answer of `{url}` (at most {MAX_CATALOG_BYTES} bytes): {e}"
+                    ))
+                })?;
             progress(&format!("received {} bytes", bytes.len()));
             Ok(bytes)
         }
@@ -108,9 +112,9 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, CatalogError> {
         return Err(CatalogError::new(format!("`{}` is not a regular file", path.display())));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() > MAX_BYTES {
-        return Err(CatalogError::new(format!("`{}` is larger than {MAX_BYTES} bytes", path.display())));
+    file.take(MAX_CATALOG_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() > MAX_CATALOG_BYTES {
+        return Err(CatalogError::new(format!("`{}` is larger than {MAX_CATALOG_BYTES} bytes", path.display())));
     }
     Ok(bytes)
 }

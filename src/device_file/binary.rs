@@ -4,11 +4,12 @@
 //! objects by index, and may share them: the `plist` crate expands every reference, so 40
 //! arrays that each hold the next one twice are 2^40 values. Before the crate reads
 //! anything, the object graph is walked once, as the crate reads it, to find the expanded
-//! number of values and the depth; only a file within [`MAX_VALUES`] and [`MAX_DEPTH`] is
+//! number of values and the depth; only a file within [`MAX_DEVICE_FILE_VALUES`] and [`MAX_DEPTH`] is
 //! handed to the crate.
 
-use super::{MAX_DEPTH, MAX_VALUES, error, start, too_deep, too_many};
+use super::{error, start, too_deep, too_many};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits::{MAX_DEPTH, MAX_DEVICE_FILE_VALUES};
 use crate::parse::{Entry, Node, Value};
 use std::io::Cursor;
 
@@ -163,7 +164,9 @@ fn expanded(bytes: &[u8], t: &Trailer) -> Result<usize, Limit> {
             continue;
         }
         let object = *object;
-        let total = children.iter().try_fold(1usize, |sum, &c| sum.checked_add(values[c]).filter(|&s| s <= MAX_VALUES));
+        let total = children
+            .iter()
+            .try_fold(1usize, |sum, &c| sum.checked_add(values[c]).filter(|&s| s <= MAX_DEVICE_FILE_VALUES));
         values[object] = total.ok_or(Limit::Values)?;
         state[object] = DONE;
         stack.pop();

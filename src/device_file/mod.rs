@@ -5,8 +5,8 @@
 //! One reader for all of them: JSON, XML property lists and binary property lists, told apart
 //! by their content, into a [`Node`] tree with positions where the format has them (JSON and
 //! XML; a binary plist has none). Every input is bounded before anything is built: its size
-//! ([`MAX_BYTES`], read at most one byte past it, and only from a regular file), its nesting
-//! ([`MAX_DEPTH`]) and its number of values ([`MAX_VALUES`], counting a binary plist's shared
+//! ([`MAX_DEVICE_FILE_BYTES`], read at most one byte past it, and only from a regular file), its nesting
+//! ([`MAX_DEPTH`]) and its number of values ([`MAX_DEVICE_FILE_VALUES`], counting a binary plist's shared
 //! objects as often as they are referenced, as any reader expands them). Each limit has its
 //! own diagnostic that names it.
 //!
@@ -23,21 +23,9 @@ pub use locate::{span_at, to_plist};
 pub use read::{ReadFailure, read};
 
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits::{MAX_DEPTH, MAX_DEVICE_FILE_VALUES};
 use crate::parse::{self, Node, Value};
 use crate::source::{Pos, Span};
-
-/// Larger files are reported, not read: declarations, profiles, status reports and update
-/// lists are kilobytes.
-pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Deepest nesting of arrays and dictionaries: the same as policy files. Real device files
-/// nest a handful of levels.
-pub const MAX_DEPTH: usize = parse::MAX_DEPTH;
-
-/// Most values one file may hold (every key, value and container counts once per time it
-/// would be read). Real files hold hundreds; a binary plist whose arrays share children can
-/// describe 2^40 values in 150 bytes.
-pub const MAX_VALUES: usize = 1_000_000;
 
 /// How a file is written, from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,7 +166,7 @@ pub struct Failure {
     pub text: String,
 }
 
-/// JSON with `parse`'s positions and depth limit, and [`MAX_VALUES`].
+/// JSON with `parse`'s positions and depth limit, and [`MAX_DEVICE_FILE_VALUES`].
 fn json(file: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
     let root = parse::parse_json(text).map_err(|e| {
         let code = match e.kind {
@@ -200,7 +188,7 @@ fn json(file: &str, text: &str) -> Result<Node, Box<Diagnostic>> {
     let mut stack = vec![&root];
     while let Some(node) = stack.pop() {
         count += 1;
-        if count > MAX_VALUES {
+        if count > MAX_DEVICE_FILE_VALUES {
             return Err(Box::new(too_many(file, start())));
         }
         match &node.value {
@@ -224,9 +212,9 @@ pub fn start() -> Span {
     Span::point(Pos { line: 1, column: 1, offset: 0 })
 }
 
-/// Past [`MAX_VALUES`].
+/// Past [`MAX_DEVICE_FILE_VALUES`].
 fn too_many(file: &str, span: Span) -> Diagnostic {
-    error(Code::TooLarge, format!("the file holds more than {MAX_VALUES} values (the limit)"), file, span)
+    error(Code::TooLarge, format!("the file holds more than {MAX_DEVICE_FILE_VALUES} values (the limit)"), file, span)
         .label("too many values")
         .note("device files hold hundreds of values; a binary plist counts each shared object as often as it is referenced")
         .help("is this the right file?")

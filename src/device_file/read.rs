@@ -1,9 +1,10 @@
 //! The bytes of a file, bounded: only regular files are opened (a FIFO would block, and
-//! `/dev/zero` never ends), and at most [`MAX_BYTES`] and one more byte are read, so a file
+//! `/dev/zero` never ends), and at most [`MAX_DEVICE_FILE_BYTES`] and one more byte are read, so a file
 //! that grows while it is read is still caught.
 
-use super::{MAX_BYTES, start};
+use super::start;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits::MAX_DEVICE_FILE_BYTES;
 use std::fs;
 use std::io::{self, Read};
 use std::path::Path;
@@ -40,15 +41,15 @@ pub fn read(path: &Path, file: &str) -> Result<Vec<u8>, ReadFailure> {
         )));
     }
     let mut bytes = Vec::new();
-    opened.take(MAX_BYTES + 1).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
-    if bytes.len() as u64 > MAX_BYTES {
+    opened.take(MAX_DEVICE_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(ReadFailure::Io)?;
+    if bytes.len() as u64 > MAX_DEVICE_FILE_BYTES {
         return Err(ReadFailure::Content(Box::new(too_large(file))));
     }
     Ok(bytes)
 }
 
 fn too_large(file: &str) -> Diagnostic {
-    let mib = MAX_BYTES / (1024 * 1024);
+    let mib = MAX_DEVICE_FILE_BYTES / (1024 * 1024);
     Diagnostic::error(Code::TooLarge, format!("`{file}` is larger than {mib} MiB (the limit)"))
         .at(file, start())
         .label("not read")

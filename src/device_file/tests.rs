@@ -1,4 +1,5 @@
 use super::*;
+use crate::limits::MAX_DEVICE_FILE_BYTES;
 
 const ALL: [Format; 3] = [Format::Json, Format::XmlPlist, Format::BinaryPlist];
 
@@ -106,7 +107,7 @@ fn limits_are_named() {
     assert!(d.message.contains(&format!("more than {MAX_DEPTH} levels")), "{}", d.message);
     let bomb = fails(&binary::tests::shared(40, 2));
     assert_eq!(bomb.code, Code::TooLarge);
-    assert!(bomb.message.contains(&format!("more than {MAX_VALUES} values")), "{}", bomb.message);
+    assert!(bomb.message.contains(&format!("more than {MAX_DEVICE_FILE_VALUES} values")), "{}", bomb.message);
     let deep_binary = fails(&binary::tests::nested(100_000));
     assert_eq!(deep_binary.code, Code::TooLarge);
 }
@@ -139,7 +140,7 @@ fn what_is_not_accepted_says_so() {
 fn reads_are_bounded_and_only_of_regular_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let big = dir.path().join("big.json");
-    std::fs::File::create(&big).and_then(|f| f.set_len(MAX_BYTES + 1)).expect("sparse file");
+    std::fs::File::create(&big).and_then(|f| f.set_len(MAX_DEVICE_FILE_BYTES + 1)).expect("sparse file");
     match super::read(&big, "big.json") {
         Err(ReadFailure::Content(d)) => {
             assert_eq!(d.code, Code::TooLarge);
@@ -148,8 +149,8 @@ fn reads_are_bounded_and_only_of_regular_files() {
         _ => panic!("a file past the limit is refused"),
     }
     let fits = dir.path().join("fits.json");
-    std::fs::File::create(&fits).and_then(|f| f.set_len(MAX_BYTES)).expect("sparse file");
-    assert!(super::read(&fits, "fits.json").is_ok_and(|b| b.len() as u64 == MAX_BYTES));
+    std::fs::File::create(&fits).and_then(|f| f.set_len(MAX_DEVICE_FILE_BYTES)).expect("sparse file");
+    assert!(super::read(&fits, "fits.json").is_ok_and(|b| b.len() as u64 == MAX_DEVICE_FILE_BYTES));
     match super::read(std::path::Path::new("/dev/zero"), "/dev/zero") {
         Err(ReadFailure::Content(d)) => assert_eq!(d.code, Code::NotAFile),
         _ => panic!("a device is not read"),

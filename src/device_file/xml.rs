@@ -4,8 +4,9 @@
 //! `<false/>`. Entities other than XML's five and character references are refused (no
 //! entity expansion), as are characters XML 1.0 cannot carry.
 
-use super::{Duplicate, MAX_DEPTH, MAX_VALUES, error, too_deep, too_many};
+use super::{Duplicate, error, too_deep, too_many};
 use crate::diagnostics::{Code, Diagnostic};
+use crate::limits::{MAX_DEPTH, MAX_DEVICE_FILE_VALUES};
 use crate::parse::{Entry, Locator, Node, Value};
 use crate::source::Span;
 use quick_xml::Reader;
@@ -128,7 +129,7 @@ impl Builder<'_> {
 
     fn count(&mut self, start: usize) -> Result<(), Box<Diagnostic>> {
         self.values += 1;
-        if self.values > MAX_VALUES {
+        if self.values > MAX_DEVICE_FILE_VALUES {
             return Err(Box::new(too_many(self.file, self.span(start, start))));
         }
         Ok(())

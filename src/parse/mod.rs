@@ -23,17 +23,10 @@ pub use json::parse_json;
 pub use node::{Entry, Node, Value};
 pub use yaml::parse_yaml;
 
-/// Deepest nesting of lists and mappings accepted. Real policies are a few levels deep; the
-/// limit keeps recursion (ours and every later pass's) far from the stack limit. It is below
-/// serde_json's own limit (127 levels) so that JSON and YAML fail alike, with our message.
-pub const MAX_DEPTH: usize = 100;
+pub use crate::limits::{MAX_DEPTH, MAX_NODES};
 
 /// The message of [`ParseError`] for a file with no content (only comments, or nothing).
 pub const EMPTY_FILE: &str = "the file is empty; expected a policy mapping";
-
-/// Most nodes one YAML document may produce. Aliases copy whole subtrees, so a few lines can
-/// describe billions of nodes (an "alias bomb"); this caps the work and memory.
-pub const MAX_NODES: usize = 100_000;
 
 /// What kind of problem a [`ParseError`] is, so that callers choose codes and wording
 /// without reading its message.

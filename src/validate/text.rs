@@ -3,12 +3,9 @@
 //! verbatim in declarations and profiles.
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::limits::MAX_TEXT_BYTES;
 use crate::parse::{Node, Value};
 use crate::source::{Pos, Span};
-
-/// Bytes a free-text field may hold. A description or a web address longer than this is a
-/// mistake (a pasted file), and would be copied into every declaration and profile.
-pub const MAX_TEXT_BYTES: usize = 4096;
 
 /// The free-text fields and their limits: `[]` stands for any list index.
 pub const TEXT_LIMITS: &[(&str, usize)] = &[

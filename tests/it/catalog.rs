@@ -263,7 +263,7 @@ mod update {
         let before = std::fs::read(dir.path().join("apple-catalog.json")).expect("old");
         let huge = {
             let mut body = b"{\"AssetSets\": {\"macOS\": [], \"x\": \"".to_vec();
-            body.resize(ddmc::catalog::MAX_BYTES + 10, b'a');
+            body.resize(ddmc::limits::MAX_CATALOG_BYTES + 10, b'a');
             body
         };
         let cases: Vec<(String, i32, &str)> = vec![
