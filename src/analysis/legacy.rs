@@ -198,7 +198,7 @@ pub fn check(policies: &[Loaded], profiles: &[Profile], out: &mut Diagnostics) {
             key.key.hash(&mut hasher);
             for s in &key.from {
                 s.policy.policy.hash(&mut hasher);
-                plain(&s.value).hash(&mut hasher);
+                s.value.to_string().hash(&mut hasher);
             }
             let cohorts = profile.applies_to.iter().map(|r| Cohort {
                 group: profile.group.clone(),

@@ -37,11 +37,38 @@ impl Severity {
     }
 }
 
+/// A seeding token written literally in a policy, shown as `(secret)` wherever people read
+/// (messages, `explain`, the report, `ddmc diff`): their output lands in pull requests and CI logs.
+/// `token_env` placeholders (`$VAR`) stay readable.
+pub fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if key == "Token" && v.as_str().is_some_and(|t| !t.starts_with('$')) {
+                    *v = serde_json::Value::String(REDACTED.into());
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// What stands for a literal token where people read.
+pub const REDACTED: &str = "(secret)";
+
 /// A JSON value as people read it in messages: a string without its quotes, anything else
-/// as JSON (`true`, `30`, `["a"]`).
+/// as JSON (`true`, `30`, `["a"]`), literal seeding tokens redacted.
 pub fn plain(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(_) | serde_json::Value::Array(_) => {
+            let mut shown = value.clone();
+            redact(&mut shown);
+            shown.to_string()
+        }
         other => other.to_string(),
     }
 }

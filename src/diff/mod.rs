@@ -142,7 +142,7 @@ fn key_changes(old: &BTreeMap<String, Value>, new: &BTreeMap<String, Value>) -> 
 
 /// A seeding token is shown as a placeholder: a diff is printed in CI logs.
 fn redact(key: &str) -> impl Fn(&Value) -> Value + '_ {
-    move |v| if key.ends_with(".Token") { Value::String("(secret)".into()) } else { v.clone() }
+    move |v| if key.ends_with(".Token") { Value::String(crate::diagnostics::REDACTED.into()) } else { v.clone() }
 }
 
 /// A declaration: its `Type`, and `Payload` flattened (`Deferrals.MajorPeriodInDays`).

@@ -6,7 +6,8 @@ mod render;
 
 pub use render::render_human;
 
-use crate::analysis::{self, Effective};
+use crate::analysis::combine::CombineType;
+use crate::analysis::{self, Contribution, Effective};
 use crate::apple::DeclarationType;
 use crate::apple::fields::field_of;
 use crate::diagnostics::plain;
@@ -205,11 +206,18 @@ fn legacy_setting(key: &MergedKey, profile: &Profile, device: &Device, compiled:
     Setting {
         field: key.from.first().map(|s| s.field.join(".")).unwrap_or_default(),
         key: key.key,
-        value: key.value.clone(),
+        value: shown(&key.value),
         from: winners,
         overridden,
         not_applied,
     }
+}
+
+/// A value as the explanation shows it: literal seeding tokens redacted.
+fn shown(value: &Value) -> Value {
+    let mut value = value.clone();
+    crate::diagnostics::redact(&mut value);
+    value
 }
 
 /// `policy (file:line)` for the policy field behind a declaration's key.
@@ -225,12 +233,13 @@ fn place(declaration: &Declaration, key: &str, policies: &[Loaded]) -> String {
 }
 
 fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
-    let winners: Vec<String> =
-        e.from.iter().filter(|c| *c.value == e.value).map(|c| place(c.declaration, e.key, policies)).collect();
+    // Under set-union every contribution applies, though none equals the union.
+    let applies = |c: &&Contribution<'_>| e.combine == CombineType::SetUnion || *c.value == e.value;
+    let winners: Vec<String> = e.from.iter().filter(applies).map(|c| place(c.declaration, e.key, policies)).collect();
     let losers: Vec<String> = e
         .from
         .iter()
-        .filter(|c| *c.value != e.value)
+        .filter(|c| !applies(c))
         .map(|c| format!("{} from {}", plain(c.value), place(c.declaration, e.key, policies)))
         .collect();
     let overridden =
@@ -245,7 +254,7 @@ fn setting(e: &Effective<'_>, device: &Device, policies: &[Loaded]) -> Setting {
     Setting {
         field: field_of(e.key).join("."),
         key: e.key,
-        value: e.value.clone(),
+        value: shown(&e.value),
         from: winners,
         overridden,
         not_applied,

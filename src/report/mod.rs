@@ -246,7 +246,13 @@ fn declarations(compiled: &Compilation) -> Vec<Artifact> {
             let token = declaration::server_token(d);
             // The envelope keeps secrets as placeholders: only served bytes carry them.
             let mut envelope = declaration::envelope(d, &token);
-            let payload = envelope.get_mut("Payload").map(|p| declaration::pretty(redact(p))).unwrap_or_default();
+            let payload = envelope
+                .get_mut("Payload")
+                .map(|p| {
+                    crate::diagnostics::redact(p);
+                    declaration::pretty(p)
+                })
+                .unwrap_or_default();
             Artifact { identifier: d.identifier.clone(), ty: d.ty.as_str().to_string(), token, payload }
         })
         .collect();
@@ -279,37 +285,16 @@ fn literal_tokens(compiled: &Compilation) -> Vec<String> {
 
 /// A setting with every literal seeding token shown as `(secret)`, in its value and texts.
 fn hide_tokens(setting: &mut Setting, tokens: &[String]) {
-    redact(&mut setting.value);
+    crate::diagnostics::redact(&mut setting.value);
     let scrub = |text: &mut String| {
         for token in tokens {
-            *text = text.replace(token.as_str(), "(secret)");
+            *text = text.replace(token.as_str(), crate::diagnostics::REDACTED);
         }
     };
     setting.from.iter_mut().for_each(scrub);
     if let Some(text) = setting.overridden.as_mut() {
         scrub(text);
     }
-}
-
-/// A seeding token written literally in a policy is shown as `(secret)`, as `ddmc diff` does: a
-/// report is attached to pull requests and CI logs. `token_env` placeholders stay readable.
-fn redact(value: &mut serde_json::Value) -> &serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                if key == "Token" && v.as_str().is_some_and(|t| !t.starts_with('$')) {
-                    *v = serde_json::Value::String("(secret)".into());
-                } else {
-                    redact(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| {
-            redact(v);
-        }),
-        _ => {}
-    }
-    value
 }
 
 fn profiles(compiled: &Compilation) -> Vec<Artifact> {

@@ -97,3 +97,43 @@ fn an_empty_variable_fails_a_build_like_an_unset_one() {
     assert!(text.contains("error[token-env-unset]: environment variable `DDMC_TEST_SEED_A` is empty"), "{text}");
     assert!(!out.exists(), "nothing is written");
 }
+
+/// A token written literally in a policy is in git, but messages and `explain` land in CI logs
+/// and pull requests as the report does: they show `(secret)` (a snippet of the policy file
+/// still shows the file), in every format, while the declaration keeps the token.
+#[test]
+fn explain_hides_a_literal_token_like_the_report() {
+    let literal = "literal-SEED-9e2c71";
+    let policy = |id: &str, group: &str, token: &str| {
+        format!(
+            "id: {id}\ntargets:\n  platforms: [macOS]\n  groups: [{group}]\nsoftware_updates:\n  beta:\n    \
+             offer_programs:\n      - description: Seed\n        token: {token}\n"
+        )
+    };
+    let dir = repo(&[
+        ("ddmc.yaml", "organization:\n  identifier_prefix: com.example.test\n"),
+        ("policies/a.yaml", &policy("seed-a", "all", literal)),
+        ("policies/b.yaml", &policy("seed-b", "lab", "other-SEED-1234")),
+    ]);
+    for format in ["human", "json"] {
+        let (code, text) = ddmc(
+            &["explain", path(dir.path()), "--platform", "macOS", "--os", "26.1", "--group", "lab", "--format", format],
+            FIRST,
+        );
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("(secret)"), "{format}: {text}");
+        let source_lines = ["token: literal-SEED-9e2c71", "token: other-SEED-1234"];
+        let shown: Vec<&str> = text.lines().filter(|l| !source_lines.iter().any(|s| l.ends_with(s))).collect();
+        assert!(!shown.iter().any(|l| l.contains(literal) || l.contains("other-SEED-1234")), "{format}: {text}");
+    }
+    // Both programs apply (set-union): both policies are where the value comes from.
+    let (_, human) = ddmc(&["-q", "explain", path(dir.path()), "--platform", "macOS", "--group", "lab"], FIRST);
+    assert!(human.contains("      from seed-a (policies/a.yaml:7), seed-b (policies/b.yaml:7)\n"), "{human}");
+    assert!(!human.contains("overrides"), "{human}");
+    let out = dir.path().join("out");
+    let (code, text) = ddmc(&["build", path(dir.path()), "--out", path(&out)], FIRST);
+    assert_eq!(code, 0, "{text}");
+    let declaration =
+        std::fs::read_to_string(out.join("declarations/com.example.test.seed-a.settings.json")).expect("built");
+    assert!(declaration.contains(literal), "{declaration}");
+}
