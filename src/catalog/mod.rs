@@ -180,7 +180,7 @@ pub fn path_in(root: &std::path::Path, relative: &str) -> Result<std::path::Path
 pub fn load(path: &std::path::Path) -> Result<Option<(String, Catalog)>, CatalogError> {
     match std::fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CatalogError::new(format!("cannot read `{}`: {e}", path.display()))),
+        Err(e) => return Err(CatalogError::io(format!("cannot read `{}`: {e}", path.display()))),
         Ok(meta) if !meta.is_file() => {
             return Err(CatalogError::new(format!(
                 "`{}` is not a regular file (links are not followed)",
@@ -192,7 +192,8 @@ pub fn load(path: &std::path::Path) -> Result<Option<(String, Catalog)>, Catalog
     let bytes = update::read_file(path)?;
     let text =
         String::from_utf8(bytes).map_err(|_| CatalogError::new(format!("`{}` is not UTF-8 text", path.display())))?;
-    let catalog = parse(&text)?;
+    let catalog =
+        parse(&text).map_err(|e| CatalogError { message: format!("`{}`: {}", path.display(), e.message), ..e })?;
     Ok(Some((text, catalog)))
 }
 
@@ -202,11 +203,17 @@ pub struct CatalogError {
     pub message: String,
     /// Line and column in the file, where JSON tells them.
     pub position: Option<(usize, usize)>,
+    /// The file or the server could not be read at all (not a problem with its content).
+    pub io: bool,
 }
 
 impl CatalogError {
     fn new(message: String) -> Self {
-        CatalogError { message, position: None }
+        CatalogError { message, position: None, io: false }
+    }
+
+    fn io(message: String) -> Self {
+        CatalogError { io: true, ..CatalogError::new(message) }
     }
 
     fn at(mut self, line: usize, column: usize) -> Self {

@@ -65,7 +65,7 @@ pub fn fetch(from: &Source, extra_roots: &[PathBuf], progress: &mut dyn FnMut(&s
                 .get(url)
                 .header("User-Agent", concat!("ddmc/", env!("CARGO_PKG_VERSION")))
                 .call()
-                .map_err(|e| CatalogError::new(format!("cannot fetch `{url}`: {e}")))?;
+                .map_err(|e| CatalogError::io(format!("cannot fetch `{url}`: {e}")))?;
             let bytes =
                 response.body_mut().with_config().limit(MAX_CATALOG_BYTES as u64).read_to_vec().map_err(|e| {
                     CatalogError::new(format!(
@@ -106,7 +106,7 @@ fn agent(extra_roots: &[PathBuf]) -> Result<ureq::Agent, CatalogError> {
 }
 
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, CatalogError> {
-    let io = |e: std::io::Error| CatalogError::new(format!("cannot read `{}`: {e}", path.display()));
+    let io = |e: std::io::Error| CatalogError::io(format!("cannot read `{}`: {e}", path.display()));
     let file = std::fs::File::open(path).map_err(io)?;
     if !file.metadata().map_err(io)?.is_file() {
         return Err(CatalogError::new(format!("`{}` is not a regular file", path.display())));

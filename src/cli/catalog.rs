@@ -13,7 +13,7 @@ pub(super) fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
     let repo = match command {
         CatalogCommand::Update { repo, .. } | CatalogCommand::Show { repo, .. } => repo,
     };
-    let (repository, project, mut diagnostics) = match pipeline::project(repo) {
+    let (repository, project, diagnostics) = match pipeline::project(repo) {
         Ok(loaded) => loaded,
         Err(e) => return load_failed(cli, &e),
     };
@@ -27,22 +27,25 @@ pub(super) fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
         Err(message) => return fail(cli, usage(message)),
     };
     let name = project.catalog();
-    let failed = |diagnostics: &mut diagnostics::Diagnostics, e: catalog::CatalogError, file: &str, code: i32| {
-        let message = if e.message.contains(file) { e.message } else { format!("`{file}`: {}", e.message) };
-        diagnostics.push(diagnostics::Diagnostic::error(diagnostics::Code::Catalog, message));
-        print_diagnostics(cli, diagnostics, &Sources::new());
-        code
+    // A catalog or answer that cannot be read is an I/O failure; one that is not a catalog, a
+    // content failure.
+    let failed = |e: catalog::CatalogError| {
+        let code = if e.io { diagnostics::Code::Io } else { diagnostics::Code::Catalog };
+        fail(cli, diagnostics::Diagnostic::error(code, e.message))
     };
     let old = match (catalog::load(&path), command) {
         (Ok(old), _) => old,
         // An unreadable catalog is what `update` repairs.
         (Err(e), CatalogCommand::Update { .. }) => {
-            if !cli.quiet {
-                eprintln!("warning: the current `{name}` is unreadable ({e}); it will be replaced");
-            }
+            let mut found = diagnostics::Diagnostics::default();
+            found.push(diagnostics::Diagnostic::warning(
+                diagnostics::Code::Catalog,
+                format!("the current catalog is unreadable ({e}); it will be replaced"),
+            ));
+            print_diagnostics(cli, &found, &Sources::new());
             None
         }
-        (Err(e), CatalogCommand::Show { .. }) => return failed(&mut diagnostics, e, name, exit::POLICY),
+        (Err(e), CatalogCommand::Show { .. }) => return failed(e),
     };
     match command {
         CatalogCommand::Show { platform, .. } => {
@@ -67,12 +70,14 @@ pub(super) fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
             };
             let bytes = match update::fetch(&source, ca_cert, &mut progress) {
                 Ok(bytes) => bytes,
-                Err(e) => return failed(&mut diagnostics, e, from, exit::IO),
+                // Whatever stops the fetch (the network, TLS, plain HTTP, an oversize
+                // answer) is an I/O failure.
+                Err(e) => return failed(catalog::CatalogError { io: true, ..e }),
             };
             let fetched = now.unwrap_or_else(jiff::Timestamp::now);
             let (text, new) = match update::wrap(&bytes, &source, fetched) {
                 Ok(wrapped) => wrapped,
-                Err(e) => return failed(&mut diagnostics, e, from, exit::POLICY),
+                Err(e) => return failed(catalog::CatalogError { message: format!("`{from}`: {}", e.message), ..e }),
             };
             for line in update::changes(old.as_ref().map(|(_, c)| c), &new) {
                 println!("{line}");

@@ -326,7 +326,7 @@ pub fn catalog_state(repo: &std::path::Path, project: &crate::model::Project) ->
         Ok(Some((_, catalog))) => {
             Ok(CatalogState::Present { file, as_of: catalog.as_of, max_age_days: project.catalog_max_age_days() })
         }
-        Err(e) => Err(if e.message.contains(&file) { e.message } else { format!("`{file}`: {}", e.message) }),
+        Err(e) => Err(e.message),
     }
 }
 

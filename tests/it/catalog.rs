@@ -286,6 +286,24 @@ mod update {
         assert!(leftovers.is_empty(), "no temporary file is left");
     }
 
+    /// `show` of a catalog that is not one: a `catalog` error naming the file once (exit 1);
+    /// `update` then warns that it replaces it, and does.
+    #[test]
+    fn a_malformed_catalog_is_named_once_and_replaced_by_update() {
+        let dir = repo(&[("apple-catalog.json", "{\"AssetSets\": 3}")]);
+        let (code, _, stderr) = ddmc(dir.path(), &["show"]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.starts_with("error[catalog]: `"), "{stderr}");
+        assert_eq!(stderr.matches("apple-catalog.json").count(), 1, "{stderr}");
+        let good = r#"{"AssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78", "PostingDate": "2025-11-03", "SupportedDevices": ["J314sAP"]}]}}"#;
+        let answer = dir.path().join("answer.json");
+        std::fs::write(&answer, good).expect("write");
+        let (code, _, stderr) = ddmc(dir.path(), &["update", "--from", &answer.to_string_lossy()]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("warning[catalog]: the current catalog is unreadable"), "{stderr}");
+        assert_eq!(ddmc(dir.path(), &["show"]).0, 0);
+    }
+
     #[test]
     fn the_catalog_path_stays_inside_the_repository() {
         let dir = repo(&[("ddmc.yaml", "catalog: ../elsewhere.json\n")]);
