@@ -215,7 +215,7 @@ fn target(members: &[&Declaration], platform: Platform, group: &str, os: OsVersi
         os_version: base.version,
         build,
         supplemental: bsi.is_some(),
-        deadline: Some(base.deadline),
+        deadline: base.deadline,
         policy: origin.policy.clone(),
         source: origin.source.clone(),
         identifiers,
