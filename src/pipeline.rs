@@ -696,7 +696,7 @@ fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<
     let token = declaration::server_token(d);
     let path = format!("declarations/{}.json", d.identifier);
     let envelope = declaration::envelope(d, &token);
-    let problems = schemas::violations(d.ty.as_str(), &envelope)
+    let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
         .map(|problem| {
             Diagnostic::error(
@@ -704,7 +704,7 @@ fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<
                 format!(
                     "internal error: `{}` does not validate against Apple's schema for `{}`",
                     d.identifier,
-                    d.ty.as_str()
+                    d.ty().as_str()
                 ),
             )
             .note(problem)
@@ -719,17 +719,14 @@ fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apple::DeclarationType;
 
     /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.
     #[test]
     fn emit_reports_a_declaration_apple_would_reject() {
-        let mut payload = serde_json::Map::new();
-        payload.insert("Notifications".into(), serde_json::json!("yes"));
+        let settings = crate::lower::Settings::of([("Notifications", serde_json::json!("yes"))]);
         let bad = Declaration {
-            ty: DeclarationType::SoftwareUpdateSettings,
             identifier: "com.example.ddm.broken.settings".into(),
-            payload,
+            content: crate::lower::Content::Settings(settings),
             origin: None,
             applies_to: Vec::new(),
             supervision: Default::default(),

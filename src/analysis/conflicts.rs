@@ -43,7 +43,7 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
             on_platform
                 .iter()
                 .copied()
-                .filter(|d| d.ty == ty && reaches(d, group, platform, version))
+                .filter(|d| d.ty() == ty && reaches(d, group, platform, version))
                 .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
                 .collect()
         };
@@ -52,7 +52,7 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
             on_platform
                 .iter()
                 .copied()
-                .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
+                .filter(|d| d.ty() == DeclarationType::SoftwareUpdateEnforcement)
                 .filter(|d| {
                     let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
                     let exact_in_band = d.applies_to.iter().any(|r| {
@@ -236,15 +236,14 @@ fn describe(t: &Target<'_>) -> String {
     format!("{}{build} by {} (policy `{}`)", t.version, t.deadline, t.policy())
 }
 
-/// The span of an enforce entry's field, from the declaration's `.<n>` suffix.
+/// The span of the enforce entry's field the target comes from.
 fn entry_span<'d>(
     t: &Target<'_>,
     field: &str,
     docs: &BTreeMap<&str, &'d Document>,
 ) -> Option<(&'d Document, crate::source::Span)> {
     let doc = docs.get(t.policy())?;
-    let entry = t.declaration.identifier.rsplit('.').next()?.parse::<usize>().ok()?.checked_sub(1)?.to_string();
-    Some((doc, doc.span(&["enforce", &entry, field])))
+    Some((doc, doc.span(&["enforce", &t.enforcement.entry.to_string(), field])))
 }
 
 fn contradiction(c: &Contradiction<'_>, cohorts: &[Cohort], docs: &BTreeMap<&str, &Document>) -> Diagnostic {
@@ -283,7 +282,7 @@ fn contradiction(c: &Contradiction<'_>, cohorts: &[Cohort], docs: &BTreeMap<&str
         }
         Contradiction::Deadlines(all) => {
             let version = all.first().map(|t| t.version.to_string()).unwrap_or_default();
-            let first = all.first().map(|t| t.deadline).unwrap_or_default();
+            let first = all.first().map(|t| t.deadline.to_string()).unwrap_or_default();
             (
                 Diagnostic::warning(
                     Code::Conflict,
@@ -304,7 +303,9 @@ fn contradiction(c: &Contradiction<'_>, cohorts: &[Cohort], docs: &BTreeMap<&str
                 )
                 .note(format!("a device runs one build of {version}: at most one of these targets can ever be met"))
                 .help("enforce one build, or leave `build_version` out"),
-                all.iter().map(|t| (t, format!("build {}", t.build.unwrap_or_default()))).collect(),
+                all.iter()
+                    .map(|t| (t, format!("build {}", t.build.map(ToString::to_string).unwrap_or_default())))
+                    .collect(),
                 "build_version",
             )
         }

@@ -70,10 +70,10 @@ pub fn cohorts(declarations: &[Declaration]) -> Vec<Cohort> {
     for platform in Platform::ALL {
         let bounds: BTreeSet<OsVersion> = declarations
             .iter()
-            .filter(|d| !d.ty.is_activation() && d.ty != DeclarationType::StatusSubscriptions)
+            .filter(|d| !d.ty().is_activation() && d.ty() != DeclarationType::StatusSubscriptions)
             // An enforcement's target (its `below`) ends only that enforcement's reach: it
             // would split every cohort at each target without changing any setting.
-            .flat_map(|d| d.applies_to.iter().map(move |r| (d.ty == DeclarationType::SoftwareUpdateEnforcement, r)))
+            .flat_map(|d| d.applies_to.iter().map(move |r| (d.ty() == DeclarationType::SoftwareUpdateEnforcement, r)))
             .filter(|(_, r)| r.platform == platform && r.exactly.is_none())
             .flat_map(|(enforcement, r)| std::iter::once(r.min).chain(r.below.filter(|_| !enforcement)))
             .collect();
@@ -121,7 +121,7 @@ pub fn effective_settings<'a>(
 ) -> Vec<Effective<'a>> {
     let mut members: Vec<&Declaration> = declarations
         .into_iter()
-        .filter(|d| d.ty == DeclarationType::SoftwareUpdateSettings && reaches(d, group, platform, version))
+        .filter(|d| d.ty() == DeclarationType::SoftwareUpdateSettings && reaches(d, group, platform, version))
         .collect();
     members.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut keys: Vec<&'static str> = FIELDS.iter().map(|field| field.key).collect();
@@ -139,17 +139,5 @@ pub fn effective_settings<'a>(
 
 /// The values `declarations` set for `key`, in their order.
 pub fn contributions<'a>(declarations: &[&'a Declaration], key: &str) -> Vec<Contribution<'a>> {
-    declarations
-        .iter()
-        .filter_map(|d| Some(Contribution { declaration: d, value: at_path(&d.payload, key)? }))
-        .collect()
-}
-
-fn at_path<'a>(payload: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
-    let mut parts = key.split('.');
-    let mut value = payload.get(parts.next()?)?;
-    for part in parts {
-        value = value.get(part)?;
-    }
-    Some(value)
+    declarations.iter().filter_map(|d| Some(Contribution { declaration: d, value: d.settings()?.get(key)? })).collect()
 }

@@ -3,37 +3,33 @@
 //! never apply is a contradiction: an older version due no earlier than a newer one, one
 //! version with several deadlines, or one version with several builds.
 
-use crate::apple::DeclarationType;
-use crate::lower::Declaration;
-use crate::model::OsVersion;
-use serde_json::Value;
+use crate::lower::{Declaration, Enforcement};
+use crate::model::{BuildVersion, LocalDateTime, OsVersion};
 use std::collections::BTreeMap;
 
 /// One enforcement declaration, read.
 #[derive(Clone, Copy, Debug)]
 pub struct Target<'a> {
     pub declaration: &'a Declaration,
+    pub enforcement: &'a Enforcement,
     pub version: OsVersion,
-    /// `TargetLocalDateTime`: fixed-width `yyyy-mm-ddThh:mm:ss`, so text order is time order.
-    pub deadline: &'a str,
-    pub build: Option<&'a str>,
+    pub deadline: LocalDateTime,
+    pub build: Option<&'a BuildVersion>,
     /// The BSI half of a supplemental entry (only devices at exactly its base version).
     pub supplemental: bool,
 }
 
 impl<'a> Target<'a> {
-    /// `None` for anything but a well-formed enforcement declaration.
+    /// `None` for anything but an enforcement declaration.
     pub fn read(declaration: &'a Declaration) -> Option<Target<'a>> {
-        if declaration.ty != DeclarationType::SoftwareUpdateEnforcement {
-            return None;
-        }
-        let text = |key: &str| declaration.payload.get(key).and_then(Value::as_str);
+        let enforcement = declaration.enforcement()?;
         Some(Target {
             declaration,
-            version: text("TargetOSVersion")?.parse().ok()?,
-            deadline: text("TargetLocalDateTime")?,
-            build: text("TargetBuildVersion"),
-            supplemental: declaration.applies_to.iter().any(|r| r.exactly.is_some()),
+            enforcement,
+            version: enforcement.version,
+            deadline: enforcement.deadline,
+            build: enforcement.build.as_ref(),
+            supplemental: enforcement.is_bsi(),
         })
     }
 
@@ -83,7 +79,7 @@ pub fn contradictions<'a>(targets: &[Target<'a>]) -> Vec<Contradiction<'a>> {
         for supplemental in [false, true] {
             let built: Vec<Target<'a>> =
                 same.iter().copied().filter(|t| t.build.is_some() && t.supplemental == supplemental).collect();
-            let builds = distinct_by(&built, |t| t.build.unwrap_or_default());
+            let builds = distinct_by(&built, |t| t.build);
             if builds.len() > 1 {
                 out.push(Contradiction::Builds(builds));
             }
@@ -110,8 +106,8 @@ pub fn contradictions<'a>(targets: &[Target<'a>]) -> Vec<Contradiction<'a>> {
 }
 
 /// The first target of each distinct value of `key`, in order.
-fn distinct_by<'a>(targets: &[Target<'a>], key: impl Fn(&Target<'a>) -> &'a str) -> Vec<Target<'a>> {
-    let mut seen: Vec<&str> = Vec::new();
+fn distinct_by<'a, K: PartialEq>(targets: &[Target<'a>], key: impl Fn(&Target<'a>) -> K) -> Vec<Target<'a>> {
+    let mut seen: Vec<K> = Vec::new();
     let mut out = Vec::new();
     for t in targets {
         if !seen.contains(&key(t)) {
@@ -126,7 +122,7 @@ fn distinct_by<'a>(targets: &[Target<'a>], key: impl Fn(&Target<'a>) -> &'a str)
 /// versions and deadlines and no contradiction.
 pub fn plan<'a>(targets: &[Target<'a>]) -> Option<Vec<Target<'a>>> {
     let mut base: Vec<Target<'a>> = targets.iter().copied().filter(|t| !t.supplemental).collect();
-    base.sort_by(|a, b| (a.deadline, a.version).cmp(&(b.deadline, b.version)));
+    base.sort_by_key(|t| (t.deadline, t.version));
     base.dedup_by(|a, b| a.deadline == b.deadline && a.version == b.version);
     let increasing = base.windows(2).all(|w| w[0].deadline < w[1].deadline && w[0].version < w[1].version);
     (base.len() > 1 && increasing && contradictions(targets).is_empty()).then_some(base)
@@ -135,22 +131,22 @@ pub fn plan<'a>(targets: &[Target<'a>]) -> Option<Vec<Target<'a>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lower::{Origin, OsRange};
+    use crate::lower::{Content, Half, Origin, OsRange};
     use crate::model::Platform;
-    use serde_json::json;
 
     fn declaration(id: &str, version: &str, deadline: &str, build: Option<&str>, exact: bool) -> Declaration {
-        let mut payload = serde_json::Map::new();
-        payload.insert("TargetOSVersion".into(), json!(version));
-        if let Some(build) = build {
-            payload.insert("TargetBuildVersion".into(), json!(build));
-        }
-        payload.insert("TargetLocalDateTime".into(), json!(deadline));
         let v: OsVersion = version.parse().expect("version");
+        let target = Enforcement {
+            entry: 0,
+            version: v,
+            build: build.map(|b| b.parse().expect("build")),
+            deadline: deadline.parse().expect("deadline"),
+            details_url: None,
+            half: exact.then(|| Half::Bsi { base: format!("{id}.base") }),
+        };
         Declaration {
-            ty: DeclarationType::SoftwareUpdateEnforcement,
             identifier: id.into(),
-            payload,
+            content: Content::Enforcement(target),
             origin: Some(Origin { policy: id.into(), source: format!("{id}.yaml"), groups: vec!["all".into()] }),
             applies_to: vec![OsRange { platform: Platform::MacOS, min: v, exactly: exact.then_some(v), below: None }],
             supervision: Default::default(),

@@ -13,6 +13,7 @@ pub const RESTRICTIONS: &str = "com.apple.applicationaccess";
 pub const SOFTWARE_UPDATE: &str = "com.apple.SoftwareUpdate";
 
 /// A policy field and its Apple keys.
+#[derive(Debug)]
 pub struct Field {
     /// Path in the policy file.
     pub path: &'static [&'static str],
@@ -22,7 +23,17 @@ pub struct Field {
     pub legacy: &'static [Legacy],
 }
 
+/// A field is its settings key: the table has each key once.
+impl PartialEq for Field {
+    fn eq(&self, other: &Field) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Field {}
+
 /// One legacy profile key for one platform.
+#[derive(Debug)]
 pub struct Legacy {
     pub platform: Platform,
     pub payload: &'static str,
@@ -181,7 +192,8 @@ mod tests {
     /// Every key of the table is one of Apple's, on the platforms the table says.
     #[test]
     fn the_table_uses_apples_keys() {
-        for field in FIELDS {
+        for (i, field) in FIELDS.iter().enumerate() {
+            assert!(FIELDS[..i].iter().all(|f| f.key != field.key), "{} twice", field.key);
             assert!(
                 Platform::ALL.iter().any(|p| crate::apple::support::settings_key(field.key, *p).is_some()),
                 "{} is no softwareupdate.settings key",

@@ -45,8 +45,7 @@ pub(super) fn newest_known(c: &Compilation, platform: crate::model::Platform) ->
     let targets = c
         .declarations
         .iter()
-        .filter(|d| d.ty == crate::apple::DeclarationType::SoftwareUpdateEnforcement)
         .filter(|d| d.applies_to.iter().any(|r| r.platform == platform))
-        .filter_map(|d| d.payload.get("TargetOSVersion")?.as_str()?.parse().ok());
+        .filter_map(|d| Some(d.enforcement()?.version));
     bands.map(|cohort| cohort.band.from).chain(targets).max().unwrap_or(crate::model::OsVersion::new(26, 0, None))
 }

@@ -1,5 +1,6 @@
 //! A declaration as an MDM serves it: `Type`, `Identifier`, `ServerToken`, `Payload`.
 
+use super::payload::payload;
 use crate::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
@@ -8,7 +9,7 @@ use serde_json::{Map, Value, json};
 /// included), so it changes exactly when the content does, a rotated seeding token too.
 pub fn server_token(declaration: &Declaration) -> String {
     let payload = canonical_json(&served_payload(declaration));
-    token(&[declaration.ty.as_str(), &declaration.identifier, &payload])
+    token(&[declaration.ty().as_str(), &declaration.identifier, &payload])
 }
 
 /// The declaration as people may read it: `Type`, `Identifier`, `ServerToken`, `Payload`, in
@@ -16,10 +17,10 @@ pub fn server_token(declaration: &Declaration) -> String {
 /// not even a schema violation can quote a secret.
 pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
     let mut envelope = Map::new();
-    envelope.insert("Type".into(), json!(declaration.ty.as_str()));
+    envelope.insert("Type".into(), json!(declaration.ty().as_str()));
     envelope.insert("Identifier".into(), json!(declaration.identifier));
     envelope.insert("ServerToken".into(), json!(server_token));
-    envelope.insert("Payload".into(), Value::Object(declaration.payload.clone()));
+    envelope.insert("Payload".into(), Value::Object(payload(&declaration.content)));
     Value::Object(envelope)
 }
 
@@ -32,7 +33,7 @@ pub fn served(declaration: &Declaration, mut envelope: Value) -> Value {
 }
 
 fn served_payload(declaration: &Declaration) -> Value {
-    let mut payload = Value::Object(declaration.payload.clone());
+    let mut payload = Value::Object(payload(&declaration.content));
     reveal(declaration, &mut payload);
     payload
 }

@@ -173,7 +173,7 @@ fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'
     let d = e.declaration;
     Artifact {
         kind: "declaration",
-        ty: d.ty.as_str(),
+        ty: d.ty().as_str(),
         identifier: &d.identifier,
         server_token: &e.server_token,
         path: &e.path,

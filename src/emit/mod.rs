@@ -4,6 +4,7 @@
 pub mod declaration;
 pub mod format;
 pub mod manifest;
+pub mod payload;
 pub mod place;
 pub mod profile;
 pub mod write;

@@ -108,7 +108,7 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         .iter()
         .map(|d| Received {
             identifier: d.identifier.clone(),
-            ty: d.ty.as_str().to_string(),
+            ty: d.ty().as_str().to_string(),
             policy: d.origin.as_ref().map(|o| o.policy.clone()),
         })
         .collect();
@@ -129,7 +129,7 @@ pub fn explain(compiled: &Compilation, device: &Device, now: Option<LocalDateTim
         .declarations
         .iter()
         .filter(|d| {
-            d.ty == DeclarationType::SoftwareUpdateEnforcement && !reaching.iter().any(|r| std::ptr::eq(*r, *d))
+            d.ty() == DeclarationType::SoftwareUpdateEnforcement && !reaching.iter().any(|r| std::ptr::eq(*r, *d))
         })
         .filter(|d| {
             let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
@@ -270,14 +270,13 @@ fn targets(
 ) -> Vec<Target> {
     let mut out: Vec<Target> = reaching
         .iter()
-        .filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement)
         .filter_map(|d| {
-            let text = |key: &str| d.payload.get(key).and_then(Value::as_str).map(str::to_string);
-            let version = text("TargetOSVersion")?;
-            let target: OsVersion = version.parse().ok()?;
-            let deadline = text("TargetLocalDateTime")?;
-            let build = text("TargetBuildVersion");
-            let supplemental = d.applies_to.iter().any(|r| r.exactly.is_some());
+            let enforcement = d.enforcement()?;
+            let target = enforcement.version;
+            let version = target.to_string();
+            let deadline = enforcement.deadline.to_string();
+            let build = enforcement.build.as_ref().map(ToString::to_string);
+            let supplemental = enforcement.is_bsi();
             let origin = d.origin.as_ref()?;
             let unsupervised = device.enrollment != Enrollment::Supervised
                 && matches!(d.supervision.get(&device.platform), Some(Supervised::Declaration));
@@ -301,7 +300,7 @@ fn targets(
                     ),
                     None => due(
                         now,
-                        &deadline,
+                        enforcement.deadline,
                         format!(
                             "installs the Background Security Improvement {} on {version}",
                             build.clone().unwrap_or_default()
@@ -318,12 +317,10 @@ fn targets(
             } else {
                 let latest =
                     if target.patch().is_none() { format!(" (the latest {version}.x patch)") } else { String::new() };
-                due(now, &deadline, format!("updates from {} to {version}{latest}", device.version.os))
+                due(now, enforcement.deadline, format!("updates from {} to {version}{latest}", device.version.os))
             };
-            let build_train = build
-                .as_deref()
-                .and_then(|b| b.parse::<crate::model::BuildVersion>().ok())
-                .and_then(|b| crate::apple::trains::release_of(device.platform, &b));
+            let build_train =
+                enforcement.build.as_ref().and_then(|b| crate::apple::trains::release_of(device.platform, b));
             Some(Target {
                 version,
                 build_train,
@@ -343,8 +340,8 @@ fn targets(
 }
 
 /// "due" or, with a clock, "past deadline: installs at once".
-fn due(now: Option<LocalDateTime>, deadline: &str, what: String) -> (&'static str, String) {
-    let past = now.zip(deadline.parse::<LocalDateTime>().ok()).is_some_and(|(now, deadline)| deadline <= now);
+fn due(now: Option<LocalDateTime>, deadline: LocalDateTime, what: String) -> (&'static str, String) {
+    let past = now.is_some_and(|now| deadline <= now);
     if past {
         (
             "past deadline",
@@ -393,7 +390,7 @@ fn notes(
         .declarations
         .iter()
         .filter(|d| {
-            !d.ty.is_activation() && analysis::in_group(d.origin.as_ref().map(|o| o.groups.as_slice()), &device.group)
+            !d.ty().is_activation() && analysis::in_group(d.origin.as_ref().map(|o| o.groups.as_slice()), &device.group)
         })
         .filter(|d| !analysis::reaches(d, &device.group, device.platform, device.version.os))
         .filter_map(|d| {
@@ -432,7 +429,7 @@ fn notes(
     }
     // Too old for declarative settings: the legacy profiles are what it gets.
     if !profiles.is_empty()
-        && reaching.iter().all(|d| d.ty != DeclarationType::SoftwareUpdateSettings)
+        && reaching.iter().all(|d| d.ty() != DeclarationType::SoftwareUpdateSettings)
         && let Some(floor) =
             crate::apple::support::declaration(DeclarationType::SoftwareUpdateSettings, device.platform)
         && device.version.os < floor.introduced

@@ -3,29 +3,28 @@
 //! reports `Info.NotReferencedByActivation`.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Declaration, Origin, Supervision};
-use crate::apple::DeclarationType;
-use serde_json::{Map, Value, json};
+use super::predicate::Predicate;
+use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
 
 pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
-    let mut groups: Vec<(String, Vec<&Configuration>)> = Vec::new();
+    let mut groups: Vec<(String, &Predicate, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
-        let predicate = configuration.predicate.to_string();
-        match groups.iter_mut().find(|(p, _)| *p == predicate) {
-            Some((_, members)) => members.push(configuration),
-            None => groups.push((predicate, vec![configuration])),
+        let rendered = configuration.predicate.to_string();
+        match groups.iter_mut().find(|(p, _, _)| *p == rendered) {
+            Some((_, _, members)) => members.push(configuration),
+            None => groups.push((rendered, &configuration.predicate, vec![configuration])),
         }
     }
     let numbered = groups.len() > 1;
     groups
         .into_iter()
         .enumerate()
-        .map(|(index, (predicate, members))| {
+        .map(|(index, (_, predicate, members))| {
             let n = (index + 1).to_string();
             let identifier = ids.make("activation", numbered.then_some(n.as_str()));
             let members: Vec<&Declaration> = members.iter().map(|c| &c.declaration).collect();
-            activation(identifier, Some(predicate), &members, Some(origin.clone()))
+            activation(identifier, Some(predicate.clone()), &members, Some(origin.clone()))
         })
         .collect()
 }
@@ -33,23 +32,17 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
 /// An activation of `members`, limited by `predicate`.
 pub(super) fn activation(
     identifier: String,
-    predicate: Option<String>,
+    predicate: Option<Predicate>,
     members: &[&Declaration],
     origin: Option<Origin>,
 ) -> Declaration {
-    let mut payload = Map::new();
-    if let Some(predicate) = predicate {
-        payload.insert("Predicate".into(), Value::String(predicate));
-    }
-    let ids: Vec<&str> = members.iter().map(|d| d.identifier.as_str()).collect();
-    payload.insert("StandardConfigurations".into(), json!(ids));
+    let configurations = members.iter().map(|d| d.identifier.clone()).collect();
     let mut applies_to: Vec<_> = members.iter().flat_map(|d| d.applies_to.iter().cloned()).collect();
     applies_to.sort();
     applies_to.dedup();
     Declaration {
-        ty: DeclarationType::ActivationSimple,
         identifier,
-        payload,
+        content: Content::Activation(Activation { predicate, configurations }),
         origin,
         applies_to,
         supervision: Supervision::new(),

@@ -4,11 +4,9 @@
 //! requires exactly that base version.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Declaration, Origin, OsRange, Supervised, Supervision};
+use super::{Configuration, Content, Declaration, Enforcement, Half, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, support};
-use crate::model::LocalDateTime;
 use crate::resolve::Resolved;
-use serde_json::{Map, Value, json};
 
 pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
     let mut out = Vec::new();
@@ -23,34 +21,32 @@ pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Origin
         let range = OsRange { platform, min: available.introduced, exactly: None, below: Some(entry.os_version) };
         let supervision: Supervision =
             if available.supervised_only { [(platform, Supervised::Declaration)].into() } else { Supervision::new() };
-        let base_payload = payload(entry, !entry.supplemental, entry.deadline);
-        out.push(configuration(ids.make("enforcement", Some(&n)), base_payload, range, &supervision, origin));
-        if entry.supplemental {
-            let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version), below: None };
-            let bsi_payload = payload(entry, true, entry.bsi_deadline);
-            out.push(configuration(ids.make("bsi", Some(&n)), bsi_payload, base, &supervision, origin));
+        let (base_id, bsi_id) = (ids.make("enforcement", Some(&n)), ids.make("bsi", Some(&n)));
+        let target = Enforcement {
+            entry: entry.index,
+            version: entry.os_version,
+            build: entry.build_version.clone(),
+            deadline: entry.deadline,
+            details_url: entry.details_url.clone(),
+            half: None,
+        };
+        if !entry.supplemental {
+            out.push(configuration(base_id, target, range, &supervision, origin));
+            continue;
         }
+        let base_half = Enforcement { build: None, half: Some(Half::Base { bsi: bsi_id.clone() }), ..target.clone() };
+        let bsi_half =
+            Enforcement { deadline: entry.bsi_deadline, half: Some(Half::Bsi { base: base_id.clone() }), ..target };
+        out.push(configuration(base_id, base_half, range, &supervision, origin));
+        let base = OsRange { platform, min: entry.os_version, exactly: Some(entry.os_version), below: None };
+        out.push(configuration(bsi_id, bsi_half, base, &supervision, origin));
     }
     out
 }
 
-/// Apple's keys in schema order; `with_build` is false for the base half of a BSI.
-fn payload(entry: &Resolved, with_build: bool, deadline: LocalDateTime) -> Map<String, Value> {
-    let mut payload = Map::new();
-    payload.insert("TargetOSVersion".into(), json!(entry.os_version.to_string()));
-    if let Some(build) = entry.build_version.as_ref().filter(|_| with_build) {
-        payload.insert("TargetBuildVersion".into(), json!(build.to_string()));
-    }
-    payload.insert("TargetLocalDateTime".into(), json!(deadline.to_string()));
-    if let Some(url) = &entry.details_url {
-        payload.insert("DetailsURL".into(), json!(url));
-    }
-    payload
-}
-
 fn configuration(
     identifier: String,
-    payload: Map<String, Value>,
+    target: Enforcement,
     range: OsRange,
     supervision: &Supervision,
     origin: &Origin,
@@ -58,9 +54,8 @@ fn configuration(
     let predicate = range.predicate();
     Configuration {
         declaration: Declaration {
-            ty: DeclarationType::SoftwareUpdateEnforcement,
             identifier,
-            payload,
+            content: Content::Enforcement(target),
             origin: Some(origin.clone()),
             applies_to: vec![range],
             supervision: supervision.clone(),

@@ -141,8 +141,7 @@ pub fn lower(policy: &Policy, doc: &Document, out: &mut Diagnostics) -> LegacyPo
             range: OsRange { platform, min: start, exactly: None, below: Some(end) },
             keys: Vec::new(),
         };
-        for (key, value) in settings::values(policy) {
-            let Some(field) = fields::by_key(key) else { continue };
+        for (field, value) in settings::values(policy) {
             for legacy in field.legacy.iter().filter(|l| l.platform == platform) {
                 let Some(value) = fields::legacy_value(legacy.value, &value) else { continue };
                 let (payload, key) = (legacy.payload, legacy.key);

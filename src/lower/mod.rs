@@ -3,6 +3,7 @@
 //! its keys need a supervised device.
 
 mod activation;
+pub mod content;
 mod enforcement;
 pub mod identifier;
 pub mod legacy;
@@ -16,9 +17,9 @@ use crate::document::Document;
 use crate::model::{OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
+pub use content::{Activation, Content, Enforcement, Half, Settings, StatusSubscriptions};
 pub use subscriptions::lower_repository;
 
 /// What the lowering needs from outside the policy.
@@ -72,21 +73,40 @@ pub struct Origin {
     pub groups: Vec<String>,
 }
 
-/// A declaration before it gets its ServerToken.
+/// A declaration before it gets its ServerToken; `emit` writes its content as the payload.
 #[derive(Clone, Debug)]
 pub struct Declaration {
-    pub ty: DeclarationType,
     pub identifier: String,
-    pub payload: Map<String, Value>,
+    pub content: Content,
     /// `None` for the repository's own declarations, which reach every device.
     pub origin: Option<Origin>,
     pub applies_to: Vec<OsRange>,
     /// What Apple allows only on supervised devices, per platform.
     pub supervision: Supervision,
-    /// Values from the environment, by JSON pointer into `payload`, where the payload holds
-    /// only their placeholders (`$BETA_TOKEN`): every analysis and message sees the
-    /// placeholder, and only the served bytes see the value (`emit::declaration::served`).
+    /// Values from the environment, by JSON pointer into the emitted payload, where the
+    /// content holds only their placeholders (`$BETA_TOKEN`): every analysis and message sees
+    /// the placeholder, and only the served bytes see the value (`emit::declaration::served`).
     pub secrets: Vec<(String, Secret)>,
+}
+
+impl Declaration {
+    pub fn ty(&self) -> DeclarationType {
+        self.content.ty()
+    }
+
+    pub fn settings(&self) -> Option<&Settings> {
+        match &self.content {
+            Content::Settings(settings) => Some(settings),
+            _ => None,
+        }
+    }
+
+    pub fn enforcement(&self) -> Option<&Enforcement> {
+        match &self.content {
+            Content::Enforcement(enforcement) => Some(enforcement),
+            _ => None,
+        }
+    }
 }
 
 /// Per platform, what needs a supervised device: the whole declaration (Apple allows it
@@ -164,19 +184,4 @@ pub fn lower_policy(
         ids.check(longest, out);
     }
     declarations
-}
-
-/// Inserts `value` at a dotted Apple key path (`AutomaticActions.Download`).
-fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
-    match path.split_once('.') {
-        None => {
-            map.insert(path.to_string(), value);
-        }
-        Some((head, rest)) => {
-            let child = map.entry(head.to_string()).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(child) = child {
-                insert_path(child, rest, value);
-            }
-        }
-    }
 }

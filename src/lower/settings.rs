@@ -3,21 +3,19 @@
 //! warning that cites Apple's schema.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Context, Declaration, Origin, OsRange, Supervised, Supervision, insert_path};
+use super::{Configuration, Content, Context, Declaration, Origin, OsRange, Settings, Supervised, Supervision};
+use crate::apple::fields::{Field, by_key};
 use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
 use crate::lower::predicate::Predicate;
 use crate::model::secret::{self, Secret};
 use crate::model::{BetaProgram, Control, Platform, Policy};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// A policy field that is set, with the Apple key it becomes.
 struct Setting {
-    /// Path in the policy file.
-    field: &'static [&'static str],
-    /// Dotted key path in Apple's payload.
-    key: &'static str,
+    field: &'static Field,
     value: Value,
 }
 
@@ -25,11 +23,11 @@ pub use crate::apple::fields::{BSI, SU, field_of};
 
 /// The declaration values a policy sets, beta programs aside (their tokens need the
 /// environment): what the settings declaration and the legacy profiles are made from.
-pub fn values(policy: &Policy) -> Vec<(&'static str, Value)> {
+pub fn values(policy: &Policy) -> Vec<(&'static Field, Value)> {
     let mut set = Vec::new();
-    let mut push = |key: &'static str, value: Option<Value>| {
-        if let Some(value) = value {
-            set.push((key, value));
+    let mut push = |key: &str, value: Option<Value>| {
+        if let (Some(field), Some(value)) = (by_key(key), value) {
+            set.push((field, value));
         }
     };
     let control = |c: Option<Control>| c.map(|c| json!(c.apple()));
@@ -57,27 +55,29 @@ pub fn values(policy: &Policy) -> Vec<(&'static str, Value)> {
     set
 }
 
-/// The settings a policy sets, in the order of Apple's schema, and the secrets they hold
-/// (by JSON pointer into the payload).
+/// A secret, the settings key that holds it, and its JSON pointer into the payload.
+type HeldSecret = (&'static str, String, Secret);
+
+/// The settings a policy sets, in the order of Apple's schema, and the secrets they hold.
 fn collect(
     policy: &Policy,
     doc: &Document,
     cx: &Context<'_>,
     out: &mut Diagnostics,
-) -> (Vec<Setting>, Vec<(String, Secret)>) {
-    let mut set: Vec<Setting> =
-        values(policy).into_iter().map(|(key, value)| Setting { field: field_of(key), key, value }).collect();
+) -> (Vec<Setting>, Vec<HeldSecret>) {
+    let mut set: Vec<Setting> = values(policy).into_iter().map(|(field, value)| Setting { field, value }).collect();
     let mut secrets = Vec::new();
-    let mut push = |key: &'static str, value: Option<Value>| {
-        if let Some(value) = value {
-            set.push(Setting { field: field_of(key), key, value });
+    let mut push = |key: &str, value: Option<Value>| {
+        if let (Some(field), Some(value)) = (by_key(key), value) {
+            set.push(Setting { field, value });
         }
     };
     if let Some(beta) = policy.software_updates.as_ref().and_then(|su| su.beta.as_ref()) {
         let offered = beta.offer_programs.as_ref().map(|programs| {
             let programs = programs.iter().enumerate().map(|(i, p)| {
                 let (value, secret) = program(p, &["offer_programs", &i.to_string()], doc, cx, out);
-                secrets.extend(secret.map(|s| (format!("/Beta/OfferPrograms/{i}/Token"), s)));
+                let pointer = format!("/Beta/OfferPrograms/{i}/Token");
+                secrets.extend(secret.map(|s| ("Beta.OfferPrograms", pointer, s)));
                 value
             });
             Value::Array(programs.collect())
@@ -85,12 +85,12 @@ fn collect(
         push("Beta.OfferPrograms", offered);
         let required = beta.require_program.as_ref().map(|p| {
             let (value, secret) = program(p, &["require_program"], doc, cx, out);
-            secrets.extend(secret.map(|s| ("/Beta/RequireProgram/Token".to_owned(), s)));
+            secrets.extend(secret.map(|s| ("Beta.RequireProgram", "/Beta/RequireProgram/Token".to_owned(), s)));
             value
         });
         push("Beta.RequireProgram", required);
     }
-    set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.key));
+    set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.field.key));
     (set, secrets)
 }
 
@@ -131,10 +131,10 @@ fn unset_token(var: &str, empty: bool, path: &[&str], doc: &Document, cx: &Conte
     diagnostic.at(&doc.file, doc.span(&full)).label("the seeding token comes from here")
 }
 
-/// One platform's payload and where it applies.
-struct PlatformPayload {
+/// One platform's settings and where they apply.
+struct PlatformSettings {
     platform: Platform,
-    payload: Map<String, Value>,
+    settings: Settings,
     range: OsRange,
     supervised: Option<Supervised>,
 }
@@ -157,21 +157,21 @@ pub(super) fn lower(
         let Some(declaration) = support::declaration(DeclarationType::SoftwareUpdateSettings, platform) else {
             continue;
         };
-        let mut entry = PlatformPayload {
+        let mut entry = PlatformSettings {
             platform,
-            payload: Map::new(),
+            settings: Settings::default(),
             range: OsRange { platform, min: declaration.introduced, exactly: None, below: None },
             supervised: declaration.supervised_only.then_some(Supervised::Declaration),
         };
         for (setting, missing_on) in missing.iter_mut() {
-            match support::settings_key(setting.key, platform) {
+            match support::settings_key(setting.field.key, platform) {
                 Some(key) => {
-                    insert_path(&mut entry.payload, setting.key, setting.value.clone());
+                    entry.settings.push(setting.field, setting.value.clone());
                     entry.range.min = entry.range.min.max(key.introduced);
                     if key.supervised_only && !declaration.supervised_only {
                         match &mut entry.supervised {
-                            Some(Supervised::Keys(keys)) => keys.push(setting.key.to_string()),
-                            _ => entry.supervised = Some(Supervised::Keys(vec![setting.key.to_string()])),
+                            Some(Supervised::Keys(keys)) => keys.push(setting.field.key.to_string()),
+                            _ => entry.supervised = Some(Supervised::Keys(vec![setting.field.key.to_string()])),
                         }
                     }
                 }
@@ -179,14 +179,14 @@ pub(super) fn lower(
             }
         }
         warn_raised_floor(&settings, &entry, declaration.introduced, doc, out);
-        if !entry.payload.is_empty() {
+        if !entry.settings.is_empty() {
             payloads.push(entry);
         }
     }
     for (setting, platforms) in missing.into_iter().filter(|(_, p)| !p.is_empty()) {
         out.push(not_applied(setting, &platforms, doc));
     }
-    let shared = payloads.windows(2).all(|w| w[0].payload == w[1].payload);
+    let shared = payloads.windows(2).all(|w| w[0].settings == w[1].settings);
     let mut configurations = if shared && !payloads.is_empty() {
         let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
         let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
@@ -195,7 +195,7 @@ pub(super) fn lower(
             .chain(payloads.into_iter().map(|p| (p.platform, p.supervised)))
             .filter_map(|(platform, s)| Some((platform, s?)))
             .collect();
-        vec![configuration(ids.make("settings", None), first.payload, ranges, supervised, predicate, origin)]
+        vec![configuration(ids.make("settings", None), first.settings, ranges, supervised, predicate, origin)]
     } else {
         payloads
             .into_iter()
@@ -203,7 +203,7 @@ pub(super) fn lower(
                 let predicate = p.range.predicate();
                 configuration(
                     ids.make("settings", Some(p.platform.slug())),
-                    p.payload,
+                    p.settings,
                     vec![p.range],
                     p.supervised.map(|s| Supervision::from([(p.platform, s)])).unwrap_or_default(),
                     predicate,
@@ -213,19 +213,19 @@ pub(super) fn lower(
             .collect()
     };
     for c in &mut configurations {
-        let payload = Value::Object(std::mem::take(&mut c.declaration.payload));
-        c.declaration.secrets =
-            secrets.iter().filter(|(pointer, _)| payload.pointer(pointer).is_some()).cloned().collect();
-        if let Value::Object(payload) = payload {
-            c.declaration.payload = payload;
-        }
+        let settings = c.declaration.settings();
+        c.declaration.secrets = secrets
+            .iter()
+            .filter(|(key, _, _)| settings.is_some_and(|s| s.get(key).is_some()))
+            .map(|(_, pointer, secret)| (pointer.clone(), secret.clone()))
+            .collect();
     }
     configurations
 }
 
 fn configuration(
     identifier: String,
-    payload: Map<String, Value>,
+    settings: Settings,
     applies_to: Vec<OsRange>,
     supervision: Supervision,
     predicate: Predicate,
@@ -233,9 +233,8 @@ fn configuration(
 ) -> Configuration {
     Configuration {
         declaration: Declaration {
-            ty: DeclarationType::SoftwareUpdateSettings,
             identifier,
-            payload,
+            content: Content::Settings(settings),
             origin: Some(origin.clone()),
             applies_to,
             supervision,
@@ -247,18 +246,18 @@ fn configuration(
 
 /// "`standard_users_can_update` is not applied on iOS", with Apple's fact.
 fn not_applied(setting: &Setting, platforms: &[Platform], doc: &Document) -> Diagnostic {
-    let field = setting.field.last().copied().unwrap_or_default();
+    let field = setting.field.path.last().copied().unwrap_or_default();
     let names: Vec<&str> = platforms.iter().map(|p| p.as_str()).collect();
     let on = names.join(" and ");
     let available: Vec<&str> = Platform::ALL
         .iter()
-        .filter(|p| support::settings_key(setting.key, **p).is_some())
+        .filter(|p| support::settings_key(setting.field.key, **p).is_some())
         .map(|p| p.as_str())
         .collect();
     Diagnostic::warning(Code::Unsupported, format!("`{field}` is not applied on {on}"))
-        .at(&doc.file, doc.key_span(setting.field))
+        .at(&doc.file, doc.key_span(setting.field.path))
         .label(format!("{} only", available.join(", ")))
-        .note(format!("Apple's schema: `{}` in `softwareupdate.settings` is n/a on {on}", setting.key))
+        .note(format!("Apple's schema: `{}` in `softwareupdate.settings` is n/a on {on}", setting.field.key))
         .help(format!("nothing is emitted for it on {on}; remove it, or split the policy per platform"))
 }
 
@@ -266,7 +265,7 @@ fn not_applied(setting: &Setting, platforms: &[Platform], doc: &Document) -> Dia
 /// declaration: devices between the two get none of the policy's settings.
 fn warn_raised_floor(
     settings: &[Setting],
-    entry: &PlatformPayload,
+    entry: &PlatformSettings,
     base: crate::model::OsVersion,
     doc: &Document,
     out: &mut Diagnostics,
@@ -274,18 +273,18 @@ fn warn_raised_floor(
     if entry.range.min <= base {
         return;
     }
-    let late =
-        settings.iter().find(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced > base));
-    let others =
-        settings.iter().any(|s| support::settings_key(s.key, entry.platform).is_some_and(|k| k.introduced <= base));
+    let introduced = |s: &Setting| support::settings_key(s.field.key, entry.platform).map(|k| k.introduced);
+    let late = settings.iter().find(|s| introduced(s).is_some_and(|i| i > base));
+    let others = settings.iter().any(|s| introduced(s).is_some_and(|i| i <= base));
     if let (Some(late), true) = (late, others) {
         let platform = entry.platform;
-        let field = late.field[..late.field.len() - 1].join(".");
+        let path = late.field.path;
+        let field = path[..path.len() - 1].join(".");
         out.push(
             Diagnostic::warning(Code::Unsupported, format!("`{field}` limits this policy's settings to {platform} {} and later", entry.range.min))
-                .at(&doc.file, doc.key_span(&late.field[..late.field.len() - 1]))
+                .at(&doc.file, doc.key_span(&path[..path.len() - 1]))
                 .label(format!("needs {platform} {}", entry.range.min))
-                .note(format!("Apple's schema: `{}` is introduced in {platform} {}", late.key, entry.range.min))
+                .note(format!("Apple's schema: `{}` is introduced in {platform} {}", late.field.key, entry.range.min))
                 .help(format!(
                     "devices on {platform} {base} and later but older than {} get none of these settings; move `{field}` into a policy of its own",
                     entry.range.min

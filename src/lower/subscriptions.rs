@@ -2,10 +2,9 @@
 //! that makes every device apply it: the status items that show where devices stand.
 
 use super::activation::activation;
-use super::{Declaration, OsRange, Supervision};
+use super::{Content, Declaration, OsRange, StatusSubscriptions, Supervision};
 use crate::apple::{DeclarationType, support};
 use crate::model::Platform;
-use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
 /// Always subscribed: the OS and its supplemental (BSI) version.
@@ -32,25 +31,19 @@ pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declarati
     let mut items: BTreeSet<&str> = OS_ITEMS.iter().copied().collect();
     let mut platforms = BTreeSet::new();
     for declaration in policies {
-        match declaration.ty {
-            DeclarationType::SoftwareUpdateSettings if declaration.payload.contains_key("Beta") => {
-                items.extend(SETTINGS_ITEMS)
-            }
-            DeclarationType::SoftwareUpdateSettings => {
+        match &declaration.content {
+            Content::Settings(settings) if settings.sets_beta() => items.extend(SETTINGS_ITEMS),
+            Content::Settings(_) => {
                 items.insert("softwareupdate.pending-version");
             }
-            DeclarationType::SoftwareUpdateEnforcement => items.extend(ENFORCEMENT_ITEMS),
-            _ => {}
+            Content::Enforcement(_) => items.extend(ENFORCEMENT_ITEMS),
+            Content::Activation(_) | Content::StatusSubscriptions(_) => {}
         }
         platforms.extend(declaration.applies_to.iter().map(|r| r.platform));
     }
-    let status_items: Vec<Value> = items.iter().map(|name| json!({"Name": name})).collect();
-    let mut payload = Map::new();
-    payload.insert("StatusItems".into(), Value::Array(status_items));
     let subscription = Declaration {
-        ty: DeclarationType::StatusSubscriptions,
         identifier: format!("{prefix}.status-subscriptions"),
-        payload,
+        content: Content::StatusSubscriptions(StatusSubscriptions { items }),
         origin: None,
         applies_to: ranges(&platforms),
         supervision: Supervision::new(),

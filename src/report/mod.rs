@@ -253,7 +253,7 @@ fn declarations(compiled: &Compilation) -> Vec<Artifact> {
                     declaration::pretty(p)
                 })
                 .unwrap_or_default();
-            Artifact { identifier: d.identifier.clone(), ty: d.ty.as_str().to_string(), token, payload }
+            Artifact { identifier: d.identifier.clone(), ty: d.ty().as_str().to_string(), token, payload }
         })
         .collect();
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
@@ -274,7 +274,7 @@ fn literal_tokens(compiled: &Compilation) -> Vec<String> {
     }
     let mut out = Vec::new();
     for d in &compiled.declarations {
-        d.payload.values().for_each(|v| walk(v, &mut out));
+        crate::emit::payload::payload(&d.content).values().for_each(|v| walk(v, &mut out));
     }
     out.sort();
     out.dedup();

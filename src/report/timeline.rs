@@ -83,10 +83,9 @@ fn mark(
     resolved: Option<&crate::resolve::Provenance>,
     now: LocalDateTime,
 ) -> Option<Mark> {
-    let deadline: LocalDateTime = t.deadline.parse().ok()?;
+    let deadline = t.deadline;
     let origin = t.declaration.origin.as_ref()?;
-    // `…enforcement.<n>` and `…bsi.<n>` come from the policy's n-th `enforce` entry.
-    let entry = t.declaration.identifier.rsplit('.').next()?.parse::<usize>().ok()?.checked_sub(1)?.to_string();
+    let entry = t.enforcement.entry.to_string();
     let line = compiled
         .policies
         .iter()
@@ -99,13 +98,13 @@ fn mark(
     Some(Mark {
         identifier: t.declaration.identifier.clone(),
         version: t.version.to_string(),
-        build: t.build.map(str::to_string),
+        build: t.build.map(ToString::to_string),
         bsi: t.supplemental,
         deadline,
         past: deadline <= now,
         policy: origin.policy.clone(),
         place,
-        details_url: t.declaration.payload.get("DetailsURL").and_then(|v| v.as_str()).map(str::to_string),
+        details_url: t.enforcement.details_url.clone(),
         from_catalog: resolved.filter(|p| p.from_catalog()).map(|p| match &p.arithmetic {
             Some(arithmetic) => format!("{}; {arithmetic}", p.rule),
             None => p.rule.clone(),

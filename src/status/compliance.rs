@@ -23,7 +23,7 @@ pub struct Target {
     /// A BSI: `build` is a supplemental build on top of `os_version`.
     pub supplemental: bool,
     /// `TargetLocalDateTime`, device local time.
-    pub deadline: Option<LocalDateTime>,
+    pub deadline: LocalDateTime,
     pub policy: String,
     /// The policy file, relative to the repository.
     pub source: String,
@@ -79,7 +79,7 @@ pub struct Verdict {
     pub status: Status,
     /// One line for people: "runs 26.3, needs 26.4 by 2026-12-15T20:00:00".
     pub reason: String,
-    /// Whether the deadline is behind `--now`; `None` without a clock or a deadline.
+    /// Whether the deadline is behind `--now`; `None` without a clock.
     pub deadline_passed: Option<bool>,
 }
 
@@ -175,8 +175,8 @@ fn meets(target: &Target, running: &Running<'_>) -> Met {
 /// deadlines with, when the caller has a clock.
 pub fn evaluate(target: &Target, device: &DeviceStatus, now: Option<LocalDateTime>) -> Verdict {
     let current = Running::current(device);
-    let deadline_passed = now.zip(target.deadline).map(|(now, deadline)| now > deadline);
-    let by = target.deadline.map(|d| format!(" by {d}")).unwrap_or_default();
+    let deadline_passed = now.map(|now| now > target.deadline);
+    let by = format!(" by {}", target.deadline);
     let label = target.label();
     let runs = current.describe(target);
     let verdict = |status, reason: String| Verdict { status, reason, deadline_passed };
@@ -293,7 +293,7 @@ mod tests {
             os_version: os.parse().unwrap_or_else(|e| panic!("{os}: {e}")),
             build: build_version.map(build),
             supplemental,
-            deadline: "2026-12-15T20:00:00".parse().ok(),
+            deadline: "2026-12-15T20:00:00".parse().expect("a deadline"),
             policy: "p".into(),
             source: "policies/p.yaml".into(),
             identifiers: vec!["com.example.p.enforcement.1".into()],

@@ -9,10 +9,9 @@ pub mod render;
 pub mod report;
 
 use crate::analysis;
-use crate::apple::DeclarationType;
 use crate::emit::declaration::server_token;
-use crate::lower::Declaration;
-use crate::model::{BuildVersion, LocalDateTime, OsVersion, Platform};
+use crate::lower::{Declaration, Enforcement, Half};
+use crate::model::{LocalDateTime, OsVersion, Platform};
 use crate::pipeline::{self, Compilation, Mode};
 use crate::repo::LoadError;
 use compliance::{Status, Target, Verdict};
@@ -152,8 +151,9 @@ fn platform(device: &DeviceStatus, given: Option<Platform>) -> Result<Platform, 
 }
 
 /// The enforcement targets for devices on `platform` in `group`, each with its declarations.
-/// A BSI's halves are one target: `….enforcement.<n>` (its base version, reaching every
-/// device that has enforcement) and `….bsi.<n>` (its build, reaching only the base version).
+/// A BSI's halves are one target: the base half (its base version, reaching every device
+/// that has enforcement) and the BSI half (its build, reaching only the base version), which
+/// names the base half's Identifier.
 /// A target applies whether or not a declaration reaches the device's version: a device too
 /// old to receive it is still behind the policy, and must hear so.
 fn targets<'a>(
@@ -162,13 +162,16 @@ fn targets<'a>(
     group: &str,
     os: OsVersion,
 ) -> Vec<(Target, Vec<&'a Declaration>)> {
-    let mut grouped: Vec<(String, Vec<&Declaration>)> = Vec::new();
-    for d in declarations.iter().filter(|d| d.ty == DeclarationType::SoftwareUpdateEnforcement) {
-        let Some(origin) = &d.origin else { continue };
+    let mut grouped: Vec<(&str, Vec<&Declaration>)> = Vec::new();
+    for d in declarations {
+        let (Some(enforcement), Some(origin)) = (d.enforcement(), &d.origin) else { continue };
         if !analysis::in_group(Some(&origin.groups), group) || !d.applies_to.iter().any(|r| r.platform == platform) {
             continue;
         }
-        let key = target_key(&d.identifier);
+        let key = match &enforcement.half {
+            Some(Half::Bsi { base }) => base.as_str(),
+            Some(Half::Base { .. }) | None => d.identifier.as_str(),
+        };
         match grouped.iter_mut().find(|(k, _)| *k == key) {
             Some((_, members)) => members.push(d),
             None => grouped.push((key, vec![d])),
@@ -183,30 +186,15 @@ fn targets<'a>(
         .collect()
 }
 
-/// `com.example.p.enforcement.1` and `com.example.p.bsi.1` share `com.example.p.#1`.
-fn target_key(identifier: &str) -> String {
-    let split = identifier.rsplit_once('.').and_then(|(rest, n)| {
-        let stem = rest.strip_suffix(".enforcement").or_else(|| rest.strip_suffix(".bsi"))?;
-        Some(format!("{stem}.#{n}"))
-    });
-    split.unwrap_or_else(|| identifier.to_string())
-}
-
-/// One target from its declarations; `None` only if a payload does not hold what the
-/// lowering writes, which cannot happen for a compiled repository.
+/// One target from its declarations: a plain target, or a BSI's two halves.
 fn target(members: &[&Declaration], platform: Platform, group: &str, os: OsVersion) -> Option<Target> {
-    let bsi = members.iter().find(|d| d.applies_to.iter().any(|r| r.exactly.is_some()));
-    let first = members.first()?;
-    let text = |d: &Declaration, key: &str| d.payload.get(key).and_then(|v| v.as_str()).map(str::to_string);
-    let os_version: OsVersion = text(first, "TargetOSVersion")?.parse().ok()?;
-    let with_build =
-        bsi.copied().or_else(|| members.iter().copied().find(|d| d.payload.contains_key("TargetBuildVersion")));
-    let build: Option<BuildVersion> = match with_build.and_then(|d| text(d, "TargetBuildVersion")) {
-        Some(build) => Some(build.parse().ok()?),
-        None => None,
-    };
-    let deadline = text(first, "TargetLocalDateTime").and_then(|d| d.parse().ok());
-    let origin = first.origin.as_ref()?;
+    let halves: Vec<&Enforcement> = members.iter().filter_map(|d| d.enforcement()).collect();
+    let bsi = halves.iter().find(|e| e.is_bsi());
+    let base = halves.iter().find(|e| !e.is_bsi()).or(halves.first())?;
+    let with_build = bsi.or_else(|| halves.iter().find(|e| e.build.is_some()));
+    let build = with_build.and_then(|e| e.build.clone());
+    // Both halves come from one policy.
+    let origin = members.first()?.origin.as_ref()?;
     // The open-ended range starts where Apple introduced the declaration. A BSI half's
     // range is only its base version, which may be older (a macOS 13.3.1 RSR): the device
     // would match the predicate but has no enforcement declarations to apply.
@@ -218,14 +206,16 @@ fn target(members: &[&Declaration], platform: Platform, group: &str, os: OsVersi
         .min()
         .filter(|min| os < *min);
     let reaches = reached_from.is_none() && members.iter().any(|d| analysis::reaches(d, group, platform, os));
-    let mut identifiers: Vec<String> = members.iter().map(|d| d.identifier.clone()).collect();
-    identifiers.sort_by_key(|id| id.contains(".bsi."));
+    // The base half first.
+    let mut ordered: Vec<&Declaration> = members.to_vec();
+    ordered.sort_by_key(|d| d.enforcement().is_some_and(Enforcement::is_bsi));
+    let identifiers = ordered.iter().map(|d| d.identifier.clone()).collect();
     Some(Target {
         platform,
-        os_version,
+        os_version: base.version,
         build,
         supplemental: bsi.is_some(),
-        deadline,
+        deadline: base.deadline,
         policy: origin.policy.clone(),
         source: origin.source.clone(),
         identifiers,
@@ -278,12 +268,43 @@ fn notes(device: &DeviceStatus, options: &Options<'_>, checked: &[Checked]) -> V
 mod tests {
     use super::*;
 
+    /// The halves pair by the link the lowering writes, whatever the Identifiers look like
+    /// (a prefix may itself hold `.bsi.`).
     #[test]
-    fn halves_share_a_key() {
-        assert_eq!(target_key("com.example.p.enforcement.1"), target_key("com.example.p.bsi.1"));
-        assert_ne!(target_key("com.example.p.enforcement.1"), target_key("com.example.p.enforcement.2"));
-        assert_ne!(target_key("com.example.p.enforcement.1"), target_key("com.example.q.bsi.1"));
-        assert_eq!(target_key("odd"), "odd");
+    fn halves_pair_by_their_link() {
+        use crate::lower::{Content, Origin, OsRange};
+        let v: OsVersion = "26.3.1".parse().expect("version");
+        let half = |id: &str, half: Half, build: Option<&str>, exactly: Option<OsVersion>| Declaration {
+            identifier: id.into(),
+            content: Content::Enforcement(Enforcement {
+                entry: 0,
+                version: v,
+                build: build.map(|b| b.parse().expect("build")),
+                deadline: "2026-12-01T18:00:00".parse().expect("deadline"),
+                details_url: None,
+                half: Some(half),
+            }),
+            origin: Some(Origin { policy: "p".into(), source: "p.yaml".into(), groups: vec!["all".into()] }),
+            applies_to: vec![OsRange { platform: Platform::MacOS, min: v, exactly, below: None }],
+            supervision: Default::default(),
+            secrets: Vec::new(),
+        };
+        let declarations = [
+            half("com.bsi.x.p.enforcement.1", Half::Base { bsi: "com.bsi.x.p.bsi.1".into() }, None, None),
+            half(
+                "com.bsi.x.p.bsi.1",
+                Half::Bsi { base: "com.bsi.x.p.enforcement.1".into() },
+                Some("25D771280a"),
+                Some(v),
+            ),
+        ];
+        let found = targets(&declarations, Platform::MacOS, "all", v);
+        assert_eq!(found.len(), 1);
+        let (target, members) = &found[0];
+        assert_eq!(members.len(), 2);
+        assert!(target.supplemental);
+        assert_eq!(target.build.as_ref().map(ToString::to_string).as_deref(), Some("25D771280a"));
+        assert_eq!(target.identifiers, ["com.bsi.x.p.enforcement.1", "com.bsi.x.p.bsi.1"]);
     }
 
     #[test]

@@ -154,7 +154,7 @@ fn target_json(checked: &Checked) -> Value {
         "os_version": target.os_version.to_string(),
         "build_version": target.build.as_ref().map(ToString::to_string),
         "supplemental": target.supplemental,
-        "deadline": target.deadline.map(|d| d.to_string()),
+        "deadline": target.deadline.to_string(),
         "deadline_passed": checked.verdict.deadline_passed,
         "reaches_device": target.reaches,
         "policy": target.policy,

@@ -1,0 +1,119 @@
+//! What a declaration says, in Apple's terms but not yet as JSON: readers (analysis,
+//! explain, status, report) use these fields, and only `emit` writes the payload.
+
+use super::predicate::Predicate;
+use crate::apple::DeclarationType;
+#[cfg(test)]
+use crate::apple::fields;
+use crate::apple::fields::Field;
+use crate::model::{BuildVersion, LocalDateTime, OsVersion};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The content of each kind of declaration ddmc lowers to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Settings(Settings),
+    Enforcement(Enforcement),
+    Activation(Activation),
+    StatusSubscriptions(StatusSubscriptions),
+}
+
+impl Content {
+    pub fn ty(&self) -> DeclarationType {
+        match self {
+            Content::Settings(_) => DeclarationType::SoftwareUpdateSettings,
+            Content::Enforcement(_) => DeclarationType::SoftwareUpdateEnforcement,
+            Content::Activation(_) => DeclarationType::ActivationSimple,
+            Content::StatusSubscriptions(_) => DeclarationType::StatusSubscriptions,
+        }
+    }
+}
+
+/// `softwareupdate.settings`: Apple's keys, each a row of the one table
+/// (`apple::fields`), with its value as Apple spells it (`"AlwaysOn"`, `30`), in the order
+/// of Apple's schema. Values stay JSON because Apple's combine rules are defined on them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Settings(Vec<(&'static Field, Value)>);
+
+impl Settings {
+    /// Adds a key; keys come in the order they are to be written.
+    pub fn push(&mut self, field: &'static Field, value: Value) {
+        self.0.push((field, value));
+    }
+
+    /// The value of an Apple key path (`AutomaticActions.Download`).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(field, _)| field.key == key).map(|(_, value)| value)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static Field, &Value)> {
+        self.0.iter().map(|(field, value)| (*field, value))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Any of the `Beta` keys (the beta-enrollment status item follows them).
+    pub fn sets_beta(&self) -> bool {
+        self.0.iter().any(|(field, _)| field.path.contains(&"beta"))
+    }
+
+    /// A settings set from Apple key paths, for tests.
+    #[cfg(test)]
+    pub(crate) fn of(entries: impl IntoIterator<Item = (&'static str, Value)>) -> Settings {
+        Settings(
+            entries.into_iter().map(|(key, value)| (fields::by_key(key).expect("a key of the table"), value)).collect(),
+        )
+    }
+}
+
+/// `softwareupdate.enforcement.specific`: one target of one `enforce` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enforcement {
+    /// The policy's `enforce` entry it comes from (from 0): where its messages point.
+    pub entry: usize,
+    /// `TargetOSVersion`.
+    pub version: OsVersion,
+    /// `TargetBuildVersion`; the base half of a BSI has none (the build is the BSI's).
+    pub build: Option<BuildVersion>,
+    /// `TargetLocalDateTime`.
+    pub deadline: LocalDateTime,
+    /// `DetailsURL`.
+    pub details_url: Option<String>,
+    /// `None` for a plain target; a BSI entry lowers to two declarations that name each other.
+    pub half: Option<Half>,
+}
+
+impl Enforcement {
+    /// The BSI half: only devices at exactly its base version get it.
+    pub fn is_bsi(&self) -> bool {
+        matches!(self.half, Some(Half::Bsi { .. }))
+    }
+}
+
+/// Apple installs a BSI only on a device already at its base version: the base version is
+/// one declaration, the BSI build another, and each knows the other's Identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Half {
+    /// The base version, for every device below it.
+    Base { bsi: String },
+    /// The BSI build, for devices at exactly the base version.
+    Bsi { base: String },
+}
+
+/// `activation.simple`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Activation {
+    /// `Predicate`; `None` activates on every device.
+    pub predicate: Option<Predicate>,
+    /// `StandardConfigurations`: Identifiers of the configurations it activates.
+    pub configurations: Vec<String>,
+}
+
+/// `management.status-subscriptions`: the status items' names, in name order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusSubscriptions {
+    pub items: BTreeSet<&'static str>,
+}
