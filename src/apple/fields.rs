@@ -70,7 +70,8 @@ const fn legacy(platform: Platform, payload: &'static str, key: &'static str, va
 use LegacyValue::{Forced, Same, Set};
 use Platform::{IOS, MacOS};
 
-/// Every field, in the order of Apple's `softwareupdate.settings` schema.
+/// Every field, in the order of the policy format (declarations list them in the order of
+/// Apple's schema, `support::order`).
 pub const FIELDS: &[Field] = &[
     Field {
         path: &[BSI, "automatic_install"],
@@ -146,6 +147,11 @@ pub const FIELDS: &[Field] = &[
 /// The field behind a `softwareupdate.settings` key.
 pub fn by_key(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
+}
+
+/// The field at a policy path (`[SU, "deferrals", "major_days"]`).
+pub fn by_path(path: &[&str]) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.path == path)
 }
 
 /// The policy field path of a `softwareupdate.settings` key (empty for an unknown key).

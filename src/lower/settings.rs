@@ -4,7 +4,7 @@
 
 use super::identifier::Identifiers;
 use super::{Configuration, Content, Context, Declaration, Origin, OsRange, Settings, Supervised, Supervision};
-use crate::apple::fields::{Field, by_key};
+use crate::apple::fields::{self, Field};
 use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
@@ -25,31 +25,32 @@ pub use crate::apple::fields::{BSI, SU, field_of};
 /// environment): what the settings declaration and the legacy profiles are made from.
 pub fn values(policy: &Policy) -> Vec<(&'static Field, Value)> {
     let mut set = Vec::new();
-    let mut push = |key: &str, value: Option<Value>| {
-        if let (Some(field), Some(value)) = (by_key(key), value) {
+    // Every path here is a row of the table: a test sets every field and finds every row.
+    let mut push = |path: &[&str], value: Option<Value>| {
+        if let (Some(field), Some(value)) = (fields::by_path(path), value) {
             set.push((field, value));
         }
     };
     let control = |c: Option<Control>| c.map(|c| json!(c.apple()));
     if let Some(bsi) = &policy.background_security_improvements {
-        push("AutomaticActions.InstallSecurityUpdate", control(bsi.automatic_install));
-        push("RapidSecurityResponse.Enable", bsi.user_install.map(Value::Bool));
-        push("RapidSecurityResponse.EnableRollback", bsi.user_removal.map(Value::Bool));
+        push(&[BSI, "automatic_install"], control(bsi.automatic_install));
+        push(&[BSI, "user_install"], bsi.user_install.map(Value::Bool));
+        push(&[BSI, "user_removal"], bsi.user_removal.map(Value::Bool));
     }
     if let Some(su) = &policy.software_updates {
-        push("Notifications", su.notifications.map(Value::Bool));
-        push("AutomaticActions.Download", control(su.automatic_download));
-        push("AutomaticActions.InstallOSUpdates", control(su.automatic_install));
-        push("AllowStandardUserOSUpdates", su.standard_users_can_update.map(Value::Bool));
-        push("RecommendedCadence", su.recommended_cadence.map(|c| json!(c.apple())));
+        push(&[SU, "notifications"], su.notifications.map(Value::Bool));
+        push(&[SU, "automatic_download"], control(su.automatic_download));
+        push(&[SU, "automatic_install"], control(su.automatic_install));
+        push(&[SU, "standard_users_can_update"], su.standard_users_can_update.map(Value::Bool));
+        push(&[SU, "recommended_cadence"], su.recommended_cadence.map(|c| json!(c.apple())));
         if let Some(d) = &su.deferrals {
-            push("Deferrals.MajorPeriodInDays", d.major_days.map(|n| json!(n)));
-            push("Deferrals.MinorPeriodInDays", d.minor_days.map(|n| json!(n)));
-            push("Deferrals.SystemPeriodInDays", d.system_days.map(|n| json!(n)));
-            push("Deferrals.CombinedPeriodInDays", d.combined_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "major_days"], d.major_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "minor_days"], d.minor_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "system_days"], d.system_days.map(|n| json!(n)));
+            push(&[SU, "deferrals", "combined_days"], d.combined_days.map(|n| json!(n)));
         }
         if let Some(beta) = &su.beta {
-            push("Beta.ProgramEnrollment", control(beta.enrollment));
+            push(&[SU, "beta", "enrollment"], control(beta.enrollment));
         }
     }
     set
@@ -67,28 +68,23 @@ fn collect(
 ) -> (Vec<Setting>, Vec<HeldSecret>) {
     let mut set: Vec<Setting> = values(policy).into_iter().map(|(field, value)| Setting { field, value }).collect();
     let mut secrets = Vec::new();
-    let mut push = |key: &str, value: Option<Value>| {
-        if let (Some(field), Some(value)) = (by_key(key), value) {
-            set.push(Setting { field, value });
-        }
-    };
     if let Some(beta) = policy.software_updates.as_ref().and_then(|su| su.beta.as_ref()) {
-        let offered = beta.offer_programs.as_ref().map(|programs| {
+        // Where the token sits in the payload: the key's path, then the program's.
+        let pointer = |field: &Field, rest: &str| format!("/{}{rest}/Token", field.key.replace('.', "/"));
+        if let (Some(programs), Some(offer)) = (&beta.offer_programs, fields::by_path(&[SU, "beta", "offer_programs"]))
+        {
             let programs = programs.iter().enumerate().map(|(i, p)| {
                 let (value, secret) = program(p, &["offer_programs", &i.to_string()], doc, cx, out);
-                let pointer = format!("/Beta/OfferPrograms/{i}/Token");
-                secrets.extend(secret.map(|s| ("Beta.OfferPrograms", pointer, s)));
+                secrets.extend(secret.map(|s| (offer.key, pointer(offer, &format!("/{i}")), s)));
                 value
             });
-            Value::Array(programs.collect())
-        });
-        push("Beta.OfferPrograms", offered);
-        let required = beta.require_program.as_ref().map(|p| {
+            set.push(Setting { field: offer, value: Value::Array(programs.collect()) });
+        }
+        if let (Some(p), Some(require)) = (&beta.require_program, fields::by_path(&[SU, "beta", "require_program"])) {
             let (value, secret) = program(p, &["require_program"], doc, cx, out);
-            secrets.extend(secret.map(|s| ("Beta.RequireProgram", "/Beta/RequireProgram/Token".to_owned(), s)));
-            value
-        });
-        push("Beta.RequireProgram", required);
+            secrets.extend(secret.map(|s| (require.key, pointer(require, ""), s)));
+            set.push(Setting { field: require, value });
+        }
     }
     set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.field.key));
     (set, secrets)
@@ -290,5 +286,39 @@ fn warn_raised_floor(
                     entry.range.min
                 )),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A policy that sets every field lowers to every row of the table, once: no path that
+    /// lowering names is missing from it.
+    #[test]
+    fn every_field_of_the_table_is_lowered() {
+        let yaml = "id: all\ntargets:\n  platforms: [macOS]\nbackground_security_improvements:\n  \
+                    automatic_install: always_on\n  user_install: true\n  user_removal: false\nsoftware_updates:\n  \
+                    notifications: true\n  automatic_download: always_on\n  automatic_install: always_on\n  \
+                    standard_users_can_update: false\n  recommended_cadence: newest\n  deferrals:\n    major_days: 30\n    \
+                    minor_days: 7\n    system_days: 3\n    combined_days: 14\n  beta:\n    enrollment: allowed\n    \
+                    offer_programs:\n      - token: t1\n        description: One\n    require_program:\n      \
+                    token: t2\n      description: Two\n";
+        let root = crate::parse::parse_yaml(yaml).expect("yaml");
+        let policy: Policy = serde_json::from_value(root.to_json()).expect("a valid policy");
+        let doc = Document { file: "policies/all.yaml".into(), root };
+        let cx = Context {
+            identifier_prefix: "com.example",
+            secret: &|_| None,
+            missing_secret_is_error: true,
+            organization: None,
+        };
+        let (set, secrets) = collect(&policy, &doc, &cx, &mut Diagnostics::default());
+        let mut keys: Vec<&str> = set.iter().map(|s| s.field.key).collect();
+        let mut table: Vec<&str> = fields::FIELDS.iter().map(|f| f.key).collect();
+        keys.sort_unstable();
+        table.sort_unstable();
+        assert_eq!(keys, table);
+        assert!(secrets.is_empty(), "literal tokens are no secrets");
     }
 }
