@@ -2,10 +2,9 @@
 //! lower -> emit. Every problem becomes a diagnostic; output exists only without errors.
 
 use crate::analysis;
-use crate::apple::schemas;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::document::Document;
-use crate::emit::{OutputFile, declaration, manifest, place, profile};
+use crate::emit::{self, OutputFile, place};
 use crate::lower::legacy::Profile;
 use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
 use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
@@ -168,7 +167,7 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
     let mut files = if diagnostics.has_errors() {
         Vec::new()
     } else {
-        emit(&project, &declarations, &profiles, &resolutions, &mut diagnostics)
+        emit::tree(&project, &declarations, &profiles, &resolutions, &mut diagnostics)
     };
     if diagnostics.has_errors() {
         files.clear();
@@ -630,114 +629,4 @@ fn check_prefix_length(declarations: &[Declaration], project: Option<&Document>,
         d = d.at(&doc.file, doc.span(&["organization", "identifier_prefix"])).label("the prefix of every Identifier");
     }
     out.push(d);
-}
-
-/// The output tree. Every declaration is first validated against Apple's schema for its
-/// type: a failure is ddmc's bug, reported as an internal error, and nothing is written.
-fn emit(
-    project: &Project,
-    declarations: &[Declaration],
-    profiles: &[Profile],
-    resolutions: &BTreeMap<String, resolve::Provenance>,
-    out: &mut Diagnostics,
-) -> Vec<OutputFile> {
-    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
-    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
-    // Self-validation is the expensive part: one declaration per task, results in order.
-    let rendered: Vec<(OutputFile, manifest::Emitted, Vec<Diagnostic>)> =
-        sorted.par_iter().map(|d| emit_declaration(d)).collect();
-    let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
-    let mut emitted = Vec::with_capacity(rendered.len());
-    for (file, item, problems) in rendered {
-        for problem in problems {
-            out.push(problem);
-        }
-        files.push(file);
-        emitted.push(item);
-    }
-    for problem in analysis::legacy::single_instance_violations(profiles) {
-        out.push(
-            Diagnostic::error(Code::Internal, format!("internal error: {problem}"))
-                .help("this is a bug in ddmc; please report it with the policy that caused it"),
-        );
-    }
-    let mut emitted_profiles = Vec::new();
-    for p in profiles {
-        let top = profile::top_level(p);
-        for problem in profile::violations(&top) {
-            out.push(
-                Diagnostic::error(
-                    Code::Internal,
-                    format!("internal error: profile `{}` does not validate against Apple's schema", p.identifier),
-                )
-                .note(problem)
-                .help("this is a bug in ddmc; please report it with the policy that caused it"),
-            );
-        }
-        let path = format!("profiles/{}.mobileconfig", p.identifier);
-        files.push(OutputFile { path: path.clone(), bytes: profile::to_xml(&top) });
-        emitted_profiles.push(manifest::EmittedProfile {
-            profile: p,
-            uuid: profile::uuid_for(&p.identifier),
-            content_token: profile::content_token(&top),
-            path,
-        });
-    }
-    emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
-    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
-    files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
-    files.sort();
-    files
-}
-
-/// One declaration's file, its manifest entry, and an internal error for each way it breaks
-/// Apple's schema.
-fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<Diagnostic>) {
-    let token = declaration::server_token(d);
-    let path = format!("declarations/{}.json", d.identifier);
-    let envelope = declaration::envelope(d, &token);
-    let problems = schemas::violations(d.ty().as_str(), &envelope)
-        .into_iter()
-        .map(|problem| {
-            Diagnostic::error(
-                Code::Internal,
-                format!(
-                    "internal error: `{}` does not validate against Apple's schema for `{}`",
-                    d.identifier,
-                    d.ty().as_str()
-                ),
-            )
-            .note(problem)
-            .help("this is a bug in ddmc; please report it with the policy that caused it")
-        })
-        .collect();
-    let served = declaration::served(d, envelope);
-    let file = OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() };
-    (file, manifest::Emitted { declaration: d, server_token: token, path }, problems)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.
-    #[test]
-    fn emit_reports_a_declaration_apple_would_reject() {
-        let settings = crate::lower::Settings::of([("Notifications", serde_json::json!("yes"))]);
-        let bad = Declaration {
-            identifier: "com.example.ddm.broken.settings".into(),
-            content: crate::lower::Content::Settings(settings),
-            origin: None,
-            applies_to: Vec::new(),
-            supervision: Default::default(),
-            secrets: Vec::new(),
-        };
-        let mut out = Diagnostics::default();
-        emit(&Project::default(), &[bad], &[], &BTreeMap::new(), &mut out);
-        let errors = out.into_sorted();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, Code::Internal);
-        assert!(errors[0].message.contains("com.example.ddm.broken.settings"), "{:?}", errors[0]);
-        assert!(errors[0].notes[0].starts_with("/Payload/Notifications"), "{:?}", errors[0]);
-    }
 }

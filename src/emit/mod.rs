@@ -7,7 +7,10 @@ pub mod manifest;
 pub mod payload;
 pub mod place;
 pub mod profile;
+mod tree;
 pub mod write;
+
+pub use tree::tree;
 
 /// A file of the output tree: its path relative to the output folder, and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
