@@ -47,7 +47,7 @@ pub use crate::resolve::Loaded;
 pub struct Options<'a> {
     pub mode: Mode,
     /// Reads `token_env` variables.
-    pub secret: &'a dyn Fn(&str) -> Option<String>,
+    pub secret: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// Warn about deadlines at or before this local time (`check` and `build` pass the clock
     /// or `--now`). The output never depends on it.
     pub now: Option<LocalDateTime>,
@@ -56,12 +56,16 @@ pub struct Options<'a> {
 }
 
 impl<'a> Options<'a> {
-    pub fn new(mode: Mode, secret: &'a dyn Fn(&str) -> Option<String>) -> Self {
+    pub fn new(mode: Mode, secret: &'a (dyn Fn(&str) -> Option<String> + Sync)) -> Self {
         Options { mode, secret, now: None, environment: None }
     }
 }
 
-pub fn compile(root: &Path, mode: Mode, secret: &dyn Fn(&str) -> Option<String>) -> Result<Compilation, LoadError> {
+pub fn compile(
+    root: &Path,
+    mode: Mode,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Compilation, LoadError> {
     compile_with(root, &Options::new(mode, secret))
 }
 
@@ -131,23 +135,30 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
         missing_secret_is_error: mode == Mode::Build,
         organization: project.organization.name.as_deref(),
     };
+    // Each policy lowers on its own core; results are merged in file order.
+    let lowered: Vec<_> = loaded
+        .par_iter()
+        .map(|item| {
+            let mut lowering = Diagnostics::default();
+            let declarations = lower::lower_policy(&item.policy, &item.doc, &item.targets, &cx, &mut lowering);
+            let legacy = (project.legacy_profiles == LegacyProfiles::Auto)
+                .then(|| lower::legacy::lower(&item.policy, &item.doc, &mut lowering));
+            let legacy_keys: usize = legacy.iter().flat_map(|l| &l.platforms).map(|p| p.keys.len()).sum();
+            // An entry that could not be resolved has its own error.
+            let resolved_all = item.targets.len() == item.policy.enforce.len();
+            if declarations.is_empty() && legacy_keys == 0 && resolved_all {
+                let mut nothing = Diagnostics::default();
+                lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut nothing);
+                lowering.extend(nothing);
+            }
+            (declarations, legacy, lowering)
+        })
+        .collect();
     let mut declarations: Vec<Declaration> = Vec::new();
     let mut legacy = Vec::new();
-    for item in &loaded {
-        let mut lowering = Diagnostics::default();
-        let before = declarations.len();
-        declarations.extend(lower::lower_policy(&item.policy, &item.doc, &item.targets, &cx, &mut lowering));
-        let mut legacy_keys = 0;
-        if project.legacy_profiles == LegacyProfiles::Auto {
-            let policy_legacy = lower::legacy::lower(&item.policy, &item.doc, &mut lowering);
-            legacy_keys = policy_legacy.platforms.iter().map(|p| p.keys.len()).sum();
-            legacy.push(policy_legacy);
-        }
-        // An entry that could not be resolved has its own error.
-        let resolved_all = item.targets.len() == item.policy.enforce.len();
-        if declarations.len() == before && legacy_keys == 0 && resolved_all {
-            lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut diagnostics);
-        }
+    for (lowered, policy_legacy, lowering) in lowered {
+        declarations.extend(lowered);
+        legacy.extend(policy_legacy);
         diagnostics.extend(lowering);
     }
     analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);

@@ -298,7 +298,7 @@ impl Cli {
     pub(super) fn options<'a>(
         &'a self,
         mode: Mode,
-        secret: &'a dyn Fn(&str) -> Option<String>,
+        secret: &'a (dyn Fn(&str) -> Option<String> + Sync),
         now: Option<crate::model::LocalDateTime>,
     ) -> pipeline::Options<'a> {
         pipeline::Options { mode, secret, now, environment: self.env.as_deref() }

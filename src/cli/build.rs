@@ -13,7 +13,7 @@ pub(super) fn check(
     repo: &Path,
     only: Option<&[String]>,
     now: crate::model::LocalDateTime,
-    secret: &dyn Fn(&str) -> Option<String>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
     let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, Some(now))) {
         Ok(c) => c,
@@ -116,7 +116,7 @@ pub(super) fn build(
     check: bool,
     format: crate::emit::format::Format,
     now: crate::model::LocalDateTime,
-    secret: &dyn Fn(&str) -> Option<String>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
     match pipeline::compile_with(repo, &cli.options(Mode::Build, secret, Some(now))) {
         Ok(mut c) => {

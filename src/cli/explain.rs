@@ -15,7 +15,7 @@ pub(super) fn explain(
     (platform, os, group, enrollment): DeviceArgs,
     now: Option<crate::model::LocalDateTime>,
     format: ExplainFormat,
-    secret: &dyn Fn(&str) -> Option<String>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
     let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
         Ok(c) => c,

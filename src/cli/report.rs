@@ -15,7 +15,7 @@ pub(super) fn html_report(
     out: Option<&Path>,
     now: Option<crate::model::LocalDateTime>,
     since: Option<&str>,
-    secret: &dyn Fn(&str) -> Option<String>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
     use crate::report;
     if let Some(out) = out.filter(|o| o.is_dir()) {

@@ -10,7 +10,7 @@ pub(super) fn status_check(
     cli: &Cli,
     options: &crate::status::Options<'_>,
     json: bool,
-    secret: &dyn Fn(&str) -> Option<String>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
     use crate::status::{StatusError, render};
     let check = match crate::status::check(options, secret) {

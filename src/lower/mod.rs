@@ -26,7 +26,7 @@ pub use subscriptions::lower_repository;
 pub struct Context<'a> {
     pub identifier_prefix: &'a str,
     /// Reads a secret (`token_env`) from the environment.
-    pub secret: &'a dyn Fn(&str) -> Option<String>,
+    pub secret: &'a (dyn Fn(&str) -> Option<String> + Sync),
     /// An unset `token_env` is an error when building, a warning when only checking.
     pub missing_secret_is_error: bool,
     /// `PayloadOrganization` of legacy profiles.

@@ -11,7 +11,7 @@ pub struct Secret {
 
 impl Secret {
     /// `None` for an unset or empty variable: an empty seeding token is no token.
-    pub fn read(variable: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Option<Secret> {
+    pub fn read(variable: &str, lookup: &(dyn Fn(&str) -> Option<String> + Sync)) -> Option<Secret> {
         let value = lookup(variable).filter(|v| !v.is_empty())?;
         Some(Secret { variable: variable.to_owned(), value })
     }

@@ -112,7 +112,10 @@ pub fn parse_now(s: &str) -> Result<LocalDateTime, String> {
 }
 
 /// Reads the report, compiles the repository, and judges every target that applies.
-pub fn check(options: &Options<'_>, secret: &dyn Fn(&str) -> Option<String>) -> Result<StatusCheck, StatusError> {
+pub fn check(
+    options: &Options<'_>,
+    secret: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<StatusCheck, StatusError> {
     let device = report::read(options.report).map_err(StatusError::Report)?;
     let platform = platform(&device, options.platform)?;
     let compile = pipeline::Options { environment: options.environment, ..pipeline::Options::new(Mode::Check, secret) };
