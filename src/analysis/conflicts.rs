@@ -39,19 +39,38 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
         let version = band.from;
         let on_platform: Vec<&Declaration> =
             sorted.iter().copied().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)).collect();
+        // Declarations for every device (no groups, or `all`), and each group's own: a cohort
+        // reads only these, not every declaration of the platform.
+        let mut everyone: Vec<&Declaration> = Vec::new();
+        let mut own_of: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
+        for d in &on_platform {
+            match d.origin.as_ref().map(|o| o.groups.as_slice()) {
+                Some(groups) if !groups.iter().any(|g| g == GROUP_ALL) => {
+                    groups.iter().for_each(|g| own_of.entry(g.as_str()).or_default().push(d));
+                }
+                _ => everyone.push(d),
+            }
+        }
+        // Those that may reach `group` (only its own with `own`), in Identifier order.
+        let candidates = |group: &str, own: bool| -> Vec<&Declaration> {
+            let mut list: Vec<&Declaration> = own_of.get(group).into_iter().flatten().copied().collect();
+            if !own {
+                list.extend(everyone.iter().copied());
+                list.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+            }
+            list
+        };
         let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
-            on_platform
-                .iter()
-                .copied()
+            candidates(group, own)
+                .into_iter()
                 .filter(|d| d.ty() == ty && reaches(d, group, platform, version))
                 .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
                 .collect()
         };
         // Enforcement targets, with the BSI halves whose base version lies in this band.
         let targets_of = |group: &str, own: bool| -> Vec<Target<'_>> {
-            on_platform
-                .iter()
-                .copied()
+            candidates(group, own)
+                .into_iter()
                 .filter(|d| d.ty() == DeclarationType::SoftwareUpdateEnforcement)
                 .filter(|d| {
                     let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
