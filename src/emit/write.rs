@@ -361,39 +361,27 @@ mod tests {
         assert_eq!(fs::metadata(out.join("declarations/a.json")).expect("a").nlink(), 1, "the old tree is gone");
     }
 
-    /// A link planted in the output is never shared into the new tree, even when what it
-    /// points at has the right bytes: the new tree holds a regular file of its own.
+    /// A link planted in the output, symbolic or hard (another name for a file elsewhere), is
+    /// never shared into the new tree, even when it has the right bytes: the new tree holds a
+    /// regular file of its own, and a later change to that file cannot reach the output.
     #[test]
     #[cfg(unix)]
-    fn a_link_in_the_output_is_replaced_by_a_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("out");
-        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
-        let outside = dir.path().join("outside.json");
-        fs::write(&outside, "1").expect("write");
-        fs::remove_file(out.join("declarations/a.json")).expect("rm");
-        std::os::unix::fs::symlink(&outside, out.join("declarations/a.json")).expect("symlink");
-        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
-        let meta = fs::symlink_metadata(out.join("declarations/a.json")).expect("a");
-        assert!(meta.file_type().is_file(), "a regular file, not the link");
-        fs::write(&outside, "changed").expect("write");
-        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
-    }
-
-    /// A hard link planted in the output (another name for a file elsewhere) is not shared
-    /// either: a later change to that file cannot reach the output.
-    #[test]
-    #[cfg(unix)]
-    fn a_hard_link_in_the_output_is_replaced_by_a_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("out");
-        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
-        let outside = dir.path().join("outside.json");
-        fs::write(&outside, "1").expect("write");
-        fs::remove_file(out.join("declarations/a.json")).expect("rm");
-        fs::hard_link(&outside, out.join("declarations/a.json")).expect("link");
-        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
-        fs::write(&outside, "changed").expect("write");
-        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
+    fn a_planted_link_in_the_output_is_replaced_by_a_file() {
+        let plant: [(&str, fn(&Path, &Path) -> io::Result<()>); 2] =
+            [("symbolic", |a, b| std::os::unix::fs::symlink(a, b)), ("hard", |a, b| fs::hard_link(a, b))];
+        for (kind, link) in plant {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let out = dir.path().join("out");
+            write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("first");
+            let outside = dir.path().join("outside.json");
+            fs::write(&outside, "1").expect("write");
+            fs::remove_file(out.join("declarations/a.json")).expect("rm");
+            link(&outside, &out.join("declarations/a.json")).expect("link");
+            write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
+            let meta = fs::symlink_metadata(out.join("declarations/a.json")).expect("a");
+            assert!(meta.file_type().is_file(), "{kind}: a regular file, not the link");
+            fs::write(&outside, "changed").expect("write");
+            assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1", "{kind}");
+        }
     }
 }

@@ -88,18 +88,20 @@ fn out_must_be_a_file() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("is a folder"));
 }
 
+/// A catalog as of 2026-11-01 offering macOS 26.1 and 26.4.
+const CATALOG: &str = r#"{"fetched": "2026-11-01T06:00:00Z", "source": "https://gdmf.apple.com/v2/pmv",
+    "pmv": {"PublicAssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78",
+    "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}, {"ProductVersion": "26.4", "Build": "25E200",
+    "PostingDate": "2026-10-28", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
+
 /// The header tells the catalog's as-of date and whether it is older than allowed.
 #[test]
 fn catalog_age_in_the_header() {
-    let catalog = r#"{"fetched": "2026-11-01T06:00:00Z", "source": "https://gdmf.apple.com/v2/pmv",
-        "pmv": {"PublicAssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78",
-        "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}, {"ProductVersion": "26.4", "Build": "25E200",
-        "PostingDate": "2026-10-28", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
     let policy = std::fs::read_to_string(fixture("small/policies/macs.yaml")).expect("fixture");
     let repo = common::repo(&[
         ("ddmc.yaml", "organization:\n  identifier_prefix: org.fixture.cat\ncatalog_max_age_days: 30\n"),
         ("policies/macs.yaml", &policy),
-        ("apple-catalog.json", catalog),
+        ("apple-catalog.json", CATALOG),
     ]);
     let fresh = report_at(repo.path(), "2026-11-20T09:00:00", &[]);
     assert!(fresh.contains("as of <time datetime=\"2026-11-01\">2026-11-01</time>, current"), "{fresh}");
@@ -113,16 +115,12 @@ fn catalog_age_in_the_header() {
 /// the timeline and says the rule; one written out is not.
 #[test]
 fn catalog_chosen_targets_stand_out() {
-    let catalog = r#"{"fetched": "2026-11-01T06:00:00Z", "source": "https://gdmf.apple.com/v2/pmv",
-        "pmv": {"PublicAssetSets": {"macOS": [{"ProductVersion": "26.1", "Build": "25B78",
-        "PostingDate": "2026-10-20", "SupportedDevices": ["Mac16,1"]}, {"ProductVersion": "26.4", "Build": "25E200",
-        "PostingDate": "2026-10-28", "SupportedDevices": ["Mac16,1"]}]}, "AssetSets": {}}}"#;
     let policy = "id: macs\ntargets:\n  platforms: [macOS]\nenforce:\n  - os_version: latest\n    deadline:\n      \
                   days_after_release: 7\n  - os_version: \"26.1\"\n    deadline: \"2026-12-20T18:00:00\"\n";
     let repo = common::repo(&[
         ("ddmc.yaml", "organization:\n  identifier_prefix: org.fixture.cat\n"),
         ("policies/macs.yaml", policy),
-        ("apple-catalog.json", catalog),
+        ("apple-catalog.json", CATALOG),
     ]);
     let page = report_at(repo.path(), "2026-11-02T09:00:00", &[]);
     // The timeline's `<g …>` element of an Identifier.
