@@ -367,7 +367,8 @@ mod tests {
     #[test]
     #[cfg(unix)]
     fn a_planted_link_in_the_output_is_replaced_by_a_file() {
-        let plant: [(&str, fn(&Path, &Path) -> io::Result<()>); 2] =
+        type Plant = fn(&Path, &Path) -> io::Result<()>;
+        let plant: [(&str, Plant); 2] =
             [("symbolic", |a, b| std::os::unix::fs::symlink(a, b)), ("hard", |a, b| fs::hard_link(a, b))];
         for (kind, link) in plant {
             let dir = tempfile::tempdir().expect("tempdir");
