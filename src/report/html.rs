@@ -272,6 +272,15 @@ fn setting_cell(out: &mut String, setting: Option<&Setting>, groups: &str) {
     out.push_str("</td>");
 }
 
+/// `<table class="…">` with its header row; the body follows.
+fn table_start(out: &mut String, class: &str, columns: &[&str]) {
+    let _ = write!(out, "<table class=\"{class}\">\n<thead><tr>");
+    for column in columns {
+        let _ = write!(out, "<th scope=\"col\">{column}</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+}
+
 fn legacy_section(out: &mut String, cohorts: &[LegacyCohort]) {
     out.push_str(
         "<section id=\"legacy\">\n<h2>Legacy era</h2>\n<p>Devices too old for declarative software-update \
@@ -281,10 +290,7 @@ fn legacy_section(out: &mut String, cohorts: &[LegacyCohort]) {
         out.push_str("<p>No legacy profiles.</p>\n</section>\n");
         return;
     }
-    out.push_str(
-        "<table class=\"legacy\">\n<thead><tr><th scope=\"col\">Group</th><th scope=\"col\">Devices</th>\
-         <th scope=\"col\">Profile</th><th scope=\"col\">Keys</th></tr></thead>\n<tbody>\n",
-    );
+    table_start(out, "legacy", &["Group", "Devices", "Profile", "Keys"]);
     for c in cohorts {
         let band = match c.below {
             Some(below) => format!("{} {} to before {below}", c.platform.as_str(), c.from),
@@ -326,10 +332,7 @@ fn diagnostics_section(out: &mut String, diagnostics: &[Diagnostic]) {
         out.push_str("<p>No errors, warnings or notes.</p>\n</section>\n");
         return;
     }
-    out.push_str(
-        "<table class=\"diagnostics\">\n<thead><tr><th scope=\"col\">Severity</th><th scope=\"col\">Code</th>\
-         <th scope=\"col\">Where</th><th scope=\"col\">Message</th></tr></thead>\n<tbody>\n",
-    );
+    table_start(out, "diagnostics", &["Severity", "Code", "Where", "Message"]);
     for d in diagnostics {
         let severity = d.severity.as_str();
         let place = d.location.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -358,11 +361,7 @@ fn artifacts_section(out: &mut String, id: &str, title: &str, token: &str, artif
         out.push_str("<p>None.</p>\n</section>\n");
         return;
     }
-    let _ = write!(
-        out,
-        "<table class=\"artifacts\">\n<thead><tr><th scope=\"col\">Identifier</th><th scope=\"col\">Type</th>\
-         <th scope=\"col\">{token}</th><th scope=\"col\">Payload</th></tr></thead>\n<tbody>\n"
-    );
+    table_start(out, "artifacts", &["Identifier", "Type", token, "Payload"]);
     for a in artifacts {
         let _ = writeln!(
             out,
@@ -383,10 +382,7 @@ fn changes_section(out: &mut String, rev: &str, diff: &crate::diff::Diff) {
         out.push_str("<p>No changes: the output is identical.</p>\n</section>\n");
         return;
     }
-    out.push_str(
-        "<table class=\"changes\">\n<thead><tr><th scope=\"col\">Change</th><th scope=\"col\">Identifier</th>\
-         <th scope=\"col\">Type</th><th scope=\"col\">Keys (old → new)</th></tr></thead>\n<tbody>\n",
-    );
+    table_start(out, "changes", &["Change", "Identifier", "Type", "Keys (old → new)"]);
     for c in diff.declarations.iter().chain(&diff.profiles) {
         change_row(out, c);
     }
