@@ -8,6 +8,7 @@ mod catalog_policies;
 mod cli;
 mod common;
 mod conflicts;
+mod crash;
 mod diff;
 mod environments;
 mod errors;
