@@ -20,6 +20,7 @@ mod legacy_profiles;
 mod legacy_schedule;
 mod lint;
 mod message_formats;
+mod properties;
 mod report;
 mod samples;
 mod schemas;
