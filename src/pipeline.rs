@@ -70,8 +70,51 @@ pub fn compile(
 }
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
+    let repository = repo::load(root)?;
+    compile_repository(repository, Origin::Disk(root), options)
+}
+
+/// A repository given as text instead of a folder, for fuzzing and tests: compiled exactly
+/// as [`compile_with`] compiles a folder holding these files, without reading the disk.
+/// Names are as in a repository (`policies/team/mac.yaml`); `output:` is not checked against
+/// a folder, since there is none.
+pub struct Sources<'a> {
+    /// `ddmc.yaml`.
+    pub project: Option<&'a str>,
+    /// (name, text) of each policy file.
+    pub policies: &'a [(&'a str, &'a str)],
+    /// The catalog file `ddmc.yaml` names (`apple-catalog.json` by default).
+    pub catalog: Option<&'a str>,
+}
+
+/// [`compile_with`] for a repository given as text.
+pub fn compile_sources(sources: &Sources<'_>, options: &Options<'_>) -> Result<Compilation, LoadError> {
+    let file = |name: &str, text: &str| SourceFile { name: name.to_owned(), path: name.into(), text: text.to_owned() };
+    let mut policies: Vec<SourceFile> = sources.policies.iter().map(|(name, text)| file(name, text)).collect();
+    policies.sort_by(|a, b| a.name.cmp(&b.name));
+    let repository = Repository {
+        root: std::path::PathBuf::new(),
+        project: sources.project.map(|text| file(repo::PROJECT_FILE, text)),
+        policies,
+        problems: Vec::new(),
+        fragments: Vec::new(),
+    };
+    compile_repository(repository, Origin::Memory { catalog: sources.catalog }, options)
+}
+
+/// Where a repository's files come from: a folder, or [`Sources`].
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    Disk(&'a Path),
+    Memory { catalog: Option<&'a str> },
+}
+
+fn compile_repository(
+    mut repository: Repository,
+    origin: Origin<'_>,
+    options: &Options<'_>,
+) -> Result<Compilation, LoadError> {
     let (mode, secret, now) = (options.mode, options.secret, options.now);
-    let mut repository = repo::load(root)?;
     let validators = Validators::default();
     let mut diagnostics = Diagnostics::default();
     for problem in &repository.problems {
@@ -107,13 +150,16 @@ pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, L
         loaded.extend(item);
     }
     if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
-        diagnostics.push(no_policies(root));
+        diagnostics.push(no_policies(origin));
     }
     check_unique_ids(&loaded, &mut diagnostics);
-    check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
+    if let Origin::Disk(root) = origin {
+        check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
+    }
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
     let errors = diagnostics.count(Severity::Error);
-    let catalog = load_catalog(root, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
+    let catalog =
+        load_catalog(origin, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
     // A catalog that exists but cannot be read has its error: "this repository has no
     // catalog" for each `latest` would mislead.
     let unreadable = diagnostics.count(Severity::Error) > errors;
@@ -416,14 +462,19 @@ fn load_policy(
 }
 
 /// Where ddmc looked, and the likely mistake: REPO given as the `policies/` folder itself.
-fn no_policies(root: &Path) -> Diagnostic {
+fn no_policies(origin: Origin<'_>) -> Diagnostic {
+    let root = match origin {
+        Origin::Disk(root) => root,
+        Origin::Memory { .. } => Path::new("."),
+    };
     let dir = root.join(repo::POLICY_DIR);
-    let holds_policies = std::fs::read_dir(root)
-        .map(|entries| {
-            entries.flatten().any(|e| e.file_name() != repo::PROJECT_FILE && repo::is_policy_file(&e.path()))
-        })
-        .unwrap_or(false);
-    if !dir.is_dir() && holds_policies {
+    let holds_policies = matches!(origin, Origin::Disk(_))
+        && std::fs::read_dir(root)
+            .map(|entries| {
+                entries.flatten().any(|e| e.file_name() != repo::PROJECT_FILE && repo::is_policy_file(&e.path()))
+            })
+            .unwrap_or(false);
+    if holds_policies && !dir.is_dir() {
         let parent = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".."));
         return Diagnostic::error(
             Code::NoPolicies,
@@ -509,7 +560,7 @@ fn check_prefix_is_chosen(repository: &Repository, project: &Project, doc: Optio
 /// (line and column where JSON tells them), and a catalog older than
 /// `catalog_max_age_days` on `now` is a warning naming the command that refreshes it.
 fn load_catalog(
-    root: &Path,
+    origin: Origin<'_>,
     project: &Project,
     doc: Option<&Document>,
     now: Option<LocalDateTime>,
@@ -517,6 +568,10 @@ fn load_catalog(
     out: &mut Diagnostics,
 ) -> Option<(String, crate::catalog::Catalog)> {
     let name = project.catalog();
+    let root = match origin {
+        Origin::Disk(root) => root,
+        Origin::Memory { .. } => Path::new(""),
+    };
     let path = match crate::catalog::path_in(root, name) {
         Ok(path) => path,
         Err(message) => {
@@ -530,7 +585,18 @@ fn load_catalog(
     };
     // The file's text goes with the diagnostics, so that they show the line.
     let mut show = |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text });
-    let (catalog, fetched) = match crate::catalog::load(&path) {
+    let found = match origin {
+        Origin::Disk(_) => crate::catalog::load(&path),
+        Origin::Memory { catalog } => {
+            catalog.map(|text| crate::catalog::parse(text).map(|parsed| (text.to_owned(), parsed))).transpose()
+        }
+    };
+    // The file again, to show the line of an error.
+    let reread = || match origin {
+        Origin::Disk(_) => read_bounded(&path),
+        Origin::Memory { catalog } => catalog.map(str::to_owned),
+    };
+    let (catalog, fetched) = match found {
         Ok(found) => {
             let (text, catalog) = found?;
             let fetched = text.find("\"fetched\"").map(|at| pos_at(&text, at));
@@ -546,7 +612,7 @@ fn load_catalog(
             };
             // A position means the file was read and is JSON text: show that line.
             if e.position.is_some()
-                && let Some(text) = read_bounded(&path)
+                && let Some(text) = reread()
             {
                 pos = line_column(&text, pos.line, pos.column);
                 show(text);
