@@ -115,13 +115,13 @@ fn compile_repository(
     options: &Options<'_>,
 ) -> Result<Compilation, LoadError> {
     let (mode, secret, now) = (options.mode, options.secret, options.now);
-    let validators = Validators::default();
+    let validators = Validators::shared();
     let mut diagnostics = Diagnostics::default();
     for problem in &repository.problems {
         diagnostics.push(problem.clone());
     }
     let (project, project_doc) = match &repository.project {
-        Some(file) => load_project(file, &validators, &mut diagnostics),
+        Some(file) => load_project(file, validators, &mut diagnostics),
         None => (Project::default(), None),
     };
     let defined: Vec<&str> = project.environments.keys().map(String::as_str).collect();
@@ -140,7 +140,7 @@ fn compile_repository(
         .par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
-            let loaded = load_policy(file, &validators, &templates, &mut found);
+            let loaded = load_policy(file, validators, &templates, &mut found);
             (loaded, found)
         })
         .collect();

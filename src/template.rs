@@ -105,15 +105,24 @@ fn within(node: &Node, range: std::ops::Range<usize>) -> Span {
     let quote = usize::from(raw.starts_with('"') || raw.starts_with('\''));
     let Value::String(text) = &node.value else { return node.span };
     let body = &raw[quote.min(raw.len())..];
-    if raw.contains('\n') || !body.starts_with(text.as_str()) || range.end > text.len() {
+    if raw.contains('\n') || !body.starts_with(text.as_str()) || range.start > range.end || range.end > text.len() {
         return node.span;
+    }
+    // minijinja's ranges count bytes and may start or end inside a character (an unexpected
+    // `⅀` in a name): widen them to whole characters.
+    let (mut start, mut end) = (range.start, range.end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
     }
     let at = |offset: usize| Pos {
         line: node.span.start.line,
         column: node.span.start.column + (quote + text[..offset].chars().count()) as u32,
         offset: node.span.start.offset + quote + offset,
     };
-    Span::new(at(range.start), at(range.end))
+    Span::new(at(start), at(end))
 }
 
 #[cfg(test)]
@@ -160,6 +169,17 @@ mod tests {
             "{messages:?}"
         );
         assert!(messages[1].starts_with("2:4: template syntax error") || messages[1].starts_with("2:"), "{messages:?}");
+    }
+
+    /// Found by the `project` fuzz target: minijinja's error range ended inside `⅀` (bytes
+    /// 13..16), and slicing the string there panicked. The error points at the character.
+    #[test]
+    fn an_error_inside_a_character_points_at_the_character() {
+        let vars = BTreeMap::from([("deadline_day".to_owned(), "2026-12-01".to_owned())]);
+        let env = Environment { name: "staging", variables: &vars };
+        let (_, messages) = rendered("a: \"{{ deadline_d⅀ay }}T18(:00:00\"\n", Some(&env));
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].starts_with("1:18: template syntax error: unexpected character"), "{messages:?}");
     }
 
     #[test]

@@ -88,17 +88,43 @@ pub fn lint(paths: &[PathBuf], options: &Options) -> Result<Report, io::Error> {
                 continue;
             }
         };
-        let text = match walk::kind(file, &bytes) {
-            walk::Kind::Declaration => {
-                registry.root = file.root;
-                declaration::lint(&file.name, &bytes, options, &mut diagnostics, &mut registry)
-            }
-            walk::Kind::Profile => profile::lint(&file.name, &bytes, options, &mut diagnostics),
-        };
+        let text = lint_file(file, &bytes, options, &mut diagnostics, &mut registry);
         files.push(LintedFile { name: file.name.clone(), text });
     }
     references::check(&registry, &mut diagnostics);
     Ok(Report { diagnostics, files })
+}
+
+/// [`lint`] of files given as (name, bytes), for fuzzing and tests: linted as files named on
+/// the command line are, without reading the disk.
+pub fn lint_sources(sources: &[(&str, &[u8])], options: &Options) -> Report {
+    let mut diagnostics = Diagnostics::default();
+    let mut registry = references::Registry::default();
+    let mut files = Vec::new();
+    for (name, bytes) in sources {
+        let file = walk::Found { path: PathBuf::from(name), name: (*name).to_owned(), root: walk::NAMED };
+        let text = lint_file(&file, bytes, options, &mut diagnostics, &mut registry);
+        files.push(LintedFile { name: file.name, text });
+    }
+    references::check(&registry, &mut diagnostics);
+    Report { diagnostics, files }
+}
+
+/// One declaration or profile; returns its text for snippets.
+fn lint_file(
+    file: &walk::Found,
+    bytes: &[u8],
+    options: &Options,
+    diagnostics: &mut Diagnostics,
+    registry: &mut references::Registry,
+) -> String {
+    match walk::kind(file, bytes) {
+        walk::Kind::Declaration => {
+            registry.root = file.root;
+            declaration::lint(&file.name, bytes, options, diagnostics, registry)
+        }
+        walk::Kind::Profile => profile::lint(&file.name, bytes, options, diagnostics),
+    }
 }
 
 /// Once per folder: its `.xml` files were not linted.

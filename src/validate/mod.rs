@@ -61,6 +61,13 @@ impl Default for Validators {
 }
 
 impl Validators {
+    /// The validators of this process, compiled on first use: compiling the schemas is most
+    /// of the work of compiling a small repository, and they never change.
+    pub fn shared() -> &'static Validators {
+        static SHARED: std::sync::OnceLock<Validators> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Validators::default)
+    }
+
     /// Validates `node` (parsed from `file`); returns whether it is valid. Problems go to
     /// `diagnostics`, in document order.
     pub fn check(&self, kind: DocumentKind, file: &str, node: &Node, diagnostics: &mut Diagnostics) -> bool {

@@ -1026,3 +1026,29 @@ proptest! {
         }
     }
 }
+
+/// `lint::lint_sources` (files given as bytes, for the fuzz targets) finds what `lint` finds
+/// in the same files named on the command line.
+#[test]
+fn linting_bytes_is_linting_the_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint");
+    let names = ["wrong_type/enforcement.json", "wrong_type/restrictions.mobileconfig", "wrong_type/settings.json"];
+    let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
+    let bytes: Vec<Vec<u8>> = paths.iter().map(|p| fs::read(p).expect("fixture")).collect();
+    let sources: Vec<(&str, &[u8])> = names.iter().zip(&bytes).map(|(n, b)| (*n, b.as_slice())).collect();
+    let shown = |report: &lint::Report| -> Vec<String> {
+        report
+            .diagnostics
+            .iter_sorted()
+            .iter()
+            .map(|d| {
+                let at = d.location.as_ref().map(|l| format!("{}:{}", l.span.start.line, l.span.start.column));
+                format!("{:?} {:?} {at:?} {}", d.severity, d.code, d.message)
+            })
+            .collect()
+    };
+    let from_disk = lint::lint(&paths, &Options::default()).expect("lints");
+    let from_bytes = lint::lint_sources(&sources, &Options::default());
+    assert!(from_disk.diagnostics.has_errors());
+    assert_eq!(shown(&from_bytes), shown(&from_disk));
+}
