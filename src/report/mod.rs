@@ -162,7 +162,6 @@ fn explain_at(
 }
 
 fn matrices(compiled: &Compilation, now: LocalDateTime) -> Vec<Matrix> {
-    let tokens = literal_tokens(compiled);
     let cohorts = analysis::cohorts(&compiled.declarations);
     Platform::ALL
         .into_iter()
@@ -170,8 +169,8 @@ fn matrices(compiled: &Compilation, now: LocalDateTime) -> Vec<Matrix> {
             let mut columns: Vec<Column> = Vec::new();
             let mut per_column: Vec<Vec<Setting>> = Vec::new();
             for cohort in cohorts.iter().filter(|c| c.platform == platform) {
-                let mut settings = explain_at(compiled, &cohort.group, platform, cohort.band.from, now).settings;
-                settings.iter_mut().for_each(|s| hide_tokens(s, &tokens));
+                // `explain` already shows literal seeding tokens as `(secret)`.
+                let settings = explain_at(compiled, &cohort.group, platform, cohort.band.from, now).settings;
                 if settings.is_empty() {
                     continue;
                 }
@@ -258,43 +257,6 @@ fn declarations(compiled: &Compilation) -> Vec<Artifact> {
         .collect();
     out.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     out
-}
-
-/// Seeding tokens written literally in policies (not `token_env` placeholders).
-fn literal_tokens(compiled: &Compilation) -> Vec<String> {
-    fn walk(value: &serde_json::Value, out: &mut Vec<String>) {
-        match value {
-            serde_json::Value::Object(map) => map.iter().for_each(|(key, v)| match v.as_str() {
-                Some(t) if key == "Token" && !t.is_empty() && !t.starts_with('$') => out.push(t.to_string()),
-                _ => walk(v, out),
-            }),
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for d in &compiled.declarations {
-        crate::emit::payload::payload(&d.content).values().for_each(|v| walk(v, &mut out));
-    }
-    out.sort();
-    out.dedup();
-    // Longest first, so a token that contains another is replaced whole.
-    out.sort_by_key(|t| std::cmp::Reverse(t.len()));
-    out
-}
-
-/// A setting with every literal seeding token shown as `(secret)`, in its value and texts.
-fn hide_tokens(setting: &mut Setting, tokens: &[String]) {
-    crate::diagnostics::redact(&mut setting.value);
-    let scrub = |text: &mut String| {
-        for token in tokens {
-            *text = text.replace(token.as_str(), crate::diagnostics::REDACTED);
-        }
-    };
-    setting.from.iter_mut().for_each(scrub);
-    if let Some(text) = setting.overridden.as_mut() {
-        scrub(text);
-    }
 }
 
 fn profiles(compiled: &Compilation) -> Vec<Artifact> {
