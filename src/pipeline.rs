@@ -31,7 +31,8 @@ pub struct Compilation {
     pub repository: Repository,
     pub project: Project,
     pub diagnostics: Diagnostics,
-    /// The output tree; empty when there are errors.
+    /// The output tree; empty when there are errors or it was not rendered
+    /// ([`Options::render`]).
     pub files: Vec<OutputFile>,
     /// Policies that parsed and validated, in file order.
     pub policies: Vec<Loaded>,
@@ -53,11 +54,14 @@ pub struct Options<'a> {
     pub now: Option<LocalDateTime>,
     /// The environment of `ddmc.yaml` whose variables templates use (`--env`).
     pub environment: Option<&'a str>,
+    /// Whether [`Compilation::files`] is rendered (`build`, `diff`) or every declaration is
+    /// only validated (`check`, `explain`, `report`, `status`).
+    pub render: emit::Render,
 }
 
 impl<'a> Options<'a> {
     pub fn new(mode: Mode, secret: &'a (dyn Fn(&str) -> Option<String> + Sync)) -> Self {
-        Options { mode, secret, now: None, environment: None }
+        Options { mode, secret, now: None, environment: None, render: emit::Render::Files }
     }
 }
 
@@ -207,7 +211,9 @@ fn compile_repository(
         legacy.extend(policy_legacy);
         diagnostics.extend(lowering);
     }
-    analysis::conflicts::check(&loaded, &declarations, &mut diagnostics);
+    // Conflicts are warnings only (`--deny-conflicts` raises them later): they are looked
+    // for while the tree is emitted, on the policies' declarations.
+    let policy_declarations = declarations.len();
     // One merged legacy profile per group and platform: what a device may hold.
     let groups: BTreeSet<&str> =
         loaded.iter().flat_map(|l| l.policy.targets.groups.iter().map(String::as_str)).collect();
@@ -221,11 +227,20 @@ fn compile_repository(
 
     let resolutions = resolutions(cx.identifier_prefix, &loaded);
 
-    let mut files = if diagnostics.has_errors() {
-        Vec::new()
-    } else {
-        emit::tree(&project, &declarations, &profiles, &resolutions, &mut diagnostics)
-    };
+    let emit = !diagnostics.has_errors();
+    let (mut conflicts, mut emitting) = (Diagnostics::default(), Diagnostics::default());
+    let ((), mut files) = rayon::join(
+        || analysis::conflicts::check(&loaded, &declarations[..policy_declarations], &mut conflicts),
+        || {
+            if emit {
+                emit::tree(&project, &declarations, &profiles, &resolutions, options.render, &mut emitting)
+            } else {
+                Vec::new()
+            }
+        },
+    );
+    diagnostics.extend(conflicts);
+    diagnostics.extend(emitting);
     if diagnostics.has_errors() {
         files.clear();
     }

@@ -10,6 +10,7 @@
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::limits;
 use crate::source::{Pos, SourceFile, Span};
+use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -63,19 +64,21 @@ pub fn load(root: &Path) -> Result<Repository, LoadError> {
     let walker = Walker { root, canonical: &canonical, max_files: limits::MAX_POLICY_FILES };
     let project = root.join(PROJECT_FILE);
     if let Some(open) = walker.file(&project, PROJECT_FILE, &mut repo.problems)? {
-        repo.project = read(&open, &project, PROJECT_FILE, &mut repo)?;
+        repo.project = read(&open, &project, PROJECT_FILE)?.keep(&mut repo);
     }
     let mut found = Vec::new();
     if let Some(dir) = walker.policy_dir(&mut repo.problems)? {
         walker.walk(&dir, 0, &mut found, &mut repo.problems)?;
     }
     found.sort();
-    for (name, open, path) in found {
-        if let Some(file) = read(&open, &path, &name, &mut repo)? {
+    // Read on every core; kept (and the first I/O error reported) in name order.
+    let read: Vec<Result<Outcome, LoadError>> =
+        found.par_iter().map(|(name, open, path)| read(open, path, name)).collect();
+    for outcome in read {
+        if let Some(file) = outcome?.keep(&mut repo) {
             repo.policies.push(file);
         }
     }
-    repo.policies.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(repo)
 }
 
@@ -143,7 +146,10 @@ impl Walker<'_> {
                     return Ok(false);
                 }
             } else if is_policy_file(&path) {
-                if let Some(open) = self.file(&path, &name, problems)? {
+                // A regular file needs no second look (it is opened without following links
+                // and checked again once open); a link is resolved and confined.
+                let open = if kind.is_file() { Some(path.clone()) } else { self.file(&path, &name, problems)? };
+                if let Some(open) = open {
                     if out.len() == self.max_files {
                         problems.push(too_many(self.max_files));
                         return Ok(false);
@@ -212,25 +218,44 @@ fn lstat(path: &Path) -> Result<Option<fs::Metadata>, LoadError> {
     }
 }
 
+/// What reading one file gave: its text, or why it was not read (with the readable start
+/// of a file that is not UTF-8, for the snippet).
+enum Outcome {
+    Text(SourceFile),
+    Refused(Diagnostic, Option<SourceFile>),
+}
+
+impl Outcome {
+    /// The file, or `None` with its problem recorded in `repo`.
+    fn keep(self, repo: &mut Repository) -> Option<SourceFile> {
+        match self {
+            Outcome::Text(file) => Some(file),
+            Outcome::Refused(problem, fragment) => {
+                repo.problems.push(problem);
+                repo.fragments.extend(fragment);
+                None
+            }
+        }
+    }
+}
+
 /// Reads at most [`limits::MAX_SOURCE_BYTES`] of `open`. Never blocks: the file was a regular
 /// file when looked at, and is opened non-blocking and checked again once open, in case it was
 /// swapped for a FIFO in between.
-fn read(open: &Path, path: &Path, name: &str, repo: &mut Repository) -> Result<Option<SourceFile>, LoadError> {
+fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
     let io = |e| LoadError::Io(path.to_path_buf(), e);
     let file = open_nonblocking(open).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
-        repo.problems.push(not_regular(name, &meta, false));
-        return Ok(None);
+        return Ok(Outcome::Refused(not_regular(name, &meta, false), None));
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(meta.len().min(limits::MAX_SOURCE_BYTES) as usize + 1);
     file.take(limits::MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limits::MAX_SOURCE_BYTES {
-        repo.problems.push(too_large(name));
-        return Ok(None);
+        return Ok(Outcome::Refused(too_large(name), None));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Some(SourceFile { name: name.to_string(), path: path.to_path_buf(), text })),
+        Ok(text) => Ok(Outcome::Text(SourceFile { name: name.to_string(), path: path.to_path_buf(), text })),
         Err(e) => {
             let (pos, fragment) = first_invalid(e.as_bytes(), e.utf8_error().valid_up_to());
             let mut d = Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text"))
@@ -240,9 +265,8 @@ fn read(open: &Path, path: &Path, name: &str, repo: &mut Repository) -> Result<O
             if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
                 d = d.note("it starts with a UTF-16 byte order mark: it was saved as UTF-16");
             }
-            repo.problems.push(d);
-            repo.fragments.push(SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment });
-            Ok(None)
+            let fragment = SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment };
+            Ok(Outcome::Refused(d, Some(fragment)))
         }
     }
 }

@@ -301,8 +301,13 @@ impl Cli {
         secret: &'a (dyn Fn(&str) -> Option<String> + Sync),
         now: Option<crate::model::LocalDateTime>,
     ) -> pipeline::Options<'a> {
-        pipeline::Options { mode, secret, now, environment: self.env.as_deref() }
+        pipeline::Options { now, environment: self.env.as_deref(), ..pipeline::Options::new(mode, secret) }
     }
+}
+
+/// For commands that read the compilation but write no output tree.
+pub(super) fn validate_only(options: pipeline::Options<'_>) -> pipeline::Options<'_> {
+    pipeline::Options { render: crate::emit::Render::ValidateOnly, ..options }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -17,7 +17,7 @@ pub(super) fn explain(
     format: ExplainFormat,
     secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
-    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
+    let mut c = match pipeline::compile_with(repo, &validate_only(cli.options(Mode::Check, secret, None))) {
         Ok(c) => c,
         Err(e) => return load_failed(cli, &e),
     };

@@ -22,7 +22,7 @@ pub(super) fn html_report(
         let message = format!("`--out {}` is a folder; name the HTML file to write", out.display());
         return fail(cli, usage(message));
     }
-    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Check, secret, None)) {
+    let mut c = match pipeline::compile_with(repo, &validate_only(cli.options(Mode::Check, secret, None))) {
         Ok(c) => c,
         Err(e) => return load_failed(cli, &e),
     };

@@ -8,19 +8,41 @@ use serde_json::{Map, Value, json};
 /// ServerToken: a hash of Type, Identifier and canonical Payload as served (secrets
 /// included), so it changes exactly when the content does, a rotated seeding token too.
 pub fn server_token(declaration: &Declaration) -> String {
-    let payload = canonical_json(&served_payload(declaration));
-    token(&[declaration.ty().as_str(), &declaration.identifier, &payload])
+    token_of(declaration, &Value::Object(payload(&declaration.content)))
+}
+
+/// [`server_token`] of a declaration whose payload (secrets as placeholders) is at hand.
+fn token_of(declaration: &Declaration, payload: &Value) -> String {
+    let served = if declaration.secrets.is_empty() {
+        canonical_json(payload)
+    } else {
+        let mut served = payload.clone();
+        reveal(declaration, &mut served);
+        canonical_json(&served)
+    };
+    token(&[declaration.ty().as_str(), &declaration.identifier, &served])
 }
 
 /// The declaration as people may read it: `Type`, `Identifier`, `ServerToken`, `Payload`, in
 /// Apple's order, secrets still as their placeholders. Self-validation works on this form, so
 /// not even a schema violation can quote a secret.
 pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
+    wrap(declaration, server_token, Value::Object(payload(&declaration.content)))
+}
+
+/// The envelope and its ServerToken, the payload built once.
+pub fn envelope_and_token(declaration: &Declaration) -> (Value, String) {
+    let payload = Value::Object(payload(&declaration.content));
+    let token = token_of(declaration, &payload);
+    (wrap(declaration, &token, payload), token)
+}
+
+fn wrap(declaration: &Declaration, server_token: &str, payload: Value) -> Value {
     let mut envelope = Map::new();
     envelope.insert("Type".into(), json!(declaration.ty().as_str()));
     envelope.insert("Identifier".into(), json!(declaration.identifier));
     envelope.insert("ServerToken".into(), json!(server_token));
-    envelope.insert("Payload".into(), Value::Object(payload(&declaration.content)));
+    envelope.insert("Payload".into(), payload);
     Value::Object(envelope)
 }
 
@@ -30,12 +52,6 @@ pub fn served(declaration: &Declaration, mut envelope: Value) -> Value {
         reveal(declaration, payload);
     }
     envelope
-}
-
-fn served_payload(declaration: &Declaration) -> Value {
-    let mut payload = Value::Object(payload(&declaration.content));
-    reveal(declaration, &mut payload);
-    payload
 }
 
 fn reveal(declaration: &Declaration, payload: &mut Value) {

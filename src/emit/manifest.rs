@@ -217,35 +217,40 @@ fn range(r: &OsRange) -> Range {
 /// Per group: the declarations a device in it receives (`all`'s, plus its own), the
 /// `DeclarationsToken` over their Identifiers and ServerTokens, and its merged profiles.
 fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> BTreeMap<&'a str, Group<'a>> {
-    // Each declaration's groups, `None` for every group.
-    let reach: Vec<Option<&[String]>> = emitted
-        .iter()
-        .map(|e| match &e.declaration.origin {
-            Some(origin) if !origin.groups.iter().any(|g| g == GROUP_ALL) => Some(origin.groups.as_slice()),
-            _ => None,
-        })
-        .collect();
     let mut names: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
     names.extend(
         emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
     );
     names.extend(profiles.iter().map(|p| p.profile.group.as_str()));
-    names
+    // One pass over the declarations, in order: each joins its own groups, or every group.
+    let mut members: BTreeMap<&str, Vec<&Emitted<'_>>> = names.iter().map(|&g| (g, Vec::new())).collect();
+    for e in emitted {
+        match &e.declaration.origin {
+            Some(origin) if !origin.groups.iter().any(|g| g == GROUP_ALL) => {
+                for group in &origin.groups {
+                    let Some(list) = members.get_mut(group.as_str()) else { continue };
+                    // A policy that names a group twice is in it once.
+                    if !list.last().is_some_and(|last| std::ptr::eq(*last, e)) {
+                        list.push(e);
+                    }
+                }
+            }
+            _ => members.values_mut().for_each(|list| list.push(e)),
+        }
+    }
+    let mut profiles_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in profiles {
+        profiles_of.entry(p.profile.group.as_str()).or_default().push(p.profile.identifier.as_str());
+    }
+    members
         .into_iter()
-        .map(|group| {
-            let members: Vec<&Emitted<'_>> = emitted
-                .iter()
-                .zip(&reach)
-                .filter(|(_, reach)| reach.is_none_or(|groups| groups.iter().any(|g| g == group)))
-                .map(|(e, _)| e)
-                .collect();
+        .map(|(group, members)| {
             let parts: Vec<&str> =
                 members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
             let declarations = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
             // Each group's merged profile already holds `all`'s legacy settings: a device
             // installs its group's profile only (one `com.apple.SoftwareUpdate` per Mac).
-            let profiles =
-                profiles.iter().filter(|p| p.profile.group == group).map(|p| p.profile.identifier.as_str()).collect();
+            let profiles = profiles_of.remove(group).unwrap_or_default();
             (group, Group { declarations, declarations_token: token(&parts), profiles })
         })
         .collect()

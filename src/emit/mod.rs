@@ -10,7 +10,7 @@ pub mod profile;
 mod tree;
 pub mod write;
 
-pub use tree::tree;
+pub use tree::{Render, tree};
 
 /// A file of the output tree: its path relative to the output folder, and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

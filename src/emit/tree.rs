@@ -13,27 +13,39 @@ use crate::resolve;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 
+/// Whether [`tree`] renders the files or only validates what they would hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Render {
+    /// Every file's bytes and the manifest (`build`, `diff`).
+    Files,
+    /// Self-validation only, no bytes (`check`, `explain`): at 10,000 policies rendering
+    /// 30,000 pretty files and a manifest listing them is most of the work.
+    ValidateOnly,
+}
+
 /// The output tree. Every declaration is first validated against Apple's schema for its
 /// type: a failure is ddmc's bug, reported as an internal error, and nothing is written.
+/// With [`Render::ValidateOnly`] the same validation runs and no file is returned.
 pub fn tree(
     project: &Project,
     declarations: &[Declaration],
     profiles: &[Profile],
     resolutions: &BTreeMap<String, resolve::Provenance>,
+    render: Render,
     out: &mut Diagnostics,
 ) -> Vec<OutputFile> {
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let rendered: Vec<(OutputFile, manifest::Emitted, Vec<Diagnostic>)> =
-        sorted.par_iter().map(|d| emit_declaration(d)).collect();
+    let rendered: Vec<(Option<OutputFile>, manifest::Emitted, Vec<Diagnostic>)> =
+        sorted.par_iter().map(|d| emit_declaration(d, render)).collect();
     let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
     let mut emitted = Vec::with_capacity(rendered.len());
     for (file, item, problems) in rendered {
         for problem in problems {
             out.push(problem);
         }
-        files.push(file);
+        files.extend(file);
         emitted.push(item);
     }
     for problem in analysis::legacy::single_instance_violations(profiles) {
@@ -55,6 +67,9 @@ pub fn tree(
                 .help("this is a bug in ddmc; please report it with the policy that caused it"),
             );
         }
+        if render == Render::ValidateOnly {
+            continue;
+        }
         let path = format!("profiles/{}.mobileconfig", p.identifier);
         files.push(OutputFile { path: path.clone(), bytes: profile::to_xml(&top) });
         emitted_profiles.push(manifest::EmittedProfile {
@@ -63,6 +78,9 @@ pub fn tree(
             content_token: profile::content_token(&top),
             path,
         });
+    }
+    if render == Render::ValidateOnly {
+        return Vec::new();
     }
     emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
     let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
@@ -73,10 +91,9 @@ pub fn tree(
 
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
-fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<Diagnostic>) {
-    let token = declaration::server_token(d);
+fn emit_declaration(d: &Declaration, render: Render) -> (Option<OutputFile>, manifest::Emitted<'_>, Vec<Diagnostic>) {
+    let (envelope, token) = declaration::envelope_and_token(d);
     let path = format!("declarations/{}.json", d.identifier);
-    let envelope = declaration::envelope(d, &token);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
         .map(|problem| {
@@ -92,8 +109,10 @@ fn emit_declaration(d: &Declaration) -> (OutputFile, manifest::Emitted<'_>, Vec<
             .help("this is a bug in ddmc; please report it with the policy that caused it")
         })
         .collect();
-    let served = declaration::served(d, envelope);
-    let file = OutputFile { path: path.clone(), bytes: declaration::pretty(&served).into_bytes() };
+    let file = (render == Render::Files).then(|| OutputFile {
+        path: path.clone(),
+        bytes: declaration::pretty(&declaration::served(d, envelope)).into_bytes(),
+    });
     (file, manifest::Emitted { declaration: d, server_token: token, path }, problems)
 }
 
@@ -114,7 +133,7 @@ mod tests {
             secrets: Vec::new(),
         };
         let mut out = Diagnostics::default();
-        tree(&Project::default(), &[bad], &[], &BTreeMap::new(), &mut out);
+        tree(&Project::default(), &[bad], &[], &BTreeMap::new(), Render::ValidateOnly, &mut out);
         let errors = out.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::Internal);

@@ -118,7 +118,11 @@ pub fn check(
 ) -> Result<StatusCheck, StatusError> {
     let device = report::read(options.report).map_err(StatusError::Report)?;
     let platform = platform(&device, options.platform)?;
-    let compile = pipeline::Options { environment: options.environment, ..pipeline::Options::new(Mode::Check, secret) };
+    let compile = pipeline::Options {
+        environment: options.environment,
+        render: crate::emit::Render::ValidateOnly,
+        ..pipeline::Options::new(Mode::Check, secret)
+    };
     let compilation = pipeline::compile_with(options.repo, &compile).map_err(StatusError::Load)?;
     if compilation.diagnostics.has_errors() {
         return Err(StatusError::Policy(Box::new(compilation)));
