@@ -409,10 +409,11 @@ fn typed<T: DeserializeOwned>(
     validators: &Validators,
     out: &mut Diagnostics,
 ) -> Option<(T, Document)> {
-    if !validators.check(kind, &file.name, &root, out) {
+    let instance = root.to_json();
+    if !validators.check_json(kind, &file.name, &root, &instance, out) {
         return None;
     }
-    match serde_json::from_value::<T>(root.to_json()) {
+    match serde_json::from_value::<T>(instance) {
         Ok(value) => Some((value, Document { file: file.name.clone(), root })),
         Err(e) => {
             out.push(

@@ -8,6 +8,7 @@ use crate::lower::legacy::{PolicySource, Profile};
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
 use crate::resolve::Provenance;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,15 +28,6 @@ pub struct Emitted<'a> {
     pub declaration: &'a Declaration,
     pub server_token: String,
     pub path: String,
-}
-
-#[derive(Serialize)]
-struct Manifest<'a> {
-    generator: &'static str,
-    format: u32,
-    identifier_prefix: &'a str,
-    artifacts: Vec<Entry<'a>>,
-    groups: BTreeMap<&'a str, Group<'a>>,
 }
 
 #[derive(Serialize)]
@@ -148,25 +140,71 @@ struct Group<'a> {
 
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
 /// `resolutions`: per enforcement Identifier, what the catalog resolved it from.
+///
+/// Members in this order: `generator` (first: [`crate::emit::write`] reads only the start to
+/// recognise an output folder), `format`, `identifier_prefix`, `artifacts`, `groups`. Each
+/// artifact and group is serialised on its own core, then put in its place exactly as one
+/// pretty printer writes the whole document.
 pub fn render(
     prefix: &str,
     emitted: &[Emitted<'_>],
     profiles: &[EmittedProfile<'_>],
     resolutions: &BTreeMap<String, Provenance>,
 ) -> Vec<u8> {
-    let mut artifacts: Vec<Entry<'_>> =
-        emitted.iter().map(|e| Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))).collect();
-    artifacts.extend(profiles.iter().map(|p| Entry::Profile(profile_artifact(p))));
-    let manifest = Manifest {
-        generator: GENERATOR,
-        format: 1,
-        identifier_prefix: prefix,
-        artifacts,
-        groups: groups(emitted, profiles),
-    };
-    let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+    let mut artifacts: Vec<Vec<u8>> = emitted
+        .par_iter()
+        .map(|e| nested(&Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))))
+        .collect();
+    artifacts.extend(profiles.iter().map(|p| nested(&Entry::Profile(profile_artifact(p)))));
+    let groups: Vec<(&str, Group<'_>)> = groups(emitted, profiles).into_iter().collect();
+    let groups: Vec<Vec<u8>> = groups
+        .par_iter()
+        .map(|(name, group)| {
+            let mut member = serde_json::to_vec(name).unwrap_or_default();
+            member.extend_from_slice(b": ");
+            member.extend(nested(group).trim_ascii_start());
+            [b"    ".as_slice(), &member].concat()
+        })
+        .collect();
+    let mut out = Vec::with_capacity(artifacts.iter().chain(&groups).map(|a| a.len() + 2).sum::<usize>() + 256);
+    out.extend_from_slice(b"{\n  \"generator\": ");
+    out.extend(serde_json::to_vec(GENERATOR).unwrap_or_default());
+    out.extend_from_slice(b",\n  \"format\": 1,\n  \"identifier_prefix\": ");
+    out.extend(serde_json::to_vec(prefix).unwrap_or_default());
+    out.extend_from_slice(b",\n  \"artifacts\": ");
+    list(&mut out, *b"[]", &artifacts);
+    out.extend_from_slice(b",\n  \"groups\": ");
+    list(&mut out, *b"{}", &groups);
+    out.extend_from_slice(b"\n}\n");
+    out
+}
+
+/// `value` pretty-printed as a value two levels deep (in a member of the top-level object):
+/// every line indented by four spaces. A newline in JSON text is never inside a string.
+fn nested<T: Serialize>(value: &T) -> Vec<u8> {
+    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8 + 4);
+    out.extend_from_slice(b"    ");
+    for &b in &text {
+        out.push(b);
+        if b == b'\n' {
+            out.extend_from_slice(b"    ");
+        }
+    }
+    out
+}
+
+/// The items of a top-level member's array or object, as the pretty printer lays them out.
+fn list(out: &mut Vec<u8>, [open, close]: [u8; 2], items: &[Vec<u8>]) {
+    out.push(open);
+    for (i, item) in items.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        out.extend_from_slice(item);
+    }
+    if !items.is_empty() {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(close);
 }
 
 fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'a> {

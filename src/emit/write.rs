@@ -1,21 +1,27 @@
-//! Writing the output tree: everything goes to a temporary folder beside `--out`, which
-//! replaces `--out` only once complete. Nothing outside `--out` is written or deleted (but
-//! the lock file, that temporary folder, and the old tree while it is swapped out).
+//! Writing the output tree: the new build is put together in a folder beside `--out`,
+//! which replaces `--out` only once complete. Nothing outside `--out` is written or deleted
+//! (but the lock file and the spare tree beside it).
 //!
 //! A build holds an exclusive lock (`.<out>.ddmc-lock`, beside `out`) from start to end, so
-//! two builds of the same output run one after the other; under the lock, temporary folders
-//! that killed builds left behind are removed. On Linux the new tree and the old one are
-//! swapped in one atomic `renameat2(RENAME_EXCHANGE)`: at every instant `out` is a complete
-//! old or a complete new build. Elsewhere, or where the file system refuses the exchange,
-//! two renames are the fallback.
+//! two builds of the same output run one after the other. On Linux the new tree and the old
+//! one are swapped in one atomic `renameat2(RENAME_EXCHANGE)`: at every instant `out` is a
+//! complete old or a complete new build. Elsewhere, or where the file system refuses the
+//! exchange, two renames are the fallback.
 //!
-//! Incremental: a file whose bytes are already in the current output is not written again;
-//! the new tree gets a hard link to it (same inode, same modification time), so a build
-//! after one policy changed writes only what changed, and removing the old tree afterwards
-//! only unlinks names. Files are never modified in place, so sharing them is safe.
+//! Incremental, double-buffered: the tree the swap moves out of `out` stays beside it as the
+//! spare (`.<out>.ddmc-spare`), and the next build brings the spare up to date instead of
+//! writing a whole tree: a file already holding the right bytes stays; one the current output
+//! holds is hard-linked from there (same inode, so the two trees together take the space of
+//! one plus what changed); only the rest is written, and only what the new build no longer has
+//! is removed. A build after one policy changed therefore writes and deletes a few files, not
+//! the tree. Files are never modified in place, so sharing them is safe; a file with another
+//! name than its twin in the other tree (a hard link planted from elsewhere) is never kept.
+//! The spare is never visible as `out`, so a build killed while updating it leaves nothing
+//! wrong: the next one checks every file of the spare again.
 
 use super::OutputFile;
 use super::manifest::GENERATOR;
+use rayon::prelude::*;
 use std::collections::BTreeSet;
 use std::fs;
 use std::io;
@@ -58,7 +64,9 @@ impl std::fmt::Display for WriteError {
     }
 }
 
-/// What temporary names beside `out` look like: `.<out>.ddmc-new-<pid>`, `.<out>.ddmc-old-<pid>`.
+/// Names beside `out`: `.<out>.ddmc-spare`, the lock, and the temporary folders of earlier
+/// versions of ddmc (`.<out>.ddmc-new-<pid>`, `.<out>.ddmc-old-<pid>`), which a build removes.
+const SPARE: &str = "ddmc-spare";
 const STAGING: &str = "ddmc-new-";
 const RETIRED: &str = "ddmc-old-";
 const LOCK: &str = "ddmc-lock";
@@ -88,41 +96,116 @@ pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -
     if out.exists() && !is_ours(out) {
         return Err(WriteError::NotOurs(out.to_path_buf()));
     }
-    let staging = parent.join(format!(".{name}.{STAGING}{}", std::process::id()));
+    let spare = parent.join(format!(".{name}.{SPARE}"));
     let retired = parent.join(format!(".{name}.{RETIRED}{}", std::process::id()));
-    let result = (|| {
-        let mut made = BTreeSet::new();
-        for file in files {
-            let path = staging.join(&file.path);
-            if let Some(dir) = path.parent()
-                && made.insert(dir.to_path_buf())
-            {
-                fs::create_dir_all(dir).map_err(io(dir))?;
-            }
-            let current = out.join(&file.path);
-            if !(unchanged(&current, &file.bytes) && fs::hard_link(&current, &path).is_ok()) {
-                fs::write(&path, &file.bytes).map_err(io(&path))?;
-            }
-        }
-        match swap(&staging, out, &retired).map_err(io(out))? {
-            Swapped::Exchanged => fs::remove_dir_all(&staging).map_err(io(&staging)),
-            Swapped::Renamed { retired: true } => fs::remove_dir_all(&retired).map_err(io(&retired)),
-            Swapped::Renamed { retired: false } | Swapped::First => Ok(()),
-        }
-    })();
-    if result.is_err() && staging.exists() {
-        let _ = fs::remove_dir_all(&staging);
+    let current = fs::symlink_metadata(out).is_ok().then_some(out);
+    update(&spare, current, files)?;
+    match swap(&spare, out, &retired).map_err(io(out))? {
+        // The old tree is the spare now.
+        Swapped::Exchanged | Swapped::First => Ok(()),
+        Swapped::Renamed { retired: true } => fs::rename(&retired, &spare).map_err(io(&spare)),
+        Swapped::Renamed { retired: false } => Ok(()),
     }
-    result
 }
 
-/// Whether `path` in the current output is a regular file (not a link, and no other name
-/// for it: a hard link planted from elsewhere is not shared) holding exactly `bytes`: then
-/// the new tree shares it by a hard link instead of writing it again.
-fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+/// Makes the spare tree hold exactly `files`, sharing what `current` (the output) already
+/// holds.
+fn update(spare: &Path, current: Option<&Path>, files: &[OutputFile]) -> Result<(), WriteError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e| WriteError::Io(path, e)
+    };
+    // The spare must be a real folder: anything else there (a link, a file) goes.
+    match fs::symlink_metadata(spare) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => fs::remove_file(spare).map_err(io(spare))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(WriteError::Io(spare.to_path_buf(), e)),
+    }
+    fs::create_dir_all(spare).map_err(io(spare))?;
+    let (held_files, held_dirs) = list(spare).map_err(io(spare))?;
+    let wanted: BTreeSet<&Path> = files.iter().map(|f| Path::new(&f.path)).collect();
+    let wanted_dirs: BTreeSet<&Path> =
+        wanted.iter().flat_map(|p| p.ancestors().skip(1)).filter(|p| !p.as_os_str().is_empty()).collect();
+    // What the new build does not have: files first, then the folders they were in (deepest
+    // first). A link is removed, never followed.
+    let gone: Vec<&PathBuf> = held_files.iter().filter(|p| !wanted.contains(p.as_path())).collect();
+    gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
+    for dir in held_dirs.iter().rev().filter(|d| !wanted_dirs.contains(d.as_path())) {
+        fs::remove_dir(spare.join(dir)).map_err(io(&spare.join(dir)))?;
+    }
+    let held: BTreeSet<&Path> = held_dirs.iter().map(PathBuf::as_path).collect();
+    for dir in wanted_dirs {
+        let path = spare.join(dir);
+        if !held.contains(dir) {
+            fs::create_dir(&path).map_err(io(&path))?;
+        }
+    }
+    // Each file on its own core; the first failure in file order is the one reported.
+    let placed: Vec<Result<(), WriteError>> = files
+        .par_iter()
+        .map(|file| {
+            let path = spare.join(&file.path);
+            let twin = current.map(|out| out.join(&file.path));
+            if holds(&path, &file.bytes, twin.as_deref()) {
+                return Ok(());
+            }
+            let from_current = twin.filter(|twin| holds(twin, &file.bytes, Some(&path)));
+            remove(&path).map_err(io(&path))?;
+            if let Some(twin) = from_current
+                && fs::hard_link(&twin, &path).is_ok()
+            {
+                return Ok(());
+            }
+            create(&path, &file.bytes).map_err(io(&path))
+        })
+        .collect();
+    placed.into_iter().collect()
+}
+
+/// The files (anything not a folder, links included) and folders below `dir`, relative to
+/// it; folders in breadth-first order, so parents before their children.
+fn list(dir: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let (mut files, mut dirs) = (Vec::new(), Vec::new());
+    let mut next = 0;
+    let mut current = Some(PathBuf::new());
+    while let Some(relative) = current {
+        for entry in fs::read_dir(dir.join(&relative))? {
+            let entry = entry?;
+            let path = relative.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+        current = dirs.get(next).cloned();
+        next += 1;
+    }
+    Ok((files, dirs))
+}
+
+/// Removes the file or link at `path`, if there is one.
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// A new file (never through a link: it must not exist) holding `bytes`.
+fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    fs::OpenOptions::new().write(true).create_new(true).open(path)?.write_all(bytes)
+}
+
+/// Whether `path` is a regular file (not a link) holding exactly `bytes`, with no other name
+/// than `twin` (the same path in the other tree): then it can be kept or shared. A hard link
+/// planted from elsewhere is neither.
+fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> bool {
     let Ok(file) = open_no_follow(path) else { return false };
     let Ok(meta) = file.metadata() else { return false };
-    if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta) {
+    if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta, twin) {
         return false;
     }
     let mut current = Vec::with_capacity(bytes.len());
@@ -130,13 +213,21 @@ fn unchanged(path: &Path, bytes: &[u8]) -> bool {
     file.take(bytes.len() as u64 + 1).read_to_end(&mut current).is_ok() && current == bytes
 }
 
+/// One name, or two where the other is `twin`.
 #[cfg(unix)]
-fn sole_name(meta: &fs::Metadata) -> bool {
-    std::os::unix::fs::MetadataExt::nlink(meta) == 1
+fn sole_name(meta: &fs::Metadata, twin: Option<&Path>) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match meta.nlink() {
+        1 => true,
+        2 => twin
+            .and_then(|twin| fs::symlink_metadata(twin).ok())
+            .is_some_and(|t| t.is_file() && t.dev() == meta.dev() && t.ino() == meta.ino()),
+        _ => false,
+    }
 }
 
 #[cfg(not(unix))]
-fn sole_name(_: &fs::Metadata) -> bool {
+fn sole_name(_: &fs::Metadata, _: Option<&Path>) -> bool {
     true
 }
 
@@ -243,13 +334,28 @@ fn is_ours(out: &Path) -> bool {
         return false;
     }
     let empty = fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
-    if empty {
+    empty || fs::File::open(out.join("manifest.json")).is_ok_and(|file| marked(file))
+}
+
+/// Whether a manifest says `"generator": "ddmc"`. ddmc writes that member first: its start
+/// is enough, which matters with a manifest of tens of megabytes. One written otherwise is
+/// read whole, its other members skipped.
+fn marked(mut manifest: fs::File) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Marker {
+        generator: String,
+    }
+    let mut start = [0; 64];
+    let n = manifest.read(&mut start).unwrap_or(0);
+    let words: Vec<&[u8]> = start[..n].split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).take(3).collect();
+    if let [b"{", b"\"generator\":", value] = words.as_slice()
+        && *value == format!("\"{GENERATOR}\",").as_bytes()
+    {
         return true;
     }
-    fs::read_to_string(out.join("manifest.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|m| m["generator"] == GENERATOR)
+    let mut bytes = start[..n].to_vec();
+    manifest.read_to_end(&mut bytes).is_ok()
+        && serde_json::from_slice::<Marker>(&bytes).is_ok_and(|m| m.generator == GENERATOR)
 }
 
 #[cfg(test)]
@@ -272,9 +378,10 @@ mod tests {
         write_tree(&out, &[manifest(), file("declarations/b.json", "2")], &mut || {}).expect("second");
         assert!(!out.join("declarations/a.json").exists(), "stale files go");
         assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "2");
-        let leftovers: Vec<_> = fs::read_dir(dir.path()).expect("dir").collect();
-        let names: Vec<_> = leftovers.iter().map(|e| e.as_ref().expect("entry").file_name()).collect();
-        assert_eq!(names.len(), 2, "only out and its lock, no temporary folders: {names:?}");
+        let mut names: Vec<_> = fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+        names.sort();
+        assert_eq!(names, [".out.ddmc-lock", ".out.ddmc-spare", "out"], "no temporary folders");
+        assert!(dir.path().join(".out.ddmc-spare/declarations/a.json").exists(), "the spare is the old build");
     }
 
     #[test]
@@ -325,7 +432,7 @@ mod tests {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into())
             .collect();
         names.sort();
-        assert_eq!(names, [".other.ddmc-new-5", ".out.ddmc-lock", ".out.ddmc-new-x", "out"]);
+        assert_eq!(names, [".other.ddmc-new-5", ".out.ddmc-lock", ".out.ddmc-new-x", ".out.ddmc-spare", "out"]);
     }
 
     #[test]
@@ -342,23 +449,63 @@ mod tests {
         assert_eq!(fs::read_dir(&real).expect("real").count(), 0);
     }
     /// A rebuild shares unchanged files with the old tree (same inode: not rewritten) and
-    /// writes only the changed ones.
+    /// writes only the changed ones; the old tree stays as the spare, which the next build
+    /// brings up to date by writing only what differs.
     #[test]
     #[cfg(unix)]
     fn unchanged_files_are_not_rewritten() {
         use std::os::unix::fs::MetadataExt;
         let dir = tempfile::tempdir().expect("tempdir");
         let out = dir.path().join("out");
-        let first = [manifest(), file("declarations/a.json", "1"), file("declarations/b.json", "2")];
-        write_tree(&out, &first, &mut || {}).expect("first");
-        let inode = |p: &str| fs::metadata(out.join(p)).expect("metadata").ino();
-        let (a, b) = (inode("declarations/a.json"), inode("declarations/b.json"));
-        let second = [manifest(), file("declarations/a.json", "1"), file("declarations/b.json", "3")];
-        write_tree(&out, &second, &mut || {}).expect("second");
-        assert_eq!(inode("declarations/a.json"), a, "unchanged: the same file");
-        assert_ne!(inode("declarations/b.json"), b, "changed: a new file");
+        let spare = dir.path().join(".out.ddmc-spare");
+        let build = |a: &str, b: &str| {
+            let files = [manifest(), file("declarations/a.json", a), file("declarations/b.json", b)];
+            write_tree(&out, &files, &mut || {}).expect("build");
+        };
+        let inode = |tree: &Path, p: &str| fs::metadata(tree.join(p)).expect("metadata").ino();
+        build("1", "2");
+        let (a, b) = (inode(&out, "declarations/a.json"), inode(&out, "declarations/b.json"));
+        build("1", "3");
+        assert_eq!(inode(&out, "declarations/a.json"), a, "unchanged: the same file");
+        assert_ne!(inode(&out, "declarations/b.json"), b, "changed: a new file");
         assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "3");
-        assert_eq!(fs::metadata(out.join("declarations/a.json")).expect("a").nlink(), 1, "the old tree is gone");
+        assert_eq!(inode(&spare, "declarations/a.json"), a, "the spare shares it");
+        assert_eq!(fs::read_to_string(spare.join("declarations/b.json")).expect("old b"), "2");
+        // The third build updates the spare: `b` changes there, `a` is left alone.
+        let b3 = inode(&out, "declarations/b.json");
+        build("1", "4");
+        assert_eq!(inode(&out, "declarations/a.json"), a);
+        assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "4");
+        assert_eq!(inode(&spare, "declarations/b.json"), b3, "the build before is the spare");
+        // And back: `b` = 3 is in the spare and the output, shared from there.
+        build("1", "3");
+        assert_eq!(inode(&out, "declarations/b.json"), b3, "the spare's file became the output's");
+    }
+
+    /// The spare is only ever a real folder of ddmc's: a link planted in its place is
+    /// removed, not followed, and whatever is in a spare folder that the build does not want
+    /// (files, folders, links) goes.
+    #[test]
+    #[cfg(unix)]
+    fn a_planted_spare_is_never_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).expect("mkdir");
+        fs::write(elsewhere.join("keep"), "keep").expect("write");
+        write_tree(&out, &[manifest()], &mut || {}).expect("first");
+        std::os::unix::fs::symlink(&elsewhere, dir.path().join(".out.ddmc-spare")).expect("plant");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "1")], &mut || {}).expect("second");
+        assert_eq!(fs::read_dir(&elsewhere).expect("dir").count(), 1, "nothing written through the link");
+        let spare = dir.path().join(".out.ddmc-spare");
+        assert!(fs::symlink_metadata(&spare).expect("spare").is_dir());
+        fs::create_dir_all(spare.join("junk/deeper")).expect("mkdir");
+        std::os::unix::fs::symlink(&elsewhere, spare.join("declarations")).ok();
+        fs::write(spare.join("junk/deeper/x"), "x").expect("write");
+        write_tree(&out, &[manifest(), file("declarations/a.json", "2")], &mut || {}).expect("third");
+        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "2");
+        assert!(!out.join("junk").exists(), "what the build does not want is gone");
+        assert_eq!(fs::read_dir(&elsewhere).expect("dir").count(), 1);
     }
 
     /// A link planted in the output, symbolic or hard (another name for a file elsewhere), is

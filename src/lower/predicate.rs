@@ -206,6 +206,11 @@ impl fmt::Display for Predicate {
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
+    if !s.chars().any(|c| matches!(c, '\\' | '\'') || c.is_control()) {
+        out.push_str(s);
+        out.push('\'');
+        return out;
+    }
     for c in s.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -243,6 +248,16 @@ fn more_components(max: u8) -> String {
 ///
 /// The floor 15.0 gives `(1[5-9]|[2-9][0-9]|[1-9][0-9]{2,})([.](0|[1-9][0-9]*)){0,2}`.
 pub fn version_at_least(major: u16, minor: u16, patch: u16) -> String {
+    // Thousands of policies share a handful of floors: each is built once per thread.
+    thread_local! {
+        static BUILT: std::cell::RefCell<std::collections::HashMap<(u16, u16, u16), String>> = Default::default();
+    }
+    BUILT.with(|built| {
+        built.borrow_mut().entry((major, minor, patch)).or_insert_with(|| build_at_least(major, minor, patch)).clone()
+    })
+}
+
+fn build_at_least(major: u16, minor: u16, patch: u16) -> String {
     if minor == 0 && patch == 0 {
         // With the major at the floor any minor and patch will do, so one range covers
         // both "greater major" and "equal major".

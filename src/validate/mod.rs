@@ -71,13 +71,25 @@ impl Validators {
     /// Validates `node` (parsed from `file`); returns whether it is valid. Problems go to
     /// `diagnostics`, in document order.
     pub fn check(&self, kind: DocumentKind, file: &str, node: &Node, diagnostics: &mut Diagnostics) -> bool {
+        self.check_json(kind, file, node, &node.to_json(), diagnostics)
+    }
+
+    /// [`Validators::check`] with `node` already converted to JSON (`instance`), for a
+    /// caller that deserialises the same JSON next.
+    pub fn check_json(
+        &self,
+        kind: DocumentKind,
+        file: &str,
+        node: &Node,
+        instance: &serde_json::Value,
+        diagnostics: &mut Diagnostics,
+    ) -> bool {
         let compiled = match kind {
             DocumentKind::Policy => &self.policy,
             DocumentKind::Project => &self.project,
         };
         let text_ok = text::check(file, node, diagnostics);
-        let instance = node.to_json();
-        let errors: Vec<_> = compiled.validator.iter_errors(&instance).collect();
+        let errors: Vec<_> = compiled.validator.iter_errors(instance).collect();
         let context = messages::Context { file, document: kind.noun(), root: node, schema: &compiled.schema };
         let floats = messages::integral_floats(&context);
         let numbers_ok = floats.is_empty();

@@ -137,13 +137,15 @@ fn which(out: &Path, old: &Tree, new: &Tree, after: Duration) -> &'static str {
     );
 }
 
-/// Temporary folders of builds beside the output (`.out.ddmc-new-<pid>`, `.out.ddmc-old-<pid>`).
+/// Temporary folders of builds beside the output: anything but the lock and the spare tree.
 fn temporaries(parent: &Path) -> Vec<PathBuf> {
     fs::read_dir(parent)
         .expect("readable")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".out.") && n != ".out.ddmc-lock")
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".out.") && n != ".out.ddmc-lock" && n != ".out.ddmc-spare")
         })
         .collect()
 }

@@ -804,7 +804,11 @@ fn valid_control_replaces_the_previous_output() {
     assert_ne!(fs::read_to_string(out.join("manifest.json")).expect("manifest"), PREVIOUS_MANIFEST);
     let mut names: Vec<_> = fs::read_dir(repo.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
     names.sort();
-    assert_eq!(names, [".out.ddmc-lock", "ddmc.yaml", "out", "policies"], "no temporary folders left");
+    assert_eq!(
+        names,
+        [".out.ddmc-lock", ".out.ddmc-spare", "ddmc.yaml", "out", "policies"],
+        "no temporary folders left"
+    );
 }
 
 /// `--message-format json`: one JSON object per diagnostic on stdout, in the same order and
