@@ -147,7 +147,11 @@ mod tests {
         Declaration {
             identifier: id.into(),
             content: Content::Enforcement(target),
-            origin: Some(Origin { policy: id.into(), source: format!("{id}.yaml"), groups: vec!["all".into()] }),
+            origin: Some(std::sync::Arc::new(Origin {
+                policy: id.into(),
+                source: format!("{id}.yaml"),
+                groups: vec!["all".into()],
+            })),
             applies_to: vec![OsRange { platform: Platform::MacOS, min: v, exactly: exact.then_some(v), below: None }],
             supervision: Default::default(),
             secrets: Vec::new(),

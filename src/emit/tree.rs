@@ -37,16 +37,18 @@ pub fn tree(
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let rendered: Vec<(Option<OutputFile>, manifest::Emitted, Vec<Diagnostic>)> =
+    let rendered: Vec<(Option<(OutputFile, manifest::Emitted)>, Vec<Diagnostic>)> =
         sorted.par_iter().map(|d| emit_declaration(d, render)).collect();
     let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
     let mut emitted = Vec::with_capacity(rendered.len());
-    for (file, item, problems) in rendered {
+    for (file, problems) in rendered {
         for problem in problems {
             out.push(problem);
         }
-        files.extend(file);
-        emitted.push(item);
+        if let Some((file, item)) = file {
+            files.push(file);
+            emitted.push(item);
+        }
     }
     for problem in analysis::legacy::single_instance_violations(profiles) {
         out.push(
@@ -91,9 +93,8 @@ pub fn tree(
 
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
-fn emit_declaration(d: &Declaration, render: Render) -> (Option<OutputFile>, manifest::Emitted<'_>, Vec<Diagnostic>) {
+fn emit_declaration(d: &Declaration, render: Render) -> (Option<(OutputFile, manifest::Emitted<'_>)>, Vec<Diagnostic>) {
     let (envelope, token) = declaration::envelope_and_token(d);
-    let path = format!("declarations/{}.json", d.identifier);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
         .map(|problem| {
@@ -109,11 +110,12 @@ fn emit_declaration(d: &Declaration, render: Render) -> (Option<OutputFile>, man
             .help("this is a bug in ddmc; please report it with the policy that caused it")
         })
         .collect();
-    let file = (render == Render::Files).then(|| OutputFile {
-        path: path.clone(),
-        bytes: declaration::pretty(&declaration::served(d, envelope)).into_bytes(),
+    let file = (render == Render::Files).then(|| {
+        let path = format!("declarations/{}.json", d.identifier);
+        let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
+        (OutputFile { path: path.clone(), bytes }, manifest::Emitted { declaration: d, server_token: token, path })
     });
-    (file, manifest::Emitted { declaration: d, server_token: token, path }, problems)
+    (file, problems)
 }
 
 #[cfg(test)]

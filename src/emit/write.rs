@@ -203,14 +203,27 @@ fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// than `twin` (the same path in the other tree): then it can be kept or shared. A hard link
 /// planted from elsewhere is neither.
 fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> bool {
-    let Ok(file) = open_no_follow(path) else { return false };
+    let Ok(mut file) = open_no_follow(path) else { return false };
     let Ok(meta) = file.metadata() else { return false };
     if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta, twin) {
         return false;
     }
-    let mut current = Vec::with_capacity(bytes.len());
-    // One byte more than expected, so a file that grew meanwhile is seen as changed.
-    file.take(bytes.len() as u64 + 1).read_to_end(&mut current).is_ok() && current == bytes
+    if bytes.is_empty() {
+        return true;
+    }
+    // One byte more than expected, so a file that grew meanwhile is seen as changed. A read
+    // of a regular file stops short only at its end: one read gives the whole file.
+    let mut current = vec![0; bytes.len() + 1];
+    let mut filled = 0;
+    loop {
+        match file.read(&mut current[filled..]) {
+            Ok(0) => return false,
+            Ok(n) if filled + n >= bytes.len() => return filled + n == bytes.len() && current[..filled + n] == *bytes,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 /// One name, or two where the other is `twin`.

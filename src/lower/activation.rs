@@ -5,8 +5,9 @@
 use super::identifier::Identifiers;
 use super::predicate::Predicate;
 use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
+use std::sync::Arc;
 
-pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Declaration> {
+pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
     let mut groups: Vec<(String, &Predicate, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
@@ -34,7 +35,7 @@ pub(super) fn activation(
     identifier: String,
     predicate: Option<Predicate>,
     members: &[&Declaration],
-    origin: Option<Origin>,
+    origin: Option<Arc<Origin>>,
 ) -> Declaration {
     let configurations = members.iter().map(|d| d.identifier.clone()).collect();
     let mut applies_to: Vec<_> = members.iter().flat_map(|d| d.applies_to.iter().cloned()).collect();

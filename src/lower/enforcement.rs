@@ -7,8 +7,9 @@ use super::identifier::Identifiers;
 use super::{Configuration, Content, Declaration, Enforcement, Half, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, support};
 use crate::resolve::Resolved;
+use std::sync::Arc;
 
-pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Origin) -> Vec<Configuration> {
+pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Configuration> {
     let mut out = Vec::new();
     for entry in targets {
         let platform = entry.platform;
@@ -49,7 +50,7 @@ fn configuration(
     target: Enforcement,
     range: OsRange,
     supervision: &Supervision,
-    origin: &Origin,
+    origin: &Arc<Origin>,
 ) -> Configuration {
     let predicate = range.predicate();
     Configuration {

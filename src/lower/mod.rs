@@ -18,6 +18,7 @@ use crate::model::{OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub use content::{Activation, Content, Enforcement, Half, Settings, StatusSubscriptions};
 pub use subscriptions::lower_repository;
@@ -78,8 +79,9 @@ pub struct Origin {
 pub struct Declaration {
     pub identifier: String,
     pub content: Content,
-    /// `None` for the repository's own declarations, which reach every device.
-    pub origin: Option<Origin>,
+    /// `None` for the repository's own declarations, which reach every device. Shared by
+    /// the policy's declarations (thousands of policies make tens of thousands).
+    pub origin: Option<Arc<Origin>>,
     pub applies_to: Vec<OsRange>,
     /// What Apple allows only on supervised devices, per platform.
     pub supervision: Supervision,
@@ -172,7 +174,8 @@ pub fn lower_policy(
     cx: &Context<'_>,
     out: &mut Diagnostics,
 ) -> Vec<Declaration> {
-    let origin = Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() };
+    let origin =
+        Arc::new(Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() });
     let ids = identifier::Identifiers::new(cx.identifier_prefix, &policy.id, doc);
     let mut configurations = settings::lower(policy, doc, cx, &ids, &origin, out);
     configurations.extend(enforcement::lower(targets, &ids, &origin));

@@ -12,6 +12,7 @@ use crate::lower::predicate::Predicate;
 use crate::model::secret::{self, Secret};
 use crate::model::{BetaProgram, Control, Platform, Policy};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// A policy field that is set, with the Apple key it becomes.
 struct Setting {
@@ -140,7 +141,7 @@ pub(super) fn lower(
     doc: &Document,
     cx: &Context<'_>,
     ids: &Identifiers<'_>,
-    origin: &Origin,
+    origin: &Arc<Origin>,
     out: &mut Diagnostics,
 ) -> Vec<Configuration> {
     let (settings, secrets) = collect(policy, doc, cx, out);
@@ -225,7 +226,7 @@ fn configuration(
     applies_to: Vec<OsRange>,
     supervision: Supervision,
     predicate: Predicate,
-    origin: &Origin,
+    origin: &Arc<Origin>,
 ) -> Configuration {
     Configuration {
         declaration: Declaration {

@@ -181,23 +181,39 @@ impl<'a> Locator<'a> {
 #[derive(Default)]
 pub(crate) struct MapBuilder {
     entries: Vec<Entry>,
-    first_seen: HashMap<String, Span>,
+    /// Key -> entry, built only for a large mapping: a policy's mappings have a handful of
+    /// keys, which a scan checks faster than hashing them.
+    index: Option<HashMap<String, usize>>,
 }
+
+/// Mappings up to this size find a duplicate key by a scan.
+const SCANNED: usize = 16;
 
 impl MapBuilder {
     pub(crate) fn push(&mut self, entry: Entry) -> Result<(), ParseError> {
-        if let Some(&first) = self.first_seen.get(&entry.key) {
+        let previous = match &self.index {
+            Some(index) => index.get(&entry.key).copied(),
+            None => self.entries.iter().position(|e| e.key == entry.key),
+        };
+        if let Some(previous) = previous {
             return Err(ParseError::new(format!("duplicate key `{}`", entry.key), entry.key_span)
                 .of_kind(ParseErrorKind::DuplicateKey)
-                .with_note("first defined here", first)
+                .with_note("first defined here", self.entries[previous].key_span)
                 .with_help("each key may appear only once in a mapping; remove one of them"));
         }
-        self.first_seen.insert(entry.key.clone(), entry.key_span);
+        if let Some(index) = &mut self.index {
+            index.insert(entry.key.clone(), self.entries.len());
+        } else if self.entries.len() == SCANNED {
+            let index = self.entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i));
+            self.index = Some(index.chain([(entry.key.clone(), SCANNED)]).collect());
+        }
         self.entries.push(entry);
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> Vec<Entry> {
+    /// The entries, holding no spare capacity: parsed trees stay in memory until the end.
+    pub(crate) fn finish(mut self) -> Vec<Entry> {
+        self.entries.shrink_to_fit();
         self.entries
     }
 }

@@ -291,7 +291,11 @@ mod tests {
                 details_url: None,
                 half: Some(half),
             }),
-            origin: Some(Origin { policy: "p".into(), source: "p.yaml".into(), groups: vec!["all".into()] }),
+            origin: Some(std::sync::Arc::new(Origin {
+                policy: "p".into(),
+                source: "p.yaml".into(),
+                groups: vec!["all".into()],
+            })),
             applies_to: vec![OsRange { platform: Platform::MacOS, min: v, exactly, below: None }],
             supervision: Default::default(),
             secrets: Vec::new(),

@@ -1,7 +1,7 @@
 //! Crash safety of `ddmc build`, end to end: a build SIGKILLed at any instant (while it
-//! parses, while it writes the staging tree, during the swap, while it removes the old tree)
-//! leaves the output path holding a complete old or a complete new build, file for file; the
-//! next build succeeds and leaves no temporary folder beside the output.
+//! parses, while it brings the spare tree up to date, during the swap) leaves the output path
+//! holding a complete old or a complete new build, file for file; the next build succeeds and
+//! leaves nothing beside the output but its lock file and the spare (the build before).
 //!
 //! Two generated repositories (a thousand small policies each, so that a build takes about a
 //! second in the debug test build) build into the same output in turn; each build is killed
@@ -205,9 +205,12 @@ fn a_killed_build_leaves_the_old_or_the_new_output() {
     let expected = if holds == "old" { &new } else { &old };
     assert!(&read_tree(&out) == expected, "a normal build after the kills gives its whole tree");
     assert_eq!(temporaries(&parent), Vec::<PathBuf>::new(), "no temporary folders beside the output");
-    let names: Vec<String> = fs::read_dir(&parent)
+    let mut names: Vec<String> = fs::read_dir(&parent)
         .expect("readable")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into())
         .collect();
-    assert_eq!(names.len(), 2, "only the output and its lock file: {names:?}");
+    names.sort();
+    assert_eq!(names, [".out.ddmc-lock", ".out.ddmc-spare", "out"], "the output, its lock file and the spare");
+    let before = if holds == "old" { &old } else { &new };
+    assert!(&read_tree(&parent.join(".out.ddmc-spare")) == before, "the spare is the build the output held");
 }
