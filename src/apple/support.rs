@@ -73,14 +73,39 @@ fn read(os: Option<&Value>, subject: &str, key: Option<&str>) -> Option<Availabi
 
 /// Where a declaration or payload type is available on `platform`; `None` is `n/a`.
 pub fn subject(subject: &str, platform: Platform) -> Option<Availability> {
-    read(table().get(subject)?.get("supportedOS")?.get(platform.as_str()), subject, None)
+    cached(subject, None, platform, || {
+        read(table().get(subject)?.get("supportedOS")?.get(platform.as_str()), subject, None)
+    })
 }
 
 /// Where a key (dotted path: `Deferrals.CombinedPeriodInDays`) of a declaration or
 /// payload type is available on `platform`; `None` is `n/a` or unknown.
 pub fn key(subject: &str, path: &str, platform: Platform) -> Option<Availability> {
-    let entry = table().get(subject)?.get("keys")?.get(path)?;
-    read(entry.get("supportedOS")?.get(platform.as_str()), subject, Some(path))
+    cached(subject, Some(path), platform, || {
+        let entry = table().get(subject)?.get("keys")?.get(path)?;
+        read(entry.get("supportedOS")?.get(platform.as_str()), subject, Some(path))
+    })
+}
+
+/// Lowering asks the same few questions for every policy: each is read from the table once
+/// per thread.
+fn cached(
+    subject: &str,
+    key: Option<&str>,
+    platform: Platform,
+    read: impl FnOnce() -> Option<Availability>,
+) -> Option<Availability> {
+    type Answers = std::collections::HashMap<(String, Option<String>, Platform), Option<Availability>>;
+    thread_local! {
+        static ANSWERS: std::cell::RefCell<Answers> = Default::default();
+    }
+    let question = (subject.to_owned(), key.map(str::to_owned), platform);
+    if let Some(answer) = ANSWERS.with(|answers| answers.borrow().get(&question).cloned()) {
+        return answer;
+    }
+    let answer = read();
+    ANSWERS.with(|answers| answers.borrow_mut().insert(question, answer.clone()));
+    answer
 }
 
 /// Apple's `combinetype` of a key, if it has one.
