@@ -222,7 +222,7 @@ fn lstat(path: &Path) -> Result<Option<fs::Metadata>, LoadError> {
 /// of a file that is not UTF-8, for the snippet).
 enum Outcome {
     Text(SourceFile),
-    Refused(Diagnostic, Option<SourceFile>),
+    Refused(Box<Diagnostic>, Option<SourceFile>),
 }
 
 impl Outcome {
@@ -231,7 +231,7 @@ impl Outcome {
         match self {
             Outcome::Text(file) => Some(file),
             Outcome::Refused(problem, fragment) => {
-                repo.problems.push(problem);
+                repo.problems.push(*problem);
                 repo.fragments.extend(fragment);
                 None
             }
@@ -247,12 +247,12 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
     let file = open_nonblocking(open).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
-        return Ok(Outcome::Refused(not_regular(name, &meta, false), None));
+        return Ok(Outcome::Refused(Box::new(not_regular(name, &meta, false)), None));
     }
     let mut bytes = Vec::with_capacity(meta.len().min(limits::MAX_SOURCE_BYTES) as usize + 1);
     file.take(limits::MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limits::MAX_SOURCE_BYTES {
-        return Ok(Outcome::Refused(too_large(name), None));
+        return Ok(Outcome::Refused(Box::new(too_large(name)), None));
     }
     match String::from_utf8(bytes) {
         Ok(text) => Ok(Outcome::Text(SourceFile { name: name.to_string(), path: path.to_path_buf(), text })),
@@ -266,7 +266,7 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
                 d = d.note("it starts with a UTF-16 byte order mark: it was saved as UTF-16");
             }
             let fragment = SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment };
-            Ok(Outcome::Refused(d, Some(fragment)))
+            Ok(Outcome::Refused(Box::new(d), Some(fragment)))
         }
     }
 }

@@ -37,7 +37,7 @@ pub fn tree(
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let rendered: Vec<(Option<(OutputFile, manifest::Emitted)>, Vec<Diagnostic>)> =
+    let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> =
         sorted.par_iter().map(|d| emit_declaration(d, render)).collect();
     let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
     let mut emitted = Vec::with_capacity(rendered.len());
@@ -91,9 +91,12 @@ pub fn tree(
     files
 }
 
+/// A declaration's file and its manifest entry.
+type Rendered<'a> = (OutputFile, manifest::Emitted<'a>);
+
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
-fn emit_declaration(d: &Declaration, render: Render) -> (Option<(OutputFile, manifest::Emitted<'_>)>, Vec<Diagnostic>) {
+fn emit_declaration(d: &Declaration, render: Render) -> (Option<Rendered<'_>>, Vec<Diagnostic>) {
     let (envelope, token) = declaration::envelope_and_token(d);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()

@@ -347,7 +347,7 @@ fn is_ours(out: &Path) -> bool {
         return false;
     }
     let empty = fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
-    empty || fs::File::open(out.join("manifest.json")).is_ok_and(|file| marked(file))
+    empty || fs::File::open(out.join("manifest.json")).is_ok_and(marked)
 }
 
 /// Whether a manifest says `"generator": "ddmc"`. ddmc writes that member first: its start
