@@ -151,32 +151,61 @@ pub fn render(
     profiles: &[EmittedProfile<'_>],
     resolutions: &BTreeMap<String, Provenance>,
 ) -> Vec<u8> {
-    let mut artifacts: Vec<Vec<u8>> = emitted
-        .par_iter()
-        .map(|e| nested(&Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))))
-        .collect();
-    artifacts.extend(profiles.iter().map(|p| nested(&Entry::Profile(profile_artifact(p)))));
+    let artifacts: Vec<Item<'_>> =
+        emitted.iter().map(Item::Declaration).chain(profiles.iter().map(Item::Profile)).collect();
     let groups: Vec<(&str, Group<'_>)> = groups(emitted, profiles).into_iter().collect();
-    let groups: Vec<Vec<u8>> = groups
-        .par_iter()
-        .map(|(name, group)| {
-            let mut member = serde_json::to_vec(name).unwrap_or_default();
-            member.extend_from_slice(b": ");
-            member.extend(nested(group).trim_ascii_start());
-            [b"    ".as_slice(), &member].concat()
-        })
-        .collect();
-    let mut out = Vec::with_capacity(artifacts.iter().chain(&groups).map(|a| a.len() + 2).sum::<usize>() + 256);
+    let mut out = Vec::new();
     out.extend_from_slice(b"{\n  \"generator\": ");
     out.extend(serde_json::to_vec(GENERATOR).unwrap_or_default());
     out.extend_from_slice(b",\n  \"format\": 1,\n  \"identifier_prefix\": ");
     out.extend(serde_json::to_vec(prefix).unwrap_or_default());
     out.extend_from_slice(b",\n  \"artifacts\": ");
-    list(&mut out, *b"[]", &artifacts);
+    list(&mut out, *b"[]", &artifacts, |item| match item {
+        Item::Declaration(e) => nested(&Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))),
+        Item::Profile(p) => nested(&Entry::Profile(profile_artifact(p))),
+    });
     out.extend_from_slice(b",\n  \"groups\": ");
-    list(&mut out, *b"{}", &groups);
+    list(&mut out, *b"{}", &groups, |(name, group)| {
+        let mut member = b"    ".to_vec();
+        member.extend(serde_json::to_vec(name).unwrap_or_default());
+        member.extend_from_slice(b": ");
+        member.extend(nested(group).trim_ascii_start());
+        member
+    });
     out.extend_from_slice(b"\n}\n");
     out
+}
+
+/// An entry of `artifacts`.
+enum Item<'a> {
+    Declaration(&'a Emitted<'a>),
+    Profile(&'a EmittedProfile<'a>),
+}
+
+/// Items rendered on every core at a time: only these are held twice (rendered, and in the
+/// manifest) while the manifest grows.
+const CHUNK: usize = 4096;
+
+/// The items of a top-level member's array or object, as the pretty printer lays them out.
+fn list<T: Sync>(out: &mut Vec<u8>, [open, close]: [u8; 2], items: &[T], render: impl Fn(&T) -> Vec<u8> + Sync) {
+    out.push(open);
+    for (c, chunk) in items.chunks(CHUNK).enumerate() {
+        let rendered: Vec<Vec<u8>> = chunk.par_iter().map(&render).collect();
+        if c == 0 {
+            // Room for all of them at the first chunk's size, so that the manifest is not
+            // copied while it grows.
+            let bytes: usize = rendered.iter().map(|r| r.len() + 2).sum();
+            out.reserve(bytes / chunk.len() * items.len() * 9 / 8);
+        }
+        for (i, item) in rendered.iter().enumerate() {
+            out.extend_from_slice(if c == 0 && i == 0 { b"\n" } else { b",\n" });
+            out.extend_from_slice(item);
+        }
+    }
+    if !items.is_empty() {
+        out.extend_from_slice(b"\n  ");
+    }
+    out.push(close);
 }
 
 /// `value` pretty-printed as a value two levels deep (in a member of the top-level object):
@@ -192,19 +221,6 @@ fn nested<T: Serialize>(value: &T) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The items of a top-level member's array or object, as the pretty printer lays them out.
-fn list(out: &mut Vec<u8>, [open, close]: [u8; 2], items: &[Vec<u8>]) {
-    out.push(open);
-    for (i, item) in items.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        out.extend_from_slice(item);
-    }
-    if !items.is_empty() {
-        out.extend_from_slice(b"\n  ");
-    }
-    out.push(close);
 }
 
 fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'a> {
