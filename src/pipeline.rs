@@ -691,16 +691,17 @@ fn line_column(text: &str, line: u32, column: u32) -> crate::source::Pos {
 /// Per enforcement declaration, what the catalog resolved it from (the manifest's
 /// `resolved`): the base half by `…enforcement.<n>`, the BSI half by `…bsi.<n>`.
 fn resolutions(prefix: &str, loaded: &[Loaded]) -> BTreeMap<String, resolve::Provenance> {
+    use resolve::Provenance;
     let mut out = BTreeMap::new();
     for item in loaded {
         let ids = lower::identifier::Identifiers::new(prefix, &item.policy.id, &item.doc);
         for t in &item.targets {
             let n = (t.index + 1).to_string();
             if let Some(base) = &t.base {
-                out.insert(ids.make("enforcement", Some(&n)), base.clone());
+                out.insert(ids.make("enforcement", Some(&n)), Provenance::clone(base));
             }
             if let Some(bsi) = &t.bsi {
-                out.insert(ids.make("bsi", Some(&n)), bsi.clone());
+                out.insert(ids.make("bsi", Some(&n)), Provenance::clone(bsi));
             }
         }
     }

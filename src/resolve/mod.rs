@@ -32,10 +32,11 @@ pub struct Resolved {
     /// The BSI half's deadline: a relative deadline counts from the BSI's own release.
     pub bsi_deadline: LocalDateTime,
     pub details_url: Option<String>,
-    /// What the catalog said of the version (`None` without a catalog).
-    pub base: Option<Provenance>,
+    /// What the catalog said of the version (`None` without a catalog). Boxed: thousands of
+    /// entries are held until the end, most without a catalog.
+    pub base: Option<Box<Provenance>>,
     /// What the catalog said of the BSI build (`None` without a catalog or a BSI).
-    pub bsi: Option<Provenance>,
+    pub bsi: Option<Box<Provenance>>,
 }
 
 /// What was resolved and from what: the manifest's `resolved` record and `explain`'s lines.
@@ -141,7 +142,7 @@ impl Entry<'_> {
         }
         // A plain (not supplemental) build is the base declaration's own.
         let own_build = if supplemental { None } else { build_version.clone() };
-        let base = base.map(|p| Provenance { arithmetic, build_version: own_build, ..p });
+        let base = base.map(|p| Box::new(Provenance { arithmetic, build_version: own_build, ..p }));
         Some(Resolved {
             index: self.index,
             platform: self.platform,
@@ -152,7 +153,7 @@ impl Entry<'_> {
             bsi_deadline,
             details_url: self.entry.details_url.clone(),
             base,
-            bsi: bsi.map(|p| Provenance { arithmetic: bsi_arithmetic, ..p }),
+            bsi: bsi.map(|p| Box::new(Provenance { arithmetic: bsi_arithmetic, ..p })),
         })
     }
 
