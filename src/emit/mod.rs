@@ -3,6 +3,7 @@
 
 pub mod declaration;
 pub mod format;
+mod index;
 pub mod manifest;
 pub mod payload;
 pub mod place;

@@ -20,9 +20,10 @@
 //! wrong: the next one checks every file of the spare again.
 
 use super::OutputFile;
+use super::index::{Fingerprint, Index, Stamp, fingerprint, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::io::Read;
@@ -67,6 +68,8 @@ impl std::fmt::Display for WriteError {
 /// Names beside `out`: `.<out>.ddmc-spare`, the lock, and the temporary folders of earlier
 /// versions of ddmc (`.<out>.ddmc-new-<pid>`, `.<out>.ddmc-old-<pid>`), which a build removes.
 const SPARE: &str = "ddmc-spare";
+/// What the last build left at `out` ([`Index`]): `.<out>.ddmc-index`.
+const INDEX: &str = "ddmc-index";
 const STAGING: &str = "ddmc-new-";
 const RETIRED: &str = "ddmc-old-";
 const LOCK: &str = "ddmc-lock";
@@ -98,19 +101,33 @@ pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -
     }
     let spare = parent.join(format!(".{name}.{SPARE}"));
     let retired = parent.join(format!(".{name}.{RETIRED}{}", std::process::id()));
+    let index = parent.join(format!(".{name}.{INDEX}"));
     let current = fs::symlink_metadata(out).is_ok().then_some(out);
-    update(&spare, current, files)?;
+    let known = current.and_then(|out| Index::load(&index, out));
+    let prints: Vec<Fingerprint> = files.par_iter().map(|f| fingerprint(&f.bytes)).collect();
+    let stamps = update(&spare, current, known.as_ref(), files, &prints)?;
     match swap(&spare, out, &retired).map_err(io(out))? {
         // The old tree is the spare now.
-        Swapped::Exchanged | Swapped::First => Ok(()),
-        Swapped::Renamed { retired: true } => fs::rename(&retired, &spare).map_err(io(&spare)),
-        Swapped::Renamed { retired: false } => Ok(()),
+        Swapped::Exchanged | Swapped::First | Swapped::Renamed { retired: false } => {}
+        Swapped::Renamed { retired: true } => fs::rename(&retired, &spare).map_err(io(&spare))?,
     }
+    // Only a speed-up for the next build: without it, that build reads every file. Its
+    // temporary file has a staging name, removed as a leftover if the build is killed.
+    let temporary = parent.join(format!(".{name}.{STAGING}{}", std::process::id()));
+    let _ = Index::write(&index, &temporary, out, files, &prints, &stamps);
+    Ok(())
 }
 
 /// Makes the spare tree hold exactly `files`, sharing what `current` (the output) already
-/// holds.
-fn update(spare: &Path, current: Option<&Path>, files: &[OutputFile]) -> Result<(), WriteError> {
+/// holds. What `known` vouches for is not read again. Returns each file's stamp as the
+/// spare now has it (for the index).
+fn update(
+    spare: &Path,
+    current: Option<&Path>,
+    known: Option<&Index>,
+    files: &[OutputFile],
+    prints: &[Fingerprint],
+) -> Result<Vec<Option<Stamp>>, WriteError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |e| WriteError::Io(path, e)
@@ -124,17 +141,20 @@ fn update(spare: &Path, current: Option<&Path>, files: &[OutputFile]) -> Result<
     }
     fs::create_dir_all(spare).map_err(io(spare))?;
     let (held_files, held_dirs) = list(spare).map_err(io(spare))?;
-    let wanted: BTreeSet<&Path> = files.iter().map(|f| Path::new(&f.path)).collect();
-    let wanted_dirs: BTreeSet<&Path> =
-        wanted.iter().flat_map(|p| p.ancestors().skip(1)).filter(|p| !p.as_os_str().is_empty()).collect();
+    // Compared as text (output paths are ddmc's own, `/`-separated): comparing `Path`s
+    // component by component was a quarter of a rebuild.
+    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    // Every folder above a file (`a/b/c.json`: `a`, `a/b`), parents sorting first.
+    let wanted_dirs: BTreeSet<&str> =
+        files.iter().flat_map(|f| f.path.match_indices('/').map(|(i, _)| &f.path[..i])).collect();
     // What the new build does not have: files first, then the folders they were in (deepest
     // first). A link is removed, never followed.
-    let gone: Vec<&PathBuf> = held_files.iter().filter(|p| !wanted.contains(p.as_path())).collect();
+    let gone: Vec<&PathBuf> = held_files.iter().filter(|p| p.to_str().is_none_or(|p| !wanted.contains(p))).collect();
     gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
-    for dir in held_dirs.iter().rev().filter(|d| !wanted_dirs.contains(d.as_path())) {
+    for dir in held_dirs.iter().rev().filter(|d| d.to_str().is_none_or(|d| !wanted_dirs.contains(d))) {
         fs::remove_dir(spare.join(dir)).map_err(io(&spare.join(dir)))?;
     }
-    let held: BTreeSet<&Path> = held_dirs.iter().map(PathBuf::as_path).collect();
+    let held: HashSet<&str> = held_dirs.iter().filter_map(|d| d.to_str()).collect();
     for dir in wanted_dirs {
         let path = spare.join(dir);
         if !held.contains(dir) {
@@ -142,22 +162,43 @@ fn update(spare: &Path, current: Option<&Path>, files: &[OutputFile]) -> Result<
         }
     }
     // Each file on its own core; the first failure in file order is the one reported.
-    let placed: Vec<Result<(), WriteError>> = files
+    let placed: Vec<Result<Option<Stamp>, WriteError>> = files
         .par_iter()
-        .map(|file| {
+        .zip(prints)
+        .map(|(file, print)| {
             let path = spare.join(&file.path);
             let twin = current.map(|out| out.join(&file.path));
-            if holds(&path, &file.bytes, twin.as_deref()) {
-                return Ok(());
-            }
-            let from_current = twin.filter(|twin| holds(twin, &file.bytes, Some(&path)));
+            // The output's file, when the index vouches that it holds these bytes.
+            let vouched = match (known, &twin) {
+                (Some(index), Some(twin)) => {
+                    fs::symlink_metadata(twin).ok().filter(|meta| index.vouches(&file.path, meta, *print))
+                }
+                _ => None,
+            };
+            let from_current = match &vouched {
+                Some(meta) => {
+                    // The spare's file is that same file, with no third name: it holds them too.
+                    if let Ok(kept) = fs::symlink_metadata(&path)
+                        && same_file(&kept, meta, 2)
+                    {
+                        return Ok(stamp(&kept));
+                    }
+                    twin.filter(|_| same_file(meta, meta, 1))
+                }
+                None => {
+                    if let Some(kept) = holds(&path, &file.bytes, twin.as_deref()) {
+                        return Ok(stamp(&kept));
+                    }
+                    twin.filter(|twin| holds(twin, &file.bytes, Some(&path)).is_some())
+                }
+            };
             remove(&path).map_err(io(&path))?;
             if let Some(twin) = from_current
                 && fs::hard_link(&twin, &path).is_ok()
             {
-                return Ok(());
+                return Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)));
             }
-            create(&path, &file.bytes).map_err(io(&path))
+            create(&path, &file.bytes).map(|m| stamp(&m)).map_err(io(&path))
         })
         .collect();
     placed.into_iter().collect()
@@ -193,23 +234,26 @@ fn remove(path: &Path) -> io::Result<()> {
     }
 }
 
-/// A new file (never through a link: it must not exist) holding `bytes`.
-fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// A new file (never through a link: it must not exist) holding `bytes`; its metadata once
+/// written.
+fn create(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
     use std::io::Write;
-    fs::OpenOptions::new().write(true).create_new(true).open(path)?.write_all(bytes)
+    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    file.write_all(bytes)?;
+    file.metadata()
 }
 
 /// Whether `path` is a regular file (not a link) holding exactly `bytes`, with no other name
-/// than `twin` (the same path in the other tree): then it can be kept or shared. A hard link
-/// planted from elsewhere is neither.
-fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> bool {
-    let Ok(mut file) = open_no_follow(path) else { return false };
-    let Ok(meta) = file.metadata() else { return false };
+/// than `twin` (the same path in the other tree): then it can be kept or shared (its metadata
+/// is returned). A hard link planted from elsewhere is neither.
+fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> Option<fs::Metadata> {
+    let mut file = open_no_follow(path).ok()?;
+    let meta = file.metadata().ok()?;
     if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta, twin) {
-        return false;
+        return None;
     }
     if bytes.is_empty() {
-        return true;
+        return Some(meta);
     }
     // One byte more than expected, so a file that grew meanwhile is seen as changed. A read
     // of a regular file stops short only at its end: one read gives the whole file.
@@ -217,13 +261,27 @@ fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> bool {
     let mut filled = 0;
     loop {
         match file.read(&mut current[filled..]) {
-            Ok(0) => return false,
-            Ok(n) if filled + n >= bytes.len() => return filled + n == bytes.len() && current[..filled + n] == *bytes,
+            Ok(0) => return None,
+            Ok(n) if filled + n >= bytes.len() => {
+                return (filled + n == bytes.len() && current[..filled + n] == *bytes).then_some(meta);
+            }
             Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
+}
+
+/// Whether `a` and `b` are one regular file with exactly `names` names.
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata, names: u64) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino() && a.nlink() == names
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata, _: u64) -> bool {
+    false
 }
 
 /// One name, or two where the other is `twin`.
@@ -393,7 +451,7 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("declarations/b.json")).expect("b"), "2");
         let mut names: Vec<_> = fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
         names.sort();
-        assert_eq!(names, [".out.ddmc-lock", ".out.ddmc-spare", "out"], "no temporary folders");
+        assert_eq!(names, [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-spare", "out"], "no temporary folders");
         assert!(dir.path().join(".out.ddmc-spare/declarations/a.json").exists(), "the spare is the old build");
     }
 
@@ -445,7 +503,10 @@ mod tests {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into())
             .collect();
         names.sort();
-        assert_eq!(names, [".other.ddmc-new-5", ".out.ddmc-lock", ".out.ddmc-new-x", ".out.ddmc-spare", "out"]);
+        assert_eq!(
+            names,
+            [".other.ddmc-new-5", ".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-new-x", ".out.ddmc-spare", "out"]
+        );
     }
 
     #[test]
@@ -493,6 +554,31 @@ mod tests {
         // And back: `b` = 3 is in the spare and the output, shared from there.
         build("1", "3");
         assert_eq!(inode(&out, "declarations/b.json"), b3, "the spare's file became the output's");
+    }
+
+    /// The index spares a build from reading what it vouches for, but never keeps what
+    /// changed: a file of the output rewritten in place, its size and modification time
+    /// restored, is still replaced (its change time moved).
+    #[test]
+    #[cfg(unix)]
+    fn a_file_changed_behind_the_index_is_still_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let index = dir.path().join(".out.ddmc-index");
+        let files = [manifest(), file("declarations/a.json", "1"), file("declarations/b.json", "2")];
+        write_tree(&out, &files, &mut || {}).expect("first");
+        super::super::index::aged(&index);
+        write_tree(&out, &files, &mut || {}).expect("second");
+        super::super::index::aged(&index);
+        let b = out.join("declarations/b.json");
+        let modified = fs::metadata(&b).expect("b").modified().expect("mtime");
+        fs::write(&b, "X").expect("tamper");
+        fs::File::options().write(true).open(&b).expect("open").set_modified(modified).expect("mtime");
+        write_tree(&out, &files, &mut || {}).expect("third");
+        assert_eq!(fs::read_to_string(&b).expect("b"), "2", "the changed file is replaced");
+        assert_eq!(fs::read_to_string(out.join("declarations/a.json")).expect("a"), "1");
+        let index_text = fs::read_to_string(&index).expect("index");
+        assert!(index_text.contains("declarations/b.json"), "{index_text}");
     }
 
     /// The spare is only ever a real folder of ddmc's: a link planted in its place is

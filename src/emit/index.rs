@@ -1,0 +1,213 @@
+//! `.<out>.ddmc-index`: what a build left at the output, so that the next one need not read
+//! every file again to know it: per file its inode, size, modification and change times, and a
+//! digest of its bytes, plus the output folder's own identity.
+//!
+//! An entry vouches for a file only while all of that is unchanged. The change time (ctime)
+//! cannot be set by anyone: any write, `touch`, `chmod`, link or unlink moves it. Entries whose
+//! ctime lies within a second of when the index was taken are not trusted ("racy": the file
+//! could change again within the clock's granularity), nor is an index taken of another
+//! folder (a killed build's, or one moved in by hand). Anything not vouched for is read and
+//! compared, as without an index.
+
+use super::OutputFile;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The first word of an index file, with its format version.
+const HEADER: &str = "ddmc-index 1";
+
+/// 128 bits of SHA-256 over a file's bytes.
+pub(super) type Fingerprint = [u8; 16];
+
+pub(super) fn fingerprint(bytes: &[u8]) -> Fingerprint {
+    let mut out = [0; 16];
+    out.copy_from_slice(&Sha256::digest(bytes)[..16]);
+    out
+}
+
+/// A file's identity as `lstat` gives it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Stamp {
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+/// The stamp of a regular file.
+#[cfg(unix)]
+pub(super) fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
+    use std::os::unix::fs::MetadataExt;
+    meta.is_file().then(|| Stamp {
+        ino: meta.ino(),
+        size: meta.size(),
+        mtime: (meta.mtime(), meta.mtime_nsec()),
+        ctime: (meta.ctime(), meta.ctime_nsec()),
+    })
+}
+
+#[cfg(not(unix))]
+pub(super) fn stamp(_: &fs::Metadata) -> Option<Stamp> {
+    None
+}
+
+/// A folder's identity (device, inode).
+#[cfg(unix)]
+fn folder(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    fs::symlink_metadata(path).ok().filter(fs::Metadata::is_dir).map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder(_: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+/// The index of the folder now at `out`.
+pub(super) struct Index {
+    entries: HashMap<String, (Stamp, Fingerprint)>,
+}
+
+impl Index {
+    /// The index at `path`, if it describes the folder now at `out`; `None` for anything
+    /// else, including a malformed file (then every file is read).
+    pub(super) fn load(path: &Path, out: &Path) -> Option<Index> {
+        let text = fs::read_to_string(path).ok()?;
+        let mut lines = text.lines();
+        let header = lines.next()?.strip_prefix(HEADER)?;
+        let numbers: Vec<u64> = header.split_whitespace().map(str::parse).collect::<Result<_, _>>().ok()?;
+        let [dev, ino, taken] = numbers[..] else { return None };
+        if folder(out)? != (dev, ino) {
+            return None;
+        }
+        let racy = i64::try_from(taken).ok()? - 1;
+        let mut entries = HashMap::new();
+        for line in lines {
+            let (entry, path) = parse(line)?;
+            if entry.0.ctime.0 < racy {
+                entries.insert(path.to_owned(), entry);
+            }
+        }
+        Some(Index { entries })
+    }
+
+    /// Whether `meta` (the output's file at `path`, not followed) is the file recorded, not
+    /// changed since, and its bytes have this fingerprint.
+    pub(super) fn vouches(&self, path: &str, meta: &fs::Metadata, bytes: Fingerprint) -> bool {
+        self.entries.get(path).is_some_and(|(recorded, f)| stamp(meta) == Some(*recorded) && *f == bytes)
+    }
+
+    /// Records `files` at `out` with their fingerprints and stamps (as the build left them),
+    /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
+    /// so that any change made since the stamps counts as racy.
+    pub(super) fn write(
+        path: &Path,
+        temporary: &Path,
+        out: &Path,
+        files: &[OutputFile],
+        prints: &[Fingerprint],
+        stamps: &[Option<Stamp>],
+    ) -> io::Result<()> {
+        let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let Some((dev, ino)) = folder(out) else { return Ok(()) };
+        let mut text = format!("{HEADER} {dev} {ino} {taken}\n");
+        for ((file, print), stamp) in files.iter().zip(prints).zip(stamps) {
+            let Some(s) = stamp else { continue };
+            let hex: String = print.iter().map(|b| format!("{b:02x}")).collect();
+            let (m, c) = (s.mtime, s.ctime);
+            text.push_str(&format!("{} {} {} {} {} {} {hex} {}\n", s.ino, s.size, m.0, m.1, c.0, c.1, file.path));
+        }
+        fs::write(temporary, text)?;
+        fs::rename(temporary, path)
+    }
+}
+
+/// One entry line: `ino size mtime mtime_ns ctime ctime_ns fingerprint path`.
+fn parse(line: &str) -> Option<((Stamp, Fingerprint), &str)> {
+    let mut parts = line.splitn(8, ' ');
+    let mut number = || parts.next()?.parse::<i64>().ok();
+    let (ino, size) = (u64::try_from(number()?).ok()?, u64::try_from(number()?).ok()?);
+    let mtime = (number()?, number()?);
+    let ctime = (number()?, number()?);
+    let hex = parts.next()?;
+    let path = parts.next()?;
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut f = [0; 16];
+    for (i, byte) in f.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(((Stamp { ino, size, mtime, ctime }, f), path))
+}
+
+/// Back-dates the index at `path` as if it was taken two seconds ago, so that its entries are
+/// not racy (for tests, which build many times a second).
+#[cfg(test)]
+pub(super) fn aged(path: &Path) {
+    let Ok(text) = fs::read_to_string(path) else { return };
+    let Some((header, rest)) = text.split_once('\n') else { return };
+    let mut words: Vec<String> = header.split(' ').map(str::to_owned).collect();
+    if let Some(taken) = words.get_mut(4) {
+        *taken = taken.parse::<u64>().map_or_else(|_| taken.clone(), |t| (t + 2).to_string());
+    }
+    let _ = fs::write(path, format!("{}\n{rest}", words.join(" ")));
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, text: &str) -> OutputFile {
+        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
+    }
+
+    #[test]
+    fn vouches_only_for_the_unchanged_file_of_the_same_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (out, index) = (dir.path().join("out"), dir.path().join(".out.ddmc-index"));
+        fs::create_dir(&out).expect("mkdir");
+        let files = [file("a.json", "1"), file("b.json", "2")];
+        for f in &files {
+            fs::write(out.join(&f.path), &f.bytes).expect("write");
+        }
+        // Taken now, the entries are racy: nothing is vouched for.
+        let prints: Vec<Fingerprint> = files.iter().map(|f| fingerprint(&f.bytes)).collect();
+        let stamps: Vec<Option<Stamp>> =
+            files.iter().map(|f| stamp(&fs::symlink_metadata(out.join(&f.path)).expect("meta"))).collect();
+        Index::write(&index, &dir.path().join("temporary"), &out, &files, &prints, &stamps).expect("index");
+        let meta = |p: &str| fs::symlink_metadata(out.join(p)).expect("meta");
+        let loaded = Index::load(&index, &out).expect("loads");
+        assert!(!loaded.vouches("a.json", &meta("a.json"), fingerprint(b"1")), "racy");
+        aged(&index);
+        let loaded = Index::load(&index, &out).expect("loads");
+        assert!(loaded.vouches("a.json", &meta("a.json"), fingerprint(b"1")));
+        assert!(!loaded.vouches("a.json", &meta("a.json"), fingerprint(b"2")), "other bytes");
+        assert!(!loaded.vouches("c.json", &meta("a.json"), fingerprint(b"1")), "no entry");
+        // Any change to the file moves its ctime, even one that restores size and mtime.
+        let before = meta("b.json");
+        fs::write(out.join("b.json"), "3").expect("tamper");
+        let mtime = filetime(&before);
+        set_mtime(&out.join("b.json"), mtime);
+        assert!(!loaded.vouches("b.json", &meta("b.json"), fingerprint(b"2")), "changed in place");
+        // Another folder at the same path: the index is not for it.
+        fs::rename(&out, dir.path().join("moved")).expect("move");
+        fs::create_dir(&out).expect("mkdir");
+        assert!(Index::load(&index, &out).is_none());
+        // A malformed index is no index.
+        fs::write(&index, "ddmc-index 1 x\n").expect("write");
+        assert!(Index::load(&index, &out).is_none());
+    }
+
+    fn filetime(meta: &fs::Metadata) -> SystemTime {
+        meta.modified().expect("mtime")
+    }
+
+    fn set_mtime(path: &Path, time: SystemTime) {
+        fs::File::options().write(true).open(path).expect("open").set_modified(time).expect("set mtime");
+    }
+}
