@@ -1,6 +1,6 @@
 //! Writing the output tree: the new build is put together in a folder beside `--out`,
 //! which replaces `--out` only once complete. Nothing outside `--out` is written or deleted
-//! (but the lock file and the spare tree beside it).
+//! (but the lock file, the spare tree and the index beside it).
 //!
 //! A build holds an exclusive lock (`.<out>.ddmc-lock`, beside `out`) from start to end, so
 //! two builds of the same output run one after the other. On Linux the new tree and the old
@@ -17,7 +17,9 @@
 //! the tree. Files are never modified in place, so sharing them is safe; a file with another
 //! name than its twin in the other tree (a hard link planted from elsewhere) is never kept.
 //! The spare is never visible as `out`, so a build killed while updating it leaves nothing
-//! wrong: the next one checks every file of the spare again.
+//! wrong: the next one checks every file of the spare again. What a file holds is known by
+//! reading it, or from the index of the last build ([`Index`]) while the file is provably
+//! unchanged since.
 
 use super::OutputFile;
 use super::index::{Fingerprint, Index, Stamp, fingerprint, stamp};
