@@ -227,12 +227,12 @@ fn compile_repository(
 
     let resolutions = resolutions(cx.identifier_prefix, &loaded);
 
-    let emit = !diagnostics.has_errors();
+    let valid = !diagnostics.has_errors();
     let (mut conflicts, mut emitting) = (Diagnostics::default(), Diagnostics::default());
     let ((), mut files) = rayon::join(
         || analysis::conflicts::check(&loaded, &declarations[..policy_declarations], &mut conflicts),
         || {
-            if emit {
+            if valid {
                 emit::tree(&project, &declarations, &profiles, &resolutions, options.render, &mut emitting)
             } else {
                 Vec::new()
@@ -309,13 +309,13 @@ pub fn resolution_changes(
     new: &crate::catalog::Catalog,
 ) -> Result<Vec<String>, LoadError> {
     let (repository, project, _) = project(root)?;
-    let validators = Validators::default();
+    let validators = Validators::shared();
     let defined: Vec<&str> = project.environments.keys().map(String::as_str).collect();
     let templates = Templates { environment: None, defined: &defined };
     let file = project.catalog();
     let mut lines = Vec::new();
     for source_file in &repository.policies {
-        let Some(item) = load_policy(source_file, &validators, &templates, &mut Diagnostics::default()) else {
+        let Some(item) = load_policy(source_file, validators, &templates, &mut Diagnostics::default()) else {
             continue;
         };
         let against = |catalog: Option<&crate::catalog::Catalog>| {
@@ -375,7 +375,7 @@ pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadEr
         diagnostics.push(problem.clone());
     }
     let project = match &repository.project {
-        Some(file) => load_project(file, &Validators::default(), &mut diagnostics).0,
+        Some(file) => load_project(file, Validators::shared(), &mut diagnostics).0,
         None => Project::default(),
     };
     Ok((repository, project, diagnostics))
@@ -410,7 +410,7 @@ fn typed<T: DeserializeOwned>(
     out: &mut Diagnostics,
 ) -> Option<(T, Document)> {
     let instance = root.to_json();
-    if !validators.check_json(kind, &file.name, &root, &instance, out) {
+    if !validators.check(kind, &file.name, &root, &instance, out) {
         return None;
     }
     match serde_json::from_value::<T>(instance) {

@@ -117,7 +117,7 @@ impl Index {
         let mut text = format!("{HEADER} {dev} {ino} {taken}\n");
         for ((file, print), stamp) in files.iter().zip(prints).zip(stamps) {
             let Some(s) = stamp else { continue };
-            let hex: String = print.iter().map(|b| format!("{b:02x}")).collect();
+            let hex = crate::canonical::hex(print);
             let (m, c) = (s.mtime, s.ctime);
             text.push_str(&format!("{} {} {} {} {} {} {hex} {}\n", s.ino, s.size, m.0, m.1, c.0, c.1, file.path));
         }

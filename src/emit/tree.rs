@@ -19,7 +19,7 @@ pub enum Render {
     /// Every file's bytes and the manifest (`build`, `diff`).
     Files,
     /// Self-validation only, no bytes (`check`, `explain`): at 10,000 policies rendering
-    /// 30,000 pretty files and a manifest listing them is most of the work.
+    /// 60,000 pretty files and a manifest listing them is most of the work.
     ValidateOnly,
 }
 

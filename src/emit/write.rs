@@ -187,15 +187,9 @@ fn update(
                 _ => None,
             };
             let from_current = match &vouched {
-                Some(meta) => {
-                    // The spare's file is that same file, with no third name: it holds them too.
-                    if let Ok(kept) = fs::symlink_metadata(&path)
-                        && same_file(&kept, meta, 2)
-                    {
-                        return Ok(stamp(&kept));
-                    }
-                    twin.filter(|_| same_file(meta, meta, 1))
-                }
+                // Not the spare's file (that one would have been vouched for above): shared
+                // only while it has no other name.
+                Some(meta) => twin.filter(|_| sole_name(meta, None)),
                 None => {
                     if let Some(kept) = holds(&path, &file.bytes, twin.as_deref()) {
                         return Ok(stamp(&kept));
@@ -281,18 +275,6 @@ fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> Option<fs::Metadata>
             Err(_) => return None,
         }
     }
-}
-
-/// Whether `a` and `b` are one regular file with exactly `names` names.
-#[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata, names: u64) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino() && a.nlink() == names
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &fs::Metadata, _: &fs::Metadata, _: u64) -> bool {
-    false
 }
 
 /// One name, or two where the other is `twin`.

@@ -68,15 +68,10 @@ impl Validators {
         SHARED.get_or_init(Validators::default)
     }
 
-    /// Validates `node` (parsed from `file`); returns whether it is valid. Problems go to
-    /// `diagnostics`, in document order.
-    pub fn check(&self, kind: DocumentKind, file: &str, node: &Node, diagnostics: &mut Diagnostics) -> bool {
-        self.check_json(kind, file, node, &node.to_json(), diagnostics)
-    }
-
-    /// [`Validators::check`] with `node` already converted to JSON (`instance`), for a
-    /// caller that deserialises the same JSON next.
-    pub fn check_json(
+    /// Validates `node` (parsed from `file`), given also as JSON (`instance`, which the
+    /// caller deserialises next); returns whether it is valid. Problems go to `diagnostics`,
+    /// in document order.
+    pub fn check(
         &self,
         kind: DocumentKind,
         file: &str,

@@ -7,7 +7,7 @@ use crate::parse::parse_yaml;
 fn problems(yaml: &str) -> Vec<Diagnostic> {
     let node = parse_yaml(yaml).unwrap_or_else(|e| panic!("test YAML: {}", e.message));
     let mut out = Diagnostics::default();
-    Validators::default().check(DocumentKind::Policy, "p.yaml", &node, &mut out);
+    Validators::default().check(DocumentKind::Policy, "p.yaml", &node, &node.to_json(), &mut out);
     out.into_sorted()
 }
 
