@@ -1,41 +1,162 @@
-//! A parsed file kept beside its typed model, so that later stages can point at the
-//! line and column of any field they talk about.
+//! Where each field of a parsed file is, kept beside its typed model, so that later stages
+//! can point at the line and column of any field they talk about. Only the positions are
+//! kept: the parsed tree (values, raw text) is dropped once the file is typed, since a
+//! repository of thousands of policies would otherwise hold every tree to the end.
 
 use crate::model::schema::ALIASES;
-use crate::parse::Node;
+use crate::parse::{Node, Value};
 use crate::source::Span;
 
 #[derive(Debug, Clone)]
 pub struct Document {
     /// File name relative to the repository, as shown in diagnostics.
     pub file: String,
-    pub root: Node,
+    outline: Outline,
+}
+
+/// Every node of a parsed file in document order (the root first), with its key and spans.
+#[derive(Debug, Clone)]
+struct Outline {
+    nodes: Vec<Located>,
+    /// Each list's and mapping's children (indices into `nodes`), one block per parent, so
+    /// that a list item is found by its index and a key among its siblings only.
+    children: Vec<u32>,
+    /// Mapping keys as written, one after the other.
+    keys: String,
+}
+
+#[derive(Debug, Clone)]
+struct Located {
+    /// Byte range of the key in `keys` (empty for list items and the root).
+    key: (u32, u32),
+    /// Whether the children are list items (named by index) rather than mapping entries.
+    list: bool,
+    /// The block of `children` holding this node's children.
+    first: u32,
+    count: u32,
+    /// The value's span.
+    span: Span,
+    /// The key's span for a mapping entry; the value's for a list item and the root.
+    key_span: Span,
+}
+
+impl Outline {
+    fn of(root: &Node) -> Outline {
+        let mut outline = Outline { nodes: Vec::new(), children: Vec::new(), keys: String::new() };
+        outline.add(root, "", root.span);
+        outline.nodes.shrink_to_fit();
+        outline.children.shrink_to_fit();
+        outline.keys.shrink_to_fit();
+        outline
+    }
+
+    /// Adds `node` and everything below it; returns its index.
+    fn add(&mut self, node: &Node, key: &str, key_span: Span) -> u32 {
+        let index = self.nodes.len();
+        let start = self.keys.len();
+        self.keys.push_str(key);
+        let key = (small(start), small(self.keys.len()));
+        let list = matches!(node.value, Value::Seq(_));
+        self.nodes.push(Located { key, list, first: 0, count: 0, span: node.span, key_span });
+        let children: Vec<(&Node, &str, Span)> = match &node.value {
+            Value::Map(entries) => entries.iter().map(|e| (&e.value, e.key.as_str(), e.key_span)).collect(),
+            Value::Seq(items) => items.iter().map(|item| (item, "", item.span)).collect(),
+            _ => Vec::new(),
+        };
+        if !children.is_empty() {
+            // The block is reserved first: the children's own blocks follow it.
+            let (first, count) = (self.children.len(), children.len());
+            self.children.resize(first + count, 0);
+            for (slot, (child, key, key_span)) in children.into_iter().enumerate() {
+                self.children[first + slot] = self.add(child, key, key_span);
+            }
+            self.nodes[index].first = small(first);
+            self.nodes[index].count = small(count);
+        }
+        small(index)
+    }
+
+    fn key(&self, located: &Located) -> &str {
+        let (start, end) = located.key;
+        self.keys.get(start as usize..end as usize).unwrap_or_default()
+    }
+
+    /// The node at `path`: each segment names a child of the one before (a list item by its
+    /// index, written as JSON Pointer writes it).
+    fn at(&self, path: &[&str]) -> Option<&Located> {
+        let mut current = self.nodes.first()?;
+        for segment in path {
+            let block = self.children.get(current.first as usize..)?.get(..current.count as usize)?;
+            let child = if current.list {
+                block.get(crate::parse::list_index(segment)?)
+            } else {
+                block.iter().find(|&&i| self.nodes.get(i as usize).is_some_and(|n| self.key(n) == *segment))
+            };
+            current = self.nodes.get(*child? as usize)?;
+        }
+        Some(current)
+    }
+}
+
+/// A position in the outline; a file is far below 4 GiB (`limits`).
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Document {
+    /// The document of `root`, parsed from `file`.
+    pub fn new(file: String, root: &Node) -> Document {
+        Document { file, outline: Outline::of(root) }
+    }
+
     /// The span of the value at `path`, or of its nearest ancestor that exists.
     pub fn span(&self, path: &[&str]) -> Span {
-        self.find(path, |root, p| root.pointer(p).map(|n| n.span))
+        self.find(path, |l| l.span)
     }
 
     /// The span of the key at `path` (the value's for list items), or of its nearest ancestor.
     pub fn key_span(&self, path: &[&str]) -> Span {
-        self.find(path, |root, p| root.key_span_at(p))
+        self.find(path, |l| l.key_span)
     }
 
-    fn find(&self, path: &[&str], lookup: impl Fn(&Node, &[&str]) -> Option<Span>) -> Span {
+    fn find(&self, path: &[&str], span: impl Fn(&Located) -> Span) -> Span {
         let aliased: Option<Vec<&str>> = path.first().and_then(|first| {
             let (alias, _) = ALIASES.iter().find(|(_, canonical)| canonical == first)?;
             Some(std::iter::once(*alias).chain(path[1..].iter().copied()).collect())
         });
         for len in (1..=path.len()).rev() {
-            if let Some(span) = lookup(&self.root, &path[..len]) {
-                return span;
+            if let Some(found) = self.outline.at(&path[..len]) {
+                return span(found);
             }
-            if let Some(span) = aliased.as_ref().and_then(|a| lookup(&self.root, &a[..len])) {
-                return span;
+            if let Some(found) = aliased.as_ref().and_then(|a| self.outline.at(&a[..len])) {
+                return span(found);
             }
         }
-        Span::point(self.root.span.start)
+        let root = self.outline.nodes.first().map(|l| l.span).unwrap_or_default();
+        Span::point(root.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_yaml;
+
+    /// The outline answers as the parsed tree does, for values, keys, list items and paths
+    /// that do not exist (the nearest ancestor).
+    #[test]
+    fn spans_match_the_parsed_tree() {
+        let text = "id: a\ntargets:\n  groups: [g1, g2]\nenforce:\n  - os_version: \"26.4\"\n    deadline: x\n";
+        let root = parse_yaml(text).expect("yaml");
+        let doc = Document::new("p.yaml".into(), &root);
+        for path in [&["id"][..], &["targets", "groups", "1"], &["enforce", "0", "deadline"], &["enforce"]] {
+            assert_eq!(doc.span(path), root.pointer(path).expect("exists").span, "{path:?}");
+            assert_eq!(Some(doc.key_span(path)), root.key_span_at(path), "{path:?}");
+        }
+        let deadline = root.pointer(&["enforce", "0"]).expect("entry").span;
+        assert_eq!(doc.span(&["enforce", "0", "missing"]), deadline);
+        // A list index is only ever its canonical decimal form.
+        assert_eq!(doc.span(&["targets", "groups", "01"]), root.pointer(&["targets", "groups"]).expect("groups").span);
+        assert_eq!(doc.span(&["nothing"]), Span::point(root.span.start));
     }
 }

@@ -146,7 +146,7 @@ mod tests {
         };
         Declaration {
             identifier: id.into(),
-            content: Content::Enforcement(target),
+            content: Content::Enforcement(Box::new(target)),
             origin: Some(std::sync::Arc::new(Origin {
                 policy: id.into(),
                 source: format!("{id}.yaml"),

@@ -12,7 +12,7 @@ pub fn server_token(declaration: &Declaration) -> String {
 }
 
 /// [`server_token`] of a declaration whose payload (secrets as placeholders) is at hand.
-fn token_of(declaration: &Declaration, payload: &Value) -> String {
+pub fn token_of(declaration: &Declaration, payload: &Value) -> String {
     let served = if declaration.secrets.is_empty() {
         canonical_json(payload)
     } else {
@@ -30,14 +30,7 @@ pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
     wrap(declaration, server_token, Value::Object(payload(&declaration.content)))
 }
 
-/// The envelope and its ServerToken, the payload built once.
-pub fn envelope_and_token(declaration: &Declaration) -> (Value, String) {
-    let payload = Value::Object(payload(&declaration.content));
-    let token = token_of(declaration, &payload);
-    (wrap(declaration, &token, payload), token)
-}
-
-fn wrap(declaration: &Declaration, server_token: &str, payload: Value) -> Value {
+pub fn wrap(declaration: &Declaration, server_token: &str, payload: Value) -> Value {
     let mut envelope = Map::new();
     envelope.insert("Type".into(), json!(declaration.ty().as_str()));
     envelope.insert("Identifier".into(), json!(declaration.identifier));

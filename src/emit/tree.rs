@@ -2,7 +2,7 @@
 //! failure is ddmc's bug, reported as an internal error), then rendered into its file, and
 //! the manifest that lists them.
 
-use super::{OutputFile, declaration, manifest, profile};
+use super::{OutputFile, declaration, manifest, payload, profile};
 use crate::analysis;
 use crate::apple::schemas;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -37,8 +37,12 @@ pub fn tree(
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> =
-        sorted.par_iter().map(|d| emit_declaration(d, render)).collect();
+    let each = sorted.par_iter().map(|d| emit_declaration(d, render));
+    let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
+        Render::Files => each.collect(),
+        // Nothing to render: only problems are kept, not a slot per declaration.
+        Render::ValidateOnly => each.filter(|(_, problems)| !problems.is_empty()).collect(),
+    };
     let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
     let mut emitted = Vec::with_capacity(rendered.len());
     for (file, problems) in rendered {
@@ -97,7 +101,14 @@ type Rendered<'a> = (OutputFile, manifest::Emitted<'a>);
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
 fn emit_declaration(d: &Declaration, render: Render) -> (Option<Rendered<'_>>, Vec<Diagnostic>) {
-    let (envelope, token) = declaration::envelope_and_token(d);
+    let payload = serde_json::Value::Object(payload::payload(&d.content));
+    // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
+    // it only a string, so validation alone leaves it empty.
+    let token = match render {
+        Render::Files => declaration::token_of(d, &payload),
+        Render::ValidateOnly => String::new(),
+    };
+    let envelope = declaration::wrap(d, &token, payload);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
         .map(|problem| {

@@ -3,29 +3,28 @@
 //! reports `Info.NotReferencedByActivation`.
 
 use super::identifier::Identifiers;
-use super::predicate::Predicate;
 use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
 use std::sync::Arc;
 
 pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
-    let mut groups: Vec<(String, &Predicate, Vec<&Configuration>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
         let rendered = configuration.predicate.to_string();
-        match groups.iter_mut().find(|(p, _, _)| *p == rendered) {
-            Some((_, _, members)) => members.push(configuration),
-            None => groups.push((rendered, &configuration.predicate, vec![configuration])),
+        match groups.iter_mut().find(|(p, _)| *p == rendered) {
+            Some((_, members)) => members.push(configuration),
+            None => groups.push((rendered, vec![configuration])),
         }
     }
     let numbered = groups.len() > 1;
     groups
         .into_iter()
         .enumerate()
-        .map(|(index, (_, predicate, members))| {
+        .map(|(index, (predicate, members))| {
             let n = (index + 1).to_string();
             let identifier = ids.make("activation", numbered.then_some(n.as_str()));
             let members: Vec<&Declaration> = members.iter().map(|c| &c.declaration).collect();
-            activation(identifier, Some(predicate.clone()), &members, Some(origin.clone()))
+            activation(identifier, Some(predicate), &members, Some(origin.clone()))
         })
         .collect()
 }
@@ -33,7 +32,7 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
 /// An activation of `members`, limited by `predicate`.
 pub(super) fn activation(
     identifier: String,
-    predicate: Option<Predicate>,
+    predicate: Option<String>,
     members: &[&Declaration],
     origin: Option<Arc<Origin>>,
 ) -> Declaration {

@@ -1,7 +1,6 @@
 //! What a declaration says, in Apple's terms but not yet as JSON: readers (analysis,
 //! explain, status, report) use these fields, and only `emit` writes the payload.
 
-use super::predicate::Predicate;
 use crate::apple::DeclarationType;
 #[cfg(test)]
 use crate::apple::fields;
@@ -14,7 +13,8 @@ use std::collections::BTreeSet;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Content {
     Settings(Settings),
-    Enforcement(Enforcement),
+    /// Boxed: the largest content by far, and the rarest; every declaration pays for the largest.
+    Enforcement(Box<Enforcement>),
     Activation(Activation),
     StatusSubscriptions(StatusSubscriptions),
 }
@@ -106,8 +106,9 @@ pub enum Half {
 /// `activation.simple`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activation {
-    /// `Predicate`; `None` activates on every device.
-    pub predicate: Option<Predicate>,
+    /// `Predicate` as Apple reads it (rendered once, when activations are grouped by it);
+    /// `None` activates on every device.
+    pub predicate: Option<String>,
     /// `StandardConfigurations`: Identifiers of the configurations it activates.
     pub configurations: Vec<String>,
 }

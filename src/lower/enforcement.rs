@@ -56,7 +56,7 @@ fn configuration(
     Configuration {
         declaration: Declaration {
             identifier,
-            content: Content::Enforcement(target),
+            content: Content::Enforcement(Box::new(target)),
             origin: Some(origin.clone()),
             applies_to: vec![range],
             supervision: supervision.clone(),

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use content::{Activation, Content, Enforcement, Half, Settings, StatusSubscriptions};
-pub use subscriptions::lower_repository;
+pub use subscriptions::{REPOSITORY_DECLARATIONS, lower_repository};
 
 /// What the lowering needs from outside the policy.
 pub struct Context<'a> {

@@ -307,7 +307,7 @@ mod tests {
                     token: t2\n      description: Two\n";
         let root = crate::parse::parse_yaml(yaml).expect("yaml");
         let policy: Policy = serde_json::from_value(root.to_json()).expect("a valid policy");
-        let doc = Document { file: "policies/all.yaml".into(), root };
+        let doc = Document::new("policies/all.yaml".into(), &root);
         let cx = Context {
             identifier_prefix: "com.example",
             secret: &|_| None,

@@ -26,20 +26,35 @@ const ENFORCEMENT_ITEMS: &[&str] = &[
     "softwareupdate.pending-version",
 ];
 
+/// How many declarations [`lower_repository`] makes.
+pub const REPOSITORY_DECLARATIONS: usize = 2;
+
 /// The subscription and its activation, for the declarations of every policy.
-pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declaration> {
+pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> [Declaration; REPOSITORY_DECLARATIONS] {
     let mut items: BTreeSet<&str> = OS_ITEMS.iter().copied().collect();
+    let (mut settings, mut beta, mut enforcement) = (false, false, false);
     let mut platforms = BTreeSet::new();
     for declaration in policies {
         match &declaration.content {
-            Content::Settings(settings) if settings.sets_beta() => items.extend(SETTINGS_ITEMS),
-            Content::Settings(_) => {
-                items.insert("softwareupdate.pending-version");
+            Content::Settings(s) => {
+                settings = true;
+                beta = beta || s.sets_beta();
             }
-            Content::Enforcement(_) => items.extend(ENFORCEMENT_ITEMS),
+            Content::Enforcement(_) => enforcement = true,
             Content::Activation(_) | Content::StatusSubscriptions(_) => {}
         }
-        platforms.extend(declaration.applies_to.iter().map(|r| r.platform));
+        for range in &declaration.applies_to {
+            platforms.insert(range.platform);
+        }
+    }
+    if settings {
+        items.insert("softwareupdate.pending-version");
+    }
+    if beta {
+        items.extend(SETTINGS_ITEMS);
+    }
+    if enforcement {
+        items.extend(ENFORCEMENT_ITEMS);
     }
     let subscription = Declaration {
         identifier: format!("{prefix}.status-subscriptions"),
@@ -50,7 +65,7 @@ pub fn lower_repository(prefix: &str, policies: &[Declaration]) -> Vec<Declarati
         secrets: Vec::new(),
     };
     let activation = activation(format!("{prefix}.status-subscriptions.activation"), None, &[&subscription], None);
-    vec![subscription, activation]
+    [subscription, activation]
 }
 
 fn ranges(platforms: &BTreeSet<Platform>) -> Vec<OsRange> {

@@ -20,7 +20,7 @@ use std::fmt;
 use crate::source::{Pos, Span};
 
 pub use json::parse_json;
-pub use node::{Entry, Node, Value};
+pub use node::{Entry, Node, Value, list_index};
 pub use yaml::parse_yaml;
 
 pub use crate::limits::{MAX_DEPTH, MAX_NODES};

@@ -130,14 +130,14 @@ impl Node {
     fn child(&self, segment: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(_) => self.get(segment),
-            Value::Seq(items) => items.get(parse_index(segment)?),
+            Value::Seq(items) => items.get(list_index(segment)?),
             _ => None,
         }
     }
 }
 
 /// A list index as JSON Pointer writes it: decimal digits, no sign, no leading zero.
-fn parse_index(segment: &str) -> Option<usize> {
+pub fn list_index(segment: &str) -> Option<usize> {
     let canonical = segment.bytes().all(|b| b.is_ascii_digit())
         && !segment.is_empty()
         && (segment == "0" || !segment.starts_with('0'));

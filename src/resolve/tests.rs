@@ -20,7 +20,7 @@ const CATALOG: &str = r#"{"fetched": "2026-03-02T06:00:00Z", "source": "https://
 fn policy(yaml: &str) -> (Policy, Document) {
     let root = parse_yaml(yaml).expect("yaml");
     let policy: Policy = serde_json::from_value(root.to_json()).expect("a valid policy");
-    (policy, Document { file: "policies/p.yaml".into(), root })
+    (policy, Document::new("policies/p.yaml".into(), &root))
 }
 
 fn run(yaml: &str, catalog: Option<&Catalog>) -> (Vec<Resolved>, Diagnostics) {

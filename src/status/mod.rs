@@ -283,14 +283,14 @@ mod tests {
         let v: OsVersion = "26.3.1".parse().expect("version");
         let half = |id: &str, half: Half, build: Option<&str>, exactly: Option<OsVersion>| Declaration {
             identifier: id.into(),
-            content: Content::Enforcement(Enforcement {
+            content: Content::Enforcement(Box::new(Enforcement {
                 entry: 0,
                 version: v,
                 build: build.map(|b| b.parse().expect("build")),
                 deadline: "2026-12-01T18:00:00".parse().expect("deadline"),
                 details_url: None,
                 half: Some(half),
-            }),
+            })),
             origin: Some(std::sync::Arc::new(Origin {
                 policy: "p".into(),
                 source: "p.yaml".into(),

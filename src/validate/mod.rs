@@ -84,7 +84,12 @@ impl Validators {
             DocumentKind::Project => &self.project,
         };
         let text_ok = text::check(file, node, diagnostics);
-        let errors: Vec<_> = compiled.validator.iter_errors(instance).collect();
+        // Nearly every document is valid: `is_valid` stops early and builds no error.
+        let errors: Vec<_> = if compiled.validator.is_valid(instance) {
+            Vec::new()
+        } else {
+            compiled.validator.iter_errors(instance).collect()
+        };
         let context = messages::Context { file, document: kind.noun(), root: node, schema: &compiled.schema };
         let floats = messages::integral_floats(&context);
         let numbers_ok = floats.is_empty();
