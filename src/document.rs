@@ -42,11 +42,15 @@ struct Located {
 
 impl Outline {
     fn of(root: &Node) -> Outline {
-        let mut outline = Outline { nodes: Vec::new(), children: Vec::new(), keys: String::new() };
+        // Sized exactly first: thousands of documents live to the end of the run.
+        let (mut nodes, mut keys) = (0, 0);
+        size(root, &mut nodes, &mut keys);
+        let mut outline = Outline {
+            nodes: Vec::with_capacity(nodes),
+            children: Vec::with_capacity(nodes.saturating_sub(1)),
+            keys: String::with_capacity(keys),
+        };
         outline.add(root, "", root.span);
-        outline.nodes.shrink_to_fit();
-        outline.children.shrink_to_fit();
-        outline.keys.shrink_to_fit();
         outline
     }
 
@@ -58,21 +62,25 @@ impl Outline {
         let key = (small(start), small(self.keys.len()));
         let list = matches!(node.value, Value::Seq(_));
         self.nodes.push(Located { key, list, first: 0, count: 0, span: node.span, key_span });
-        let children: Vec<(&Node, &str, Span)> = match &node.value {
-            Value::Map(entries) => entries.iter().map(|e| (&e.value, e.key.as_str(), e.key_span)).collect(),
-            Value::Seq(items) => items.iter().map(|item| (item, "", item.span)).collect(),
-            _ => Vec::new(),
-        };
-        if !children.is_empty() {
-            // The block is reserved first: the children's own blocks follow it.
-            let (first, count) = (self.children.len(), children.len());
-            self.children.resize(first + count, 0);
-            for (slot, (child, key, key_span)) in children.into_iter().enumerate() {
-                self.children[first + slot] = self.add(child, key, key_span);
+        // Each block is reserved before the children are added: their own blocks follow it.
+        let first = self.children.len();
+        match &node.value {
+            Value::Map(entries) => {
+                self.children.resize(first + entries.len(), 0);
+                for (slot, e) in entries.iter().enumerate() {
+                    self.children[first + slot] = self.add(&e.value, &e.key, e.key_span);
+                }
             }
-            self.nodes[index].first = small(first);
-            self.nodes[index].count = small(count);
+            Value::Seq(items) => {
+                self.children.resize(first + items.len(), 0);
+                for (slot, item) in items.iter().enumerate() {
+                    self.children[first + slot] = self.add(item, "", item.span);
+                }
+            }
+            _ => {}
         }
+        self.nodes[index].first = small(first);
+        self.nodes[index].count = small(children(node));
         small(index)
     }
 
@@ -95,6 +103,28 @@ impl Outline {
             current = self.nodes.get(*child? as usize)?;
         }
         Some(current)
+    }
+}
+
+/// How many nodes, and bytes of keys, `node` and everything below it have.
+fn size(node: &Node, nodes: &mut usize, keys: &mut usize) {
+    *nodes += 1;
+    match &node.value {
+        Value::Map(entries) => entries.iter().for_each(|e| {
+            *keys += e.key.len();
+            size(&e.value, nodes, keys);
+        }),
+        Value::Seq(items) => items.iter().for_each(|item| size(item, nodes, keys)),
+        _ => {}
+    }
+}
+
+/// How many items or entries `node` has.
+fn children(node: &Node) -> usize {
+    match &node.value {
+        Value::Map(entries) => entries.len(),
+        Value::Seq(items) => items.len(),
+        _ => 0,
     }
 }
 

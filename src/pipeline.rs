@@ -509,7 +509,7 @@ fn no_policies(origin: Origin<'_>) -> Diagnostic {
 
 /// Policy ids are unique in the repository: they name Identifiers and files.
 fn check_unique_ids(loaded: &[Loaded], out: &mut Diagnostics) {
-    let mut first: BTreeMap<&str, &Document> = BTreeMap::new();
+    let mut first: std::collections::HashMap<&str, &Document> = std::collections::HashMap::with_capacity(loaded.len());
     for item in loaded {
         match first.get(item.policy.id.as_str()) {
             Some(previous) => out.push(

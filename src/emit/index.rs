@@ -11,7 +11,7 @@
 
 use super::OutputFile;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -69,7 +69,10 @@ fn folder(_: &Path) -> Option<(u64, u64)> {
 
 /// The index of the folder now at `out`.
 pub(super) struct Index {
-    entries: HashMap<String, (Stamp, Fingerprint)>,
+    text: String,
+    /// Each trusted entry's path (a byte range of `text`), stamp and fingerprint, sorted by
+    /// path: no map of owned paths to build, 60,000 entries at 10,000 policies.
+    entries: Vec<((usize, usize), Stamp, Fingerprint)>,
 }
 
 impl Index {
@@ -85,20 +88,27 @@ impl Index {
             return None;
         }
         let racy = i64::try_from(taken).ok()? - 1;
-        let mut entries = HashMap::new();
+        let mut entries = Vec::new();
         for line in lines {
-            let (entry, path) = parse(line)?;
-            if entry.0.ctime.0 < racy {
-                entries.insert(path.to_owned(), entry);
+            let ((stamp, print), path) = parse(line)?;
+            if stamp.ctime.0 < racy {
+                let start = path.as_ptr() as usize - text.as_ptr() as usize;
+                entries.push(((start, start + path.len()), stamp, print));
             }
         }
-        Some(Index { entries })
+        // Written in path order: sorting what is sorted costs one pass.
+        entries.sort_by(|a, b| slice(&text, a.0).cmp(slice(&text, b.0)));
+        Some(Index { text, entries })
     }
 
     /// Whether `meta` (the output's file at `path`, not followed) is the file recorded, not
     /// changed since, and its bytes have this fingerprint.
     pub(super) fn vouches(&self, path: &str, meta: &fs::Metadata, bytes: Fingerprint) -> bool {
-        self.entries.get(path).is_some_and(|(recorded, f)| stamp(meta) == Some(*recorded) && *f == bytes)
+        let found = self.entries.binary_search_by(|e| slice(&self.text, e.0).cmp(path)).ok();
+        found.is_some_and(|i| {
+            let (_, recorded, print) = self.entries[i];
+            stamp(meta) == Some(recorded) && print == bytes
+        })
     }
 
     /// Records `files` at `out` with their fingerprints and stamps (as the build left them),
@@ -114,16 +124,21 @@ impl Index {
     ) -> io::Result<()> {
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
-        let mut text = format!("{HEADER} {dev} {ino} {taken}\n");
+        let mut text = String::with_capacity(files.iter().map(|f| f.path.len() + 120).sum());
+        let _ = writeln!(text, "{HEADER} {dev} {ino} {taken}");
         for ((file, print), stamp) in files.iter().zip(prints).zip(stamps) {
             let Some(s) = stamp else { continue };
             let hex = crate::canonical::hex(print);
             let (m, c) = (s.mtime, s.ctime);
-            text.push_str(&format!("{} {} {} {} {} {} {hex} {}\n", s.ino, s.size, m.0, m.1, c.0, c.1, file.path));
+            let _ = writeln!(text, "{} {} {} {} {} {} {hex} {}", s.ino, s.size, m.0, m.1, c.0, c.1, file.path);
         }
         fs::write(temporary, text)?;
         fs::rename(temporary, path)
     }
+}
+
+fn slice(text: &str, (start, end): (usize, usize)) -> &str {
+    text.get(start..end).unwrap_or_default()
 }
 
 /// One entry line: `ino size mtime mtime_ns ctime ctime_ns fingerprint path`.

@@ -260,22 +260,31 @@ fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> Option<fs::Metadata>
     if bytes.is_empty() {
         return Some(meta);
     }
-    // One byte more than expected, so a file that grew meanwhile is seen as changed. A read
-    // of a regular file stops short only at its end: one read gives the whole file.
-    let mut current = vec![0; bytes.len() + 1];
-    let mut filled = 0;
+    // A block at a time (the manifest is tens of megabytes), one byte more than expected
+    // for a small file, so that one which grew meanwhile is seen as changed.
+    let mut block = vec![0; (bytes.len() + 1).min(COMPARED_BLOCK)];
+    let mut done = 0;
     loop {
-        match file.read(&mut current[filled..]) {
-            Ok(0) => return None,
-            Ok(n) if filled + n >= bytes.len() => {
-                return (filled + n == bytes.len() && current[..filled + n] == *bytes).then_some(meta);
+        match file.read(&mut block) {
+            Ok(0) => return (done == bytes.len()).then_some(meta),
+            Ok(n) => {
+                if bytes.get(done..done + n) != Some(&block[..n]) {
+                    return None;
+                }
+                done += n;
+                // A read of a regular file stops short only at its end.
+                if n < block.len() {
+                    return (done == bytes.len()).then_some(meta);
+                }
             }
-            Ok(n) => filled += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(_) => return None,
         }
     }
 }
+
+/// How much of a file [`holds`] reads at a time.
+const COMPARED_BLOCK: usize = 1 << 16;
 
 /// One name, or two where the other is `twin`.
 #[cfg(unix)]
@@ -432,6 +441,23 @@ mod tests {
 
     fn manifest() -> OutputFile {
         file("manifest.json", r#"{"generator": "ddmc"}"#)
+    }
+
+    /// Larger than a block: compared block by block, to the last byte and the end of file.
+    #[test]
+    fn holds_compares_large_files_to_the_end() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("manifest.json");
+        let bytes: Vec<u8> = (0..3 * COMPARED_BLOCK + 17).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &bytes).expect("write");
+        assert!(holds(&path, &bytes, None).is_some(), "the same bytes");
+        let mut last = bytes.clone();
+        *last.last_mut().expect("bytes") ^= 1;
+        assert!(holds(&path, &last, None).is_none(), "the last byte differs");
+        assert!(holds(&path, &bytes[..bytes.len() - 1], None).is_none(), "the file is longer");
+        let block = vec![7; COMPARED_BLOCK];
+        fs::write(&path, &block).expect("write");
+        assert!(holds(&path, &block, None).is_some(), "exactly one block");
     }
 
     #[test]

@@ -4,16 +4,18 @@
 
 use super::identifier::Identifiers;
 use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
-    let mut groups: Vec<(String, Vec<&Configuration>)> = Vec::new();
+    let mut groups: Vec<(Arc<str>, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
         let rendered = configuration.predicate.to_string();
-        match groups.iter_mut().find(|(p, _)| *p == rendered) {
+        match groups.iter_mut().find(|(p, _)| **p == *rendered) {
             Some((_, members)) => members.push(configuration),
-            None => groups.push((rendered, vec![configuration])),
+            None => groups.push((shared(rendered), vec![configuration])),
         }
     }
     let numbered = groups.len() > 1;
@@ -29,10 +31,31 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
         .collect()
 }
 
+/// How many distinct predicates each thread keeps to share.
+const SHARED_PREDICATES: usize = 1024;
+
+/// `rendered`, shared with the activations rendered the same before: thousands of policies
+/// target the same platforms and versions, and each activation would hold its own copy.
+fn shared(rendered: String) -> Arc<str> {
+    thread_local! {
+        static SEEN: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+    }
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(found) = seen.get(rendered.as_str()) {
+            return found.clone();
+        }
+        let new: Arc<str> = Arc::from(rendered);
+        if seen.len() < SHARED_PREDICATES {
+            seen.insert(new.clone());
+        }
+        new
+    })
+}
+
 /// An activation of `members`, limited by `predicate`.
 pub(super) fn activation(
     identifier: String,
-    predicate: Option<String>,
+    predicate: Option<Arc<str>>,
     members: &[&Declaration],
     origin: Option<Arc<Origin>>,
 ) -> Declaration {

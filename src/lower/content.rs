@@ -108,7 +108,7 @@ pub enum Half {
 pub struct Activation {
     /// `Predicate` as Apple reads it (rendered once, when activations are grouped by it);
     /// `None` activates on every device.
-    pub predicate: Option<String>,
+    pub predicate: Option<std::sync::Arc<str>>,
     /// `StandardConfigurations`: Identifiers of the configurations it activates.
     pub configurations: Vec<String>,
 }
