@@ -54,9 +54,10 @@ pub struct Options<'a> {
     pub now: Option<LocalDateTime>,
     /// The environment of `ddmc.yaml` whose variables templates use (`--env`).
     pub environment: Option<&'a str>,
-    /// Whether [`Compilation::files`] is rendered (`build`, `diff`) or every declaration is
-    /// only validated (`check`, `explain`, `report`, `status`).
-    pub render: emit::Render,
+    /// Whether [`Compilation::files`] is rendered (`diff`, `build --check`), every file handed
+    /// to a sink as it is rendered (`build`), or every declaration only validated (`check`,
+    /// `explain`, `report`, `status`).
+    pub render: emit::Render<'a>,
 }
 
 impl<'a> Options<'a> {

@@ -3,9 +3,12 @@
 use super::args::*;
 use super::exit;
 use super::output::*;
-use crate::emit::write::write_tree;
+use crate::diagnostics::Diagnostic;
+use crate::emit::write::{Staging, WriteError, write_tree};
+use crate::emit::{Render, Sink};
 use crate::pipeline::{self, Mode};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 /// `ddmc check`: the repository's problems (or only those of the files named); a summary.
 pub(super) fn check(
@@ -115,7 +118,9 @@ pub(super) fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
 }
 
 /// `ddmc build`: compile, refuse an unsafe output, then write the tree atomically (or, with
-/// `--check`, compare it with what is there).
+/// `--check`, compare it with what is there). The raw tree is written as it is rendered (into
+/// the spare beside the output, swapped in only once the build has no error); `--check` and
+/// the packaged formats need the whole tree first.
 pub(super) fn build(
     cli: &Cli,
     repo: &Path,
@@ -125,17 +130,58 @@ pub(super) fn build(
     now: crate::model::LocalDateTime,
     secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
-    let mut c = match pipeline::compile_with(repo, &cli.options(Mode::Build, secret, Some(now))) {
+    let streamed = Streamed { repo, out, staging: OnceLock::new() };
+    let mut options = cli.options(Mode::Build, secret, Some(now));
+    let stream = !check && format == crate::emit::format::Format::Raw;
+    if stream {
+        options.render = Render::Into(&streamed);
+    }
+    let mut c = match pipeline::compile_with(repo, &options) {
         Ok(c) => c,
         Err(e) => return load_failed(cli, &e),
     };
     pipeline::package(&mut c, format);
     let code = match report(cli, &mut c, true) {
+        exit::OK if stream => match streamed.staging.into_inner() {
+            Some((folder, Ok(staging))) => written(cli, &folder, staging.commit(), &c),
+            Some((_, Err(refused))) => fail(cli, refused),
+            None => fail(cli, io("internal error: the build rendered no file")),
+        },
         exit::OK => write(cli, repo, out, check, &c),
         code => code,
     };
     exiting(c);
     code
+}
+
+/// The sink of `ddmc build`: the output folder (`--out`, else `ddmc.yaml`'s) is known once
+/// the build starts rendering, which it does only without errors; a build that renders
+/// nothing touches nothing beside its output, not even the lock.
+struct Streamed<'a> {
+    repo: &'a Path,
+    out: Option<&'a Path>,
+    /// The output folder, and the build being put together beside it (or why not).
+    staging: OnceLock<(PathBuf, Result<Staging, Diagnostic>)>,
+}
+
+impl Sink for Streamed<'_> {
+    fn start(&self, configured_output: &str) {
+        self.staging.get_or_init(|| {
+            let out = self.out.map_or_else(|| self.repo.join(configured_output), Path::to_path_buf);
+            if let Some(problem) = unsafe_output(self.repo, &out) {
+                return (out, Err(usage(problem)));
+            }
+            let shown = out.display().to_string();
+            let opened = Staging::open(&out, &mut || eprintln!("waiting for another build of `{shown}`"));
+            (out, opened.map_err(refused))
+        });
+    }
+
+    fn place(&self, path: &str, bytes: &[u8]) {
+        if let Some((_, Ok(staging))) = self.staging.get() {
+            staging.place(path, bytes);
+        }
+    }
 }
 
 /// The output of a compilation without errors: written, or with `--check` compared.
@@ -149,7 +195,17 @@ fn write(cli: &Cli, repo: &Path, out: Option<&Path>, check: bool, c: &pipeline::
     }
     let shown = out.display().to_string();
     let mut waiting = || eprintln!("waiting for another build of `{shown}`");
-    match write_tree(&out, &c.files, &mut waiting) {
+    written(cli, &out, write_tree(&out, &c.files, &mut waiting), c)
+}
+
+/// Why the output could not be written, as the user is told.
+fn refused(e: WriteError) -> Diagnostic {
+    if e.is_usage() { usage(e.to_string()) } else { io(e.to_string()) }
+}
+
+/// The summary of a build written to `out`, or why it could not be.
+fn written(cli: &Cli, out: &Path, result: Result<(), WriteError>, c: &pipeline::Compilation) -> i32 {
+    match result {
         Ok(()) => {
             done(
                 cli,
@@ -157,14 +213,13 @@ fn write(cli: &Cli, repo: &Path, out: Option<&Path>, check: bool, c: &pipeline::
                     "built {} {} into `{}`: {} declarations ({})",
                     c.policies.len(),
                     plural(c.policies.len(), "policy", "policies"),
-                    out.strip_prefix(".").unwrap_or(&out).display(),
+                    out.strip_prefix(".").unwrap_or(out).display(),
                     c.declarations.len(),
                     counts(c)
                 ),
             );
             exit::OK
         }
-        Err(e) if e.is_usage() => fail(cli, usage(e.to_string())),
-        Err(e) => fail(cli, io(e.to_string())),
+        Err(e) => fail(cli, refused(e)),
     }
 }

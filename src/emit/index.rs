@@ -9,7 +9,6 @@
 //! folder (a killed build's, or one moved in by hand). Anything not vouched for is read and
 //! compared, as without an index.
 
-use super::OutputFile;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::fs;
@@ -111,26 +110,24 @@ impl Index {
         })
     }
 
-    /// Records `files` at `out` with their fingerprints and stamps (as the build left them),
-    /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
-    /// so that any change made since the stamps counts as racy.
+    /// Records the files at `out` (path, fingerprint, stamp as the build left them; in path
+    /// order) atomically: written to `temporary`, then renamed over `path`. The time is taken
+    /// first, so that any change made since the stamps counts as racy.
     pub(super) fn write(
         path: &Path,
         temporary: &Path,
         out: &Path,
-        files: &[OutputFile],
-        prints: &[Fingerprint],
-        stamps: &[Option<Stamp>],
+        files: &[(&str, Fingerprint, Option<Stamp>)],
     ) -> io::Result<()> {
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
-        let mut text = String::with_capacity(files.iter().map(|f| f.path.len() + 120).sum());
+        let mut text = String::with_capacity(files.iter().map(|(path, _, _)| path.len() + 120).sum());
         let _ = writeln!(text, "{HEADER} {dev} {ino} {taken}");
-        for ((file, print), stamp) in files.iter().zip(prints).zip(stamps) {
+        for (file, print, stamp) in files {
             let Some(s) = stamp else { continue };
             let hex = crate::canonical::hex(print);
             let (m, c) = (s.mtime, s.ctime);
-            let _ = writeln!(text, "{} {} {} {} {} {} {hex} {}", s.ino, s.size, m.0, m.1, c.0, c.1, file.path);
+            let _ = writeln!(text, "{} {} {} {} {} {} {hex} {file}", s.ino, s.size, m.0, m.1, c.0, c.1);
         }
         fs::write(temporary, text)?;
         fs::rename(temporary, path)
@@ -176,6 +173,7 @@ pub(super) fn aged(path: &Path) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+    use crate::emit::OutputFile;
 
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
@@ -191,10 +189,13 @@ mod tests {
             fs::write(out.join(&f.path), &f.bytes).expect("write");
         }
         // Taken now, the entries are racy: nothing is vouched for.
-        let prints: Vec<Fingerprint> = files.iter().map(|f| fingerprint(&f.bytes)).collect();
-        let stamps: Vec<Option<Stamp>> =
-            files.iter().map(|f| stamp(&fs::symlink_metadata(out.join(&f.path)).expect("meta"))).collect();
-        Index::write(&index, &dir.path().join("temporary"), &out, &files, &prints, &stamps).expect("index");
+        let entries: Vec<(&str, Fingerprint, Option<Stamp>)> = files
+            .iter()
+            .map(|f| {
+                (f.path.as_str(), fingerprint(&f.bytes), stamp(&fs::symlink_metadata(out.join(&f.path)).expect("meta")))
+            })
+            .collect();
+        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
         let meta = |p: &str| fs::symlink_metadata(out.join(p)).expect("meta");
         let loaded = Index::load(&index, &out).expect("loads");
         assert!(!loaded.vouches("a.json", &meta("a.json"), fingerprint(b"1")), "racy");

@@ -11,7 +11,7 @@ pub mod profile;
 mod tree;
 pub mod write;
 
-pub use tree::{Render, tree};
+pub use tree::{Render, Sink, tree};
 
 /// A file of the output tree: its path relative to the output folder, and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -14,13 +14,24 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Whether [`tree`] renders the files or only validates what they would hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Render {
-    /// Every file's bytes and the manifest (`build`, `diff`).
+#[derive(Clone, Copy)]
+pub enum Render<'a> {
+    /// Every file's bytes and the manifest (`build --check`, `diff`, the packaged formats).
     Files,
     /// Self-validation only, no bytes (`check`, `explain`): at 10,000 policies rendering
     /// 60,000 pretty files and a manifest listing them is most of the work.
     ValidateOnly,
+    /// Each file handed to a [`Sink`] as soon as it is rendered, none held (`build`).
+    Into(&'a dyn Sink),
+}
+
+/// Where a build's files go as each is rendered: at 10,000 policies, holding the bytes of
+/// 60,000 files to the end was a third of a build's memory.
+pub trait Sink: Sync {
+    /// Called once, before any file, with the output folder `ddmc.yaml` names (validated).
+    fn start(&self, configured_output: &str);
+    /// One file: its path relative to the output folder (`/`-separated), and its bytes.
+    fn place(&self, path: &str, bytes: &[u8]);
 }
 
 /// The output tree. Every declaration is first validated against Apple's schema for its
@@ -31,17 +42,20 @@ pub fn tree(
     declarations: &[Declaration],
     profiles: &[Profile],
     resolutions: &BTreeMap<String, resolve::Provenance>,
-    render: Render,
+    render: Render<'_>,
     out: &mut Diagnostics,
 ) -> Vec<OutputFile> {
+    if let Render::Into(sink) = render {
+        sink.start(project.output());
+    }
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
     let each = sorted.par_iter().map(|d| emit_declaration(d, render));
     let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
-        Render::Files => each.collect(),
         // Nothing to render: only problems are kept, not a slot per declaration.
         Render::ValidateOnly => each.filter(|(_, problems)| !problems.is_empty()).collect(),
+        Render::Files | Render::Into(_) => each.collect(),
     };
     let mut files = Vec::with_capacity(rendered.len() + profiles.len() + 1);
     let mut emitted = Vec::with_capacity(rendered.len());
@@ -50,7 +64,7 @@ pub fn tree(
             out.push(problem);
         }
         if let Some((file, item)) = file {
-            files.push(file);
+            files.extend(file);
             emitted.push(item);
         }
     }
@@ -73,11 +87,11 @@ pub fn tree(
                 .help("this is a bug in ddmc; please report it with the policy that caused it"),
             );
         }
-        if render == Render::ValidateOnly {
+        if let Render::ValidateOnly = render {
             continue;
         }
         let path = format!("profiles/{}.mobileconfig", p.identifier);
-        files.push(OutputFile { path: path.clone(), bytes: profile::to_xml(&top) });
+        files.extend(placed(render, &path, profile::to_xml(&top)));
         emitted_profiles.push(manifest::EmittedProfile {
             profile: p,
             uuid: profile::uuid_for(&p.identifier),
@@ -85,27 +99,38 @@ pub fn tree(
             path,
         });
     }
-    if render == Render::ValidateOnly {
+    if let Render::ValidateOnly = render {
         return Vec::new();
     }
     emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
     let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
-    files.push(OutputFile { path: "manifest.json".into(), bytes: manifest });
+    files.extend(placed(render, "manifest.json", manifest));
     files.sort();
     files
 }
 
-/// A declaration's file and its manifest entry.
-type Rendered<'a> = (OutputFile, manifest::Emitted<'a>);
+/// A rendered file: handed to the sink, or kept.
+fn placed(render: Render<'_>, path: &str, bytes: Vec<u8>) -> Option<OutputFile> {
+    match render {
+        Render::Into(sink) => {
+            sink.place(path, &bytes);
+            None
+        }
+        Render::Files | Render::ValidateOnly => Some(OutputFile { path: path.to_owned(), bytes }),
+    }
+}
+
+/// A declaration's file (unless a sink has it) and its manifest entry.
+type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
-fn emit_declaration(d: &Declaration, render: Render) -> (Option<Rendered<'_>>, Vec<Diagnostic>) {
+fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
     let payload = serde_json::Value::Object(payload::payload(&d.content));
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.
     let token = match render {
-        Render::Files => declaration::token_of(d, &payload),
+        Render::Files | Render::Into(_) => declaration::token_of(d, &payload),
         Render::ValidateOnly => String::new(),
     };
     let envelope = declaration::wrap(d, &token, payload);
@@ -124,10 +149,10 @@ fn emit_declaration(d: &Declaration, render: Render) -> (Option<Rendered<'_>>, V
             .help("this is a bug in ddmc; please report it with the policy that caused it")
         })
         .collect();
-    let file = (render == Render::Files).then(|| {
+    let file = (!matches!(render, Render::ValidateOnly)).then(|| {
         let path = format!("declarations/{}.json", d.identifier);
         let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
-        (OutputFile { path: path.clone(), bytes }, manifest::Emitted { declaration: d, server_token: token, path })
+        (placed(render, &path, bytes), manifest::Emitted { declaration: d, server_token: token, path })
     });
     (file, problems)
 }
@@ -135,6 +160,49 @@ fn emit_declaration(d: &Declaration, render: Render) -> (Option<Rendered<'_>>, V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{self, Mode, Options, Sources};
+    use std::sync::Mutex;
+
+    /// A sink that keeps what it is given.
+    #[derive(Default)]
+    struct Recording {
+        output: Mutex<Option<String>>,
+        files: Mutex<Vec<OutputFile>>,
+    }
+
+    impl Sink for Recording {
+        fn start(&self, configured_output: &str) {
+            *self.output.lock().expect("lock") = Some(configured_output.to_owned());
+        }
+
+        fn place(&self, path: &str, bytes: &[u8]) {
+            self.files.lock().expect("lock").push(OutputFile { path: path.to_owned(), bytes: bytes.to_vec() });
+        }
+    }
+
+    /// `build` streams: the sink is told the output folder, then given exactly the files
+    /// `Render::Files` returns (declarations, legacy profiles, manifest), and none is held.
+    #[test]
+    fn a_sink_receives_every_file_and_none_is_held() {
+        let policy = "id: mac\ntargets:\n  platforms: [macOS]\nsoftware_updates:\n  automatic_download: always_on\n\
+                      background_security_improvements:\n  user_removal: false\n\
+                      enforce:\n  - os_version: \"26.4\"\n    deadline: \"2027-01-15T18:00:00\"\n";
+        let project = "organization:\n  name: T\n  identifier_prefix: com.example.t\noutput: built\n";
+        let policies = [("policies/mac.yaml", policy)];
+        let sources = Sources { project: Some(project), policies: &policies, catalog: None };
+        let secret = |_: &str| None;
+        let held = pipeline::compile_sources(&sources, &Options::new(Mode::Build, &secret)).expect("compiles");
+        assert!(!held.diagnostics.has_errors(), "{:?}", held.diagnostics);
+        assert!(held.files.iter().any(|f| f.path.starts_with("profiles/")), "legacy profiles too");
+        let sink = Recording::default();
+        let options = Options { render: Render::Into(&sink), ..Options::new(Mode::Build, &secret) };
+        let streamed = pipeline::compile_sources(&sources, &options).expect("compiles");
+        assert!(streamed.files.is_empty(), "nothing held");
+        assert_eq!(sink.output.lock().expect("lock").as_deref(), Some("built"));
+        let mut placed = sink.files.into_inner().expect("lock");
+        placed.sort();
+        assert_eq!(placed, held.files);
+    }
 
     /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.
     #[test]

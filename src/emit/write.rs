@@ -25,11 +25,12 @@ use super::OutputFile;
 use super::index::{Fingerprint, Index, Stamp, fingerprint, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Why the output could not be written.
 #[derive(Debug)]
@@ -79,134 +80,230 @@ const LOCK: &str = "ddmc-lock";
 /// Replaces `out` with exactly `files`. `waiting` is called once if another build holds the
 /// lock on `out` and this one has to wait for it.
 pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -> Result<(), WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e| WriteError::Io(path, e)
-    };
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(WriteError::Symlink(out.to_path_buf()));
-    }
-    // Checked before the lock too, so that a refused folder gets no lock file beside it.
-    if out.exists() && !is_ours(out) {
-        return Err(WriteError::NotOurs(out.to_path_buf()));
-    }
-    fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let _lock = lock(&parent.join(format!(".{name}.{LOCK}")), waiting)?;
-    remove_leftovers(&parent, &name)?;
-    if out.exists() && !is_ours(out) {
-        return Err(WriteError::NotOurs(out.to_path_buf()));
-    }
-    let spare = parent.join(format!(".{name}.{SPARE}"));
-    let retired = parent.join(format!(".{name}.{RETIRED}{}", std::process::id()));
-    let index = parent.join(format!(".{name}.{INDEX}"));
-    let current = fs::symlink_metadata(out).is_ok().then_some(out);
-    let known = current.and_then(|out| Index::load(&index, out));
-    let prints: Vec<Fingerprint> = files.par_iter().map(|f| fingerprint(&f.bytes)).collect();
-    let stamps = update(&spare, current, known.as_ref(), files, &prints)?;
-    match swap(&spare, out, &retired).map_err(io(out))? {
-        // The old tree is the spare now.
-        Swapped::Exchanged | Swapped::First | Swapped::Renamed { retired: false } => {}
-        Swapped::Renamed { retired: true } => fs::rename(&retired, &spare).map_err(io(&spare))?,
-    }
-    // Only a speed-up for the next build: without it, that build reads every file. Its
-    // temporary file has a staging name, removed as a leftover if the build is killed.
-    let temporary = parent.join(format!(".{name}.{STAGING}{}", std::process::id()));
-    let _ = Index::write(&index, &temporary, out, files, &prints, &stamps);
-    Ok(())
+    let staging = Staging::open(out, waiting)?;
+    files.par_iter().for_each(|file| staging.place(&file.path, &file.bytes));
+    staging.commit()
 }
 
-/// Makes the spare tree hold exactly `files`, sharing what `current` (the output) already
-/// holds. What `known` vouches for is not read again. Returns each file's stamp as the
-/// spare now has it (for the index).
-fn update(
-    spare: &Path,
-    current: Option<&Path>,
-    known: Option<&Index>,
-    files: &[OutputFile],
-    prints: &[Fingerprint],
-) -> Result<Vec<Option<Stamp>>, WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e| WriteError::Io(path, e)
-    };
-    // The spare must be a real folder: anything else there (a link, a file) goes.
-    match fs::symlink_metadata(spare) {
-        Ok(meta) if meta.is_dir() => {}
-        Ok(_) => fs::remove_file(spare).map_err(io(spare))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(WriteError::Io(spare.to_path_buf(), e)),
+/// A build being written: the spare brought up to date one file at a time, from any thread,
+/// as each is rendered, then swapped in whole by [`Staging::commit`]. Until then nothing at
+/// `out` changes, and the lock on `out` is held.
+pub struct Staging {
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    spare: PathBuf,
+    index: PathBuf,
+    /// The output, if there is one (the spare shares its files).
+    current: Option<PathBuf>,
+    known: Option<Index>,
+    /// What the spare held before this build: files (links included), and folders with
+    /// parents first.
+    held_files: Vec<PathBuf>,
+    held_dirs: Vec<PathBuf>,
+    /// Folders of the spare known to exist, as relative paths.
+    dirs: Mutex<HashSet<String>>,
+    placed: Mutex<Vec<Placed>>,
+    /// The first failure: nothing is swapped in after one.
+    failed: Mutex<Option<WriteError>>,
+    _lock: fs::File,
+}
+
+/// A file of the new build: its path, fingerprint, and stamp in the spare (for the index).
+struct Placed {
+    path: String,
+    print: Fingerprint,
+    stamp: Option<Stamp>,
+}
+
+impl Staging {
+    /// Takes the lock on `out` (calling `waiting` first if another build holds it), refuses an
+    /// output that is a link or not ddmc's, and readies the spare.
+    pub fn open(out: &Path, waiting: &mut dyn FnMut()) -> Result<Staging, WriteError> {
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(WriteError::Symlink(out.to_path_buf()));
+        }
+        // Checked before the lock too, so that a refused folder gets no lock file beside it.
+        if out.exists() && !is_ours(out) {
+            return Err(WriteError::NotOurs(out.to_path_buf()));
+        }
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let lock = lock(&parent.join(format!(".{name}.{LOCK}")), waiting)?;
+        remove_leftovers(&parent, &name)?;
+        if out.exists() && !is_ours(out) {
+            return Err(WriteError::NotOurs(out.to_path_buf()));
+        }
+        let spare = parent.join(format!(".{name}.{SPARE}"));
+        let index = parent.join(format!(".{name}.{INDEX}"));
+        let current = fs::symlink_metadata(out).is_ok().then(|| out.to_path_buf());
+        let known = current.as_deref().and_then(|out| Index::load(&index, out));
+        // The spare must be a real folder: anything else there (a link, a file) goes.
+        match fs::symlink_metadata(&spare) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => fs::remove_file(&spare).map_err(io(&spare))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(WriteError::Io(spare.clone(), e)),
+        }
+        fs::create_dir_all(&spare).map_err(io(&spare))?;
+        let (held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
+        let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(str::to_owned)).collect();
+        Ok(Staging {
+            out: out.to_path_buf(),
+            parent,
+            name,
+            spare,
+            index,
+            current,
+            known,
+            held_files,
+            held_dirs,
+            dirs: Mutex::new(dirs),
+            placed: Mutex::new(Vec::new()),
+            failed: Mutex::new(None),
+            _lock: lock,
+        })
     }
-    fs::create_dir_all(spare).map_err(io(spare))?;
-    let (held_files, held_dirs) = list(spare).map_err(io(spare))?;
-    // Compared as text (output paths are ddmc's own, `/`-separated): comparing `Path`s
-    // component by component was a quarter of a rebuild.
-    let wanted: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    // Every folder above a file (`a/b/c.json`: `a`, `a/b`), parents sorting first.
-    let wanted_dirs: BTreeSet<&str> =
-        files.iter().flat_map(|f| f.path.match_indices('/').map(|(i, _)| &f.path[..i])).collect();
-    // What the new build does not have: files first, then the folders they were in (deepest
-    // first). A link is removed, never followed.
-    let gone: Vec<&PathBuf> = held_files.iter().filter(|p| p.to_str().is_none_or(|p| !wanted.contains(p))).collect();
-    gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
-    for dir in held_dirs.iter().rev().filter(|d| d.to_str().is_none_or(|d| !wanted_dirs.contains(d))) {
-        fs::remove_dir(spare.join(dir)).map_err(io(&spare.join(dir)))?;
-    }
-    let held: HashSet<&str> = held_dirs.iter().filter_map(|d| d.to_str()).collect();
-    for dir in wanted_dirs {
-        let path = spare.join(dir);
-        if !held.contains(dir) {
-            fs::create_dir(&path).map_err(io(&path))?;
+
+    /// Puts `bytes` at `path` (relative, `/`-separated) in the spare: kept if a file there
+    /// holds them, shared with the output if it does, written otherwise. A failure is kept
+    /// for [`Staging::commit`].
+    pub fn place(&self, path: &str, bytes: &[u8]) {
+        if guard(&self.failed).is_some() {
+            return;
+        }
+        let print = fingerprint(bytes);
+        match self.folders_of(path).and_then(|()| self.put(path, bytes, print)) {
+            Ok(stamp) => guard(&self.placed).push(Placed { path: path.to_owned(), print, stamp }),
+            Err(e) => {
+                guard(&self.failed).get_or_insert(e);
+            }
         }
     }
-    // Each file on its own core; the first failure in file order is the one reported.
-    let placed: Vec<Result<Option<Stamp>, WriteError>> = files
-        .par_iter()
-        .zip(prints)
-        .map(|(file, print)| {
-            let path = spare.join(&file.path);
-            // The spare's file is the one the index recorded at this path (the two trees share
-            // it), unchanged since: it holds these bytes, and no name was added or removed
-            // (that moves its change time too). One `lstat`, in the steady state.
-            if let Some(index) = known
-                && let Ok(kept) = fs::symlink_metadata(&path)
-                && index.vouches(&file.path, &kept, *print)
-            {
-                return Ok(stamp(&kept));
+
+    /// Every folder above `path` (`a/b/c.json`: `a`, `a/b`) made a real folder in the spare.
+    fn folders_of(&self, path: &str) -> Result<(), WriteError> {
+        let mut dirs = guard(&self.dirs);
+        for (i, _) in path.match_indices('/') {
+            let dir = &path[..i];
+            if dirs.contains(dir) {
+                continue;
             }
-            let twin = current.map(|out| out.join(&file.path));
-            // The output's file, when the index vouches that it holds these bytes.
-            let vouched = match (known, &twin) {
-                (Some(index), Some(twin)) => {
-                    fs::symlink_metadata(twin).ok().filter(|meta| index.vouches(&file.path, meta, *print))
-                }
-                _ => None,
-            };
-            let from_current = match &vouched {
-                // Not the spare's file (that one would have been vouched for above): shared
-                // only while it has no other name.
-                Some(meta) => twin.filter(|_| sole_name(meta, None)),
-                None => {
-                    if let Some(kept) = holds(&path, &file.bytes, twin.as_deref()) {
-                        return Ok(stamp(&kept));
-                    }
-                    twin.filter(|twin| holds(twin, &file.bytes, Some(&path)).is_some())
-                }
-            };
-            remove(&path).map_err(io(&path))?;
-            if let Some(twin) = from_current
-                && fs::hard_link(&twin, &path).is_ok()
-            {
-                return Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)));
+            let full = self.spare.join(dir);
+            // A file or link where a folder belongs goes; a link is never followed.
+            if fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
+                remove(&full).map_err(io(&full))?;
             }
-            create(&path, &file.bytes).map(|m| stamp(&m)).map_err(io(&path))
-        })
-        .collect();
-    placed.into_iter().collect()
+            match fs::create_dir(&full) {
+                Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(WriteError::Io(full, e)),
+                _ => {}
+            }
+            dirs.insert(dir.to_owned());
+        }
+        Ok(())
+    }
+
+    /// One file into the spare; its stamp there.
+    fn put(&self, relative: &str, bytes: &[u8], print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
+        let path = self.spare.join(relative);
+        // The spare's file is the one the index recorded at this path (the two trees share
+        // it), unchanged since: it holds these bytes, and no name was added or removed (that
+        // moves its change time too). One `lstat`, in the steady state.
+        let kept = fs::symlink_metadata(&path).ok();
+        if let (Some(index), Some(kept)) = (&self.known, &kept)
+            && index.vouches(relative, kept, print)
+        {
+            return Ok(stamp(kept));
+        }
+        let twin = self.current.as_ref().map(|out| out.join(relative));
+        // The output's file, when the index vouches that it holds these bytes.
+        let vouched = match (&self.known, &twin) {
+            (Some(index), Some(twin)) => {
+                fs::symlink_metadata(twin).ok().filter(|meta| index.vouches(relative, meta, print))
+            }
+            _ => None,
+        };
+        let from_current = match &vouched {
+            // Not the spare's file (that one would have been vouched for above): shared only
+            // while it has no other name.
+            Some(meta) => twin.filter(|_| sole_name(meta, None)),
+            None => {
+                if let Some(kept) = holds(&path, bytes, twin.as_deref()) {
+                    return Ok(stamp(&kept));
+                }
+                twin.filter(|twin| holds(twin, bytes, Some(&path)).is_some())
+            }
+        };
+        // A folder where this file belongs (left by an older build) goes whole; a link is
+        // removed, never followed.
+        if kept.is_some_and(|m| m.is_dir()) {
+            fs::remove_dir_all(&path).map_err(io(&path))?;
+        }
+        remove(&path).map_err(io(&path))?;
+        if let Some(twin) = from_current
+            && fs::hard_link(&twin, &path).is_ok()
+        {
+            return Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)));
+        }
+        create(&path, bytes).map(|m| stamp(&m)).map_err(io(&path))
+    }
+
+    /// Removes what the spare held and this build does not have, swaps the spare in as `out`
+    /// (the old tree becomes the spare), and records the index of the new output.
+    pub fn commit(self) -> Result<(), WriteError> {
+        if let Some(e) = self.failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
+            return Err(e);
+        }
+        let mut placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        placed.sort_by(|a, b| a.path.cmp(&b.path));
+        // Compared as text (output paths are ddmc's own, `/`-separated): comparing `Path`s
+        // component by component was a quarter of a rebuild.
+        let wanted: HashSet<&str> = placed.iter().map(|p| p.path.as_str()).collect();
+        let wanted_dirs: HashSet<&str> =
+            placed.iter().flat_map(|p| p.path.match_indices('/').map(|(i, _)| &p.path[..i])).collect();
+        // What the new build does not have: files first, then the folders they were in
+        // (deepest first). A link is removed, never followed.
+        // (What was a file and is now a folder, or the reverse, was replaced when placed.)
+        let is_new = |p: &PathBuf| p.to_str().is_some_and(|p| wanted.contains(p) || wanted_dirs.contains(p));
+        let gone: Vec<&PathBuf> = self.held_files.iter().filter(|p| !is_new(p)).collect();
+        let spare = &self.spare;
+        gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
+        for dir in self.held_dirs.iter().rev().filter(|d| !is_new(d)) {
+            let path = spare.join(dir);
+            match fs::remove_dir(&path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(WriteError::Io(path, e)),
+                _ => {}
+            }
+        }
+        let retired = self.parent.join(format!(".{}.{RETIRED}{}", self.name, std::process::id()));
+        match swap(spare, &self.out, &retired).map_err(io(&self.out))? {
+            // The old tree is the spare now.
+            Swapped::Exchanged | Swapped::First | Swapped::Renamed { retired: false } => {}
+            Swapped::Renamed { retired: true } => fs::rename(&retired, spare).map_err(io(spare))?,
+        }
+        // Only a speed-up for the next build: without it, that build reads every file. Its
+        // temporary file has a staging name, removed as a leftover if the build is killed.
+        let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
+        let entries: Vec<(&str, Fingerprint, Option<Stamp>)> =
+            placed.iter().map(|p| (p.path.as_str(), p.print, p.stamp)).collect();
+        let _ = Index::write(&self.index, &temporary, &self.out, &entries);
+        Ok(())
+    }
+}
+
+/// The value behind a mutex, even if a thread panicked holding it (a panic is a bug, and the
+/// build then fails anyway).
+fn guard<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn io(path: &Path) -> impl FnOnce(io::Error) -> WriteError + use<> {
+    let path = path.to_path_buf();
+    move |e| WriteError::Io(path, e)
 }
 
 /// The files (anything not a folder, links included) and folders below `dir`, relative to
