@@ -7,7 +7,10 @@ use super::DeclarationType;
 use super::later;
 use crate::model::{OsVersion, Platform};
 use serde_json::Value;
-use std::sync::OnceLock;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, OnceLock};
 
 /// Where something is available on one platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +75,7 @@ fn read(os: Option<&Value>, subject: &str, key: Option<&str>) -> Option<Availabi
 }
 
 /// Where a declaration or payload type is available on `platform`; `None` is `n/a`.
-pub fn subject(subject: &str, platform: Platform) -> Option<Availability> {
+pub fn subject(subject: &str, platform: Platform) -> Option<Arc<Availability>> {
     cached(subject, None, platform, || {
         read(table().get(subject)?.get("supportedOS")?.get(platform.as_str()), subject, None)
     })
@@ -80,7 +83,7 @@ pub fn subject(subject: &str, platform: Platform) -> Option<Availability> {
 
 /// Where a key (dotted path: `Deferrals.CombinedPeriodInDays`) of a declaration or
 /// payload type is available on `platform`; `None` is `n/a` or unknown.
-pub fn key(subject: &str, path: &str, platform: Platform) -> Option<Availability> {
+pub fn key(subject: &str, path: &str, platform: Platform) -> Option<Arc<Availability>> {
     cached(subject, Some(path), platform, || {
         let entry = table().get(subject)?.get("keys")?.get(path)?;
         read(entry.get("supportedOS")?.get(platform.as_str()), subject, Some(path))
@@ -88,23 +91,31 @@ pub fn key(subject: &str, path: &str, platform: Platform) -> Option<Availability
 }
 
 /// Lowering asks the same few questions for every policy: each is read from the table once
-/// per thread.
+/// per thread, and the answer shared (looked up without building a key).
 fn cached(
     subject: &str,
     key: Option<&str>,
     platform: Platform,
     read: impl FnOnce() -> Option<Availability>,
-) -> Option<Availability> {
-    type Answers = std::collections::HashMap<(String, Option<String>, Platform), Option<Availability>>;
+) -> Option<Arc<Availability>> {
+    type Answers = HashMap<u64, Vec<(String, Option<String>, Platform, Option<Arc<Availability>>)>>;
     thread_local! {
-        static ANSWERS: std::cell::RefCell<Answers> = Default::default();
+        static ANSWERS: RefCell<Answers> = Default::default();
     }
-    let question = (subject.to_owned(), key.map(str::to_owned), platform);
-    if let Some(answer) = ANSWERS.with(|answers| answers.borrow().get(&question).cloned()) {
+    let mut hasher = std::hash::DefaultHasher::new();
+    (subject, key, platform).hash(&mut hasher);
+    let hash = hasher.finish();
+    let same = |(s, k, p, _): &&(String, Option<String>, Platform, Option<Arc<Availability>>)| {
+        s == subject && k.as_deref() == key && *p == platform
+    };
+    let known = ANSWERS.with_borrow(|answers| answers.get(&hash)?.iter().find(same).map(|(_, _, _, a)| a.clone()));
+    if let Some(answer) = known {
         return answer;
     }
-    let answer = read();
-    ANSWERS.with(|answers| answers.borrow_mut().insert(question, answer.clone()));
+    let answer = read().map(Arc::new);
+    ANSWERS.with_borrow_mut(|answers| {
+        answers.entry(hash).or_default().push((subject.to_owned(), key.map(str::to_owned), platform, answer.clone()))
+    });
     answer
 }
 
@@ -118,11 +129,11 @@ pub fn order(subject: &str, path: &str) -> Option<usize> {
     table().get(subject)?.get("keys")?.as_object()?.keys().position(|k| k == path)
 }
 
-pub fn declaration(ty: DeclarationType, platform: Platform) -> Option<Availability> {
+pub fn declaration(ty: DeclarationType, platform: Platform) -> Option<Arc<Availability>> {
     subject(ty.as_str(), platform)
 }
 
-pub fn settings_key(path: &str, platform: Platform) -> Option<Availability> {
+pub fn settings_key(path: &str, platform: Platform) -> Option<Arc<Availability>> {
     key(DeclarationType::SoftwareUpdateSettings.as_str(), path, platform)
 }
 

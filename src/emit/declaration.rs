@@ -31,7 +31,7 @@ pub fn envelope(declaration: &Declaration, server_token: &str) -> Value {
 }
 
 pub fn wrap(declaration: &Declaration, server_token: &str, payload: Value) -> Value {
-    let mut envelope = Map::new();
+    let mut envelope = Map::with_capacity(4);
     envelope.insert("Type".into(), json!(declaration.ty().as_str()));
     envelope.insert("Identifier".into(), json!(declaration.identifier));
     envelope.insert("ServerToken".into(), json!(server_token));

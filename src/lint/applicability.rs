@@ -36,7 +36,7 @@ pub struct Subject<'a> {
 }
 
 impl Subject<'_> {
-    fn get(&self, platform: Platform) -> Option<Availability> {
+    fn get(&self, platform: Platform) -> Option<std::sync::Arc<Availability>> {
         match self.key {
             Some(key) => support::key(self.ty, key, platform),
             None => support::subject(self.ty, platform),
@@ -181,7 +181,7 @@ fn lifecycle(subject: &Subject<'_>, a: &Availability, platform: Platform, os: Op
 
 /// Without `--platform`: one warning naming every platform it concerns.
 fn lifecycle_everywhere(subject: &Subject<'_>) -> Vec<Diagnostic> {
-    let found: Vec<(Platform, Availability)> = Platform::ALL
+    let found: Vec<(Platform, std::sync::Arc<Availability>)> = Platform::ALL
         .into_iter()
         .filter_map(|p| subject.get(p).map(|a| (p, a)))
         .filter(|(p, a)| subject.own_lifecycle(*p, a))

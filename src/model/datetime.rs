@@ -4,6 +4,7 @@
 //! own time zone. Parsing accepts exactly that form and a real calendar date and time; errors
 //! give the exact text to write when the intent is clear.
 
+use super::shown;
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
@@ -335,11 +336,6 @@ fn diagnose(s: &str) -> DateTimeError {
         return DateTimeError::new(message, write.or(Some(format!("remove `{fraction}`"))));
     }
     DateTimeError::new(expected, write.or(example))
-}
-
-/// The input as it may be quoted in a one-line message: control characters escaped.
-fn shown(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 impl Serialize for LocalDateTime {

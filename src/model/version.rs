@@ -4,6 +4,7 @@
 //! it accepts exactly what Apple's declarations carry. Every error says what was expected and,
 //! when the intent is clear, the exact text to write instead.
 
+use super::shown;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
@@ -398,13 +399,8 @@ fn digits_value(digits: &str) -> u32 {
     digits.bytes().fold(0, |value, digit| value * 10 + u32::from(digit.wrapping_sub(b'0')))
 }
 
-/// The input as it may be quoted in a one-line message: control characters escaped.
-fn shown(s: &str) -> String {
-    s.chars().map(shown_char).collect()
-}
-
 fn shown_char(c: char) -> String {
-    if c.is_control() { c.escape_default().to_string() } else { c.to_string() }
+    shown(c.encode_utf8(&mut [0; 4])).into_owned()
 }
 
 /// Deserializes any of this module's types from a string through `FromStr`.
