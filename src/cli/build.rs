@@ -182,6 +182,12 @@ impl Sink for Streamed<'_> {
             staging.place(path, bytes);
         }
     }
+
+    fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>) {
+        if let Some((_, Ok(staging))) = self.staging.get() {
+            staging.place_written(path, write);
+        }
+    }
 }
 
 /// The output of a compilation without errors: written, or with `--check` compared.

@@ -11,6 +11,7 @@ use crate::resolve::Provenance;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
 
 /// Marks an output folder as ddmc's, so that a build never replaces anything else.
 pub const GENERATOR: &str = "ddmc";
@@ -140,40 +141,53 @@ struct Group<'a> {
 
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
 /// `resolutions`: per enforcement Identifier, what the catalog resolved it from.
-///
-/// Members in this order: `generator` (first: [`crate::emit::write`] reads only the start to
-/// recognise an output folder), `format`, `identifier_prefix`, `artifacts`, `groups`. Each
-/// artifact and group is serialised on its own core, then put in its place exactly as one
-/// pretty printer writes the whole document.
 pub fn render(
     prefix: &str,
     emitted: &[Emitted<'_>],
     profiles: &[EmittedProfile<'_>],
     resolutions: &BTreeMap<String, Provenance>,
 ) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = render_into(&mut out, prefix, emitted, profiles, resolutions);
+    out
+}
+
+/// [`render`] into `out`, a chunk of items at a time: a build streams the manifest (tens of
+/// megabytes at 10,000 policies) into its file instead of holding it.
+///
+/// Members in this order: `generator` (first: [`crate::emit::write`] reads only the start to
+/// recognise an output folder), `format`, `identifier_prefix`, `artifacts`, `groups`. Each
+/// artifact and group is serialised on its own core, then put in its place exactly as one
+/// pretty printer writes the whole document.
+pub fn render_into(
+    out: &mut dyn Write,
+    prefix: &str,
+    emitted: &[Emitted<'_>],
+    profiles: &[EmittedProfile<'_>],
+    resolutions: &BTreeMap<String, Provenance>,
+) -> io::Result<()> {
     let artifacts: Vec<Item<'_>> =
         emitted.iter().map(Item::Declaration).chain(profiles.iter().map(Item::Profile)).collect();
     let groups: Vec<(&str, Group<'_>)> = groups(emitted, profiles).into_iter().collect();
-    let mut out = Vec::new();
-    out.extend_from_slice(b"{\n  \"generator\": ");
-    out.extend(serde_json::to_vec(GENERATOR).unwrap_or_default());
-    out.extend_from_slice(b",\n  \"format\": 1,\n  \"identifier_prefix\": ");
-    out.extend(serde_json::to_vec(prefix).unwrap_or_default());
-    out.extend_from_slice(b",\n  \"artifacts\": ");
-    list(&mut out, *b"[]", &artifacts, |item| match item {
+    out.write_all(b"{\n  \"generator\": ")?;
+    out.write_all(&serde_json::to_vec(GENERATOR).unwrap_or_default())?;
+    out.write_all(b",\n  \"format\": 1,\n  \"identifier_prefix\": ")?;
+    out.write_all(&serde_json::to_vec(prefix).unwrap_or_default())?;
+    out.write_all(b",\n  \"artifacts\": ")?;
+    list(out, *b"[]", &artifacts, |item| match item {
         Item::Declaration(e) => nested(&Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))),
         Item::Profile(p) => nested(&Entry::Profile(profile_artifact(p))),
-    });
-    out.extend_from_slice(b",\n  \"groups\": ");
-    list(&mut out, *b"{}", &groups, |(name, group)| {
+    })?;
+    out.write_all(b",\n  \"groups\": ")?;
+    list(out, *b"{}", &groups, |(name, group)| {
         let mut member = b"    ".to_vec();
         member.extend(serde_json::to_vec(name).unwrap_or_default());
         member.extend_from_slice(b": ");
         member.extend(nested(group).trim_ascii_start());
         member
-    });
-    out.extend_from_slice(b"\n}\n");
-    out
+    })?;
+    out.write_all(b"\n}\n")
 }
 
 /// An entry of `artifacts`.
@@ -182,30 +196,30 @@ enum Item<'a> {
     Profile(&'a EmittedProfile<'a>),
 }
 
-/// Items rendered on every core at a time: only these are held twice (rendered, and in the
-/// manifest) while the manifest grows.
+/// Items rendered on every core at a time: only these are held (rendered, not yet written).
 const CHUNK: usize = 4096;
 
 /// The items of a top-level member's array or object, as the pretty printer lays them out.
-fn list<T: Sync>(out: &mut Vec<u8>, [open, close]: [u8; 2], items: &[T], render: impl Fn(&T) -> Vec<u8> + Sync) {
-    out.push(open);
+fn list<T: Sync>(
+    out: &mut dyn Write,
+    [open, close]: [u8; 2],
+    items: &[T],
+    render: impl Fn(&T) -> Vec<u8> + Sync,
+) -> io::Result<()> {
+    out.write_all(&[open])?;
     for (c, chunk) in items.chunks(CHUNK).enumerate() {
         let rendered: Vec<Vec<u8>> = chunk.par_iter().map(&render).collect();
-        if c == 0 {
-            // Room for all of them at the first chunk's size, so that the manifest is not
-            // copied while it grows.
-            let bytes: usize = rendered.iter().map(|r| r.len() + 2).sum();
-            out.reserve(bytes / chunk.len() * items.len() * 9 / 8);
-        }
+        let mut text = Vec::with_capacity(rendered.iter().map(|r| r.len() + 2).sum());
         for (i, item) in rendered.iter().enumerate() {
-            out.extend_from_slice(if c == 0 && i == 0 { b"\n" } else { b",\n" });
-            out.extend_from_slice(item);
+            text.extend_from_slice(if c == 0 && i == 0 { b"\n" } else { b",\n" });
+            text.extend_from_slice(item);
         }
+        out.write_all(&text)?;
     }
     if !items.is_empty() {
-        out.extend_from_slice(b"\n  ");
+        out.write_all(b"\n  ")?;
     }
-    out.push(close);
+    out.write_all(&[close])
 }
 
 /// `value` pretty-printed as a value two levels deep (in a member of the top-level object):

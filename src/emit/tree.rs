@@ -12,6 +12,10 @@ use crate::model::Project;
 use crate::resolve;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// The manifest's path in the output tree.
+const MANIFEST: &str = "manifest.json";
 
 /// Whether [`tree`] renders the files or only validates what they would hold.
 #[derive(Clone, Copy)]
@@ -32,6 +36,14 @@ pub trait Sink: Sync {
     fn start(&self, configured_output: &str);
     /// One file: its path relative to the output folder (`/`-separated), and its bytes.
     fn place(&self, path: &str, bytes: &[u8]);
+    /// One file that `write` writes a part at a time (the manifest); by default gathered,
+    /// then placed.
+    fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) {
+        let mut bytes = Vec::new();
+        if write(&mut bytes).is_ok() {
+            self.place(path, &bytes);
+        }
+    }
 }
 
 /// The output tree. Every declaration is first validated against Apple's schema for its
@@ -103,8 +115,16 @@ pub fn tree(
         return Vec::new();
     }
     emitted_profiles.sort_by(|a, b| a.profile.identifier.cmp(&b.profile.identifier));
-    let manifest = manifest::render(project.identifier_prefix(), &emitted, &emitted_profiles, resolutions);
-    files.extend(placed(render, "manifest.json", manifest));
+    let prefix = project.identifier_prefix();
+    match render {
+        Render::Into(sink) => sink.place_written(MANIFEST, &mut |out| {
+            manifest::render_into(out, prefix, &emitted, &emitted_profiles, resolutions)
+        }),
+        Render::Files | Render::ValidateOnly => files.push(OutputFile {
+            path: MANIFEST.into(),
+            bytes: manifest::render(prefix, &emitted, &emitted_profiles, resolutions),
+        }),
+    }
     files.sort();
     files
 }

@@ -22,13 +22,13 @@
 //! unchanged since.
 
 use super::OutputFile;
-use super::index::{Fingerprint, Index, Stamp, fingerprint, stamp};
+use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::fs;
 use std::io;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -76,6 +76,8 @@ const INDEX: &str = "ddmc-index";
 const STAGING: &str = "ddmc-new-";
 const RETIRED: &str = "ddmc-old-";
 const LOCK: &str = "ddmc-lock";
+/// A file of the spare being written (`.<name>.ddmc-part`, beside where it goes).
+const PARTIAL: &str = "ddmc-part";
 
 /// Replaces `out` with exactly `files`. `waiting` is called once if another build holds the
 /// lock on `out` and this one has to wait for it.
@@ -177,8 +179,37 @@ impl Staging {
             return;
         }
         let print = fingerprint(bytes);
-        match self.folders_of(path).and_then(|()| self.put(path, bytes, print)) {
-            Ok(stamp) => guard(&self.placed).push(Placed { path: path.to_owned(), print, stamp }),
+        let placed = self.folders_of(path).and_then(|()| self.put(path, &Content::Bytes(bytes), print));
+        self.record(path, placed.map(|stamp| (print, stamp)));
+    }
+
+    /// [`Staging::place`] for a file that `write` writes a part at a time (the manifest, tens
+    /// of megabytes): it goes to a file of the spare first, never held whole.
+    pub fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) {
+        if guard(&self.failed).is_some() {
+            return;
+        }
+        let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
+        let partial = self.spare.join(folder).join(format!(".{name}.{PARTIAL}"));
+        let written = self.folders_of(path).and_then(|()| {
+            remove(&partial).map_err(io(&partial))?;
+            let file = fs::OpenOptions::new().write(true).create_new(true).open(&partial).map_err(io(&partial))?;
+            let mut out = io::BufWriter::with_capacity(COMPARED_BLOCK, Hashing::new(file));
+            write(&mut out).and_then(|()| out.flush()).map_err(io(&partial))?;
+            let hashing = out.into_inner().map_err(|e| WriteError::Io(partial.clone(), e.into_error()))?;
+            Ok((hashing.len, hashing.print.finish()))
+        });
+        let placed = written.and_then(|(len, print)| {
+            let placed = self.put(path, &Content::Written { partial: &partial, len }, print);
+            remove(&partial).map_err(io(&partial))?;
+            placed.map(|stamp| (print, stamp))
+        });
+        self.record(path, placed);
+    }
+
+    fn record(&self, path: &str, placed: Result<(Fingerprint, Option<Stamp>), WriteError>) {
+        match placed {
+            Ok((print, stamp)) => guard(&self.placed).push(Placed { path: path.to_owned(), print, stamp }),
             Err(e) => {
                 guard(&self.failed).get_or_insert(e);
             }
@@ -208,7 +239,7 @@ impl Staging {
     }
 
     /// One file into the spare; its stamp there.
-    fn put(&self, relative: &str, bytes: &[u8], print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
+    fn put(&self, relative: &str, content: &Content<'_>, print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
         let path = self.spare.join(relative);
         // The spare's file is the one the index recorded at this path (the two trees share
         // it), unchanged since: it holds these bytes, and no name was added or removed (that
@@ -232,10 +263,10 @@ impl Staging {
             // while it has no other name.
             Some(meta) => twin.filter(|_| sole_name(meta, None)),
             None => {
-                if let Some(kept) = holds(&path, bytes, twin.as_deref()) {
+                if let Some(kept) = holds(&path, content, twin.as_deref()) {
                     return Ok(stamp(&kept));
                 }
-                twin.filter(|twin| holds(twin, bytes, Some(&path)).is_some())
+                twin.filter(|twin| holds(twin, content, Some(&path)).is_some())
             }
         };
         // A folder where this file belongs (left by an older build) goes whole; a link is
@@ -249,7 +280,13 @@ impl Staging {
         {
             return Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)));
         }
-        create(&path, bytes).map(|m| stamp(&m)).map_err(io(&path))
+        match content {
+            Content::Bytes(bytes) => create(&path, bytes).map(|m| stamp(&m)).map_err(io(&path)),
+            Content::Written { partial, .. } => {
+                fs::rename(partial, &path).map_err(io(&path))?;
+                Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)))
+            }
+        }
     }
 
     /// Removes what the spare held and this build does not have, swaps the spare in as `out`
@@ -292,6 +329,48 @@ impl Staging {
             placed.iter().map(|p| (p.path.as_str(), p.print, p.stamp)).collect();
         let _ = Index::write(&self.index, &temporary, &self.out, &entries);
         Ok(())
+    }
+}
+
+/// What a placed file is to hold: bytes at hand, or a file of the spare already written
+/// (`partial`, `len` bytes long), renamed into place unless an equal file is kept.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    Written { partial: &'a Path, len: u64 },
+}
+
+impl Content<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Content::Bytes(bytes) => bytes.len() as u64,
+            Content::Written { len, .. } => *len,
+        }
+    }
+}
+
+/// A file written through this gets its length and fingerprint on the way.
+struct Hashing {
+    file: fs::File,
+    print: Fingerprinting,
+    len: u64,
+}
+
+impl Hashing {
+    fn new(file: fs::File) -> Self {
+        Hashing { file, print: Fingerprinting::default(), len: 0 }
+    }
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.print.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
     }
 }
 
@@ -348,14 +427,26 @@ fn create(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
 /// Whether `path` is a regular file (not a link) holding exactly `bytes`, with no other name
 /// than `twin` (the same path in the other tree): then it can be kept or shared (its metadata
 /// is returned). A hard link planted from elsewhere is neither.
-fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> Option<fs::Metadata> {
+fn holds(path: &Path, content: &Content<'_>, twin: Option<&Path>) -> Option<fs::Metadata> {
     let mut file = open_no_follow(path).ok()?;
     let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() != bytes.len() as u64 || !sole_name(&meta, twin) {
+    if !meta.is_file() || meta.len() != content.len() || !sole_name(&meta, twin) {
         return None;
     }
+    let same = match content {
+        Content::Bytes(bytes) => reads_as(&mut file, bytes),
+        Content::Written { partial, .. } => {
+            open_no_follow(partial).is_ok_and(|mut other| same_stream(&mut file, &mut other))
+        }
+    };
+    same.then_some(meta)
+}
+
+/// Whether `file`, of the length of `bytes`, holds exactly them.
+fn reads_as(file: &mut fs::File, bytes: &[u8]) -> bool {
     if bytes.is_empty() {
-        return Some(meta);
+        // Its length was checked.
+        return true;
     }
     // A block at a time (the manifest is tens of megabytes), one byte more than expected
     // for a small file, so that one which grew meanwhile is seen as changed.
@@ -363,21 +454,50 @@ fn holds(path: &Path, bytes: &[u8], twin: Option<&Path>) -> Option<fs::Metadata>
     let mut done = 0;
     loop {
         match file.read(&mut block) {
-            Ok(0) => return (done == bytes.len()).then_some(meta),
+            Ok(0) => return done == bytes.len(),
             Ok(n) => {
                 if bytes.get(done..done + n) != Some(&block[..n]) {
-                    return None;
+                    return false;
                 }
                 done += n;
                 // A read of a regular file stops short only at its end.
                 if n < block.len() {
-                    return (done == bytes.len()).then_some(meta);
+                    return done == bytes.len();
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return None,
+            Err(_) => return false,
         }
     }
+}
+
+/// Whether two files hold the same bytes, to the end of both.
+fn same_stream(a: &mut fs::File, b: &mut fs::File) -> bool {
+    let (mut x, mut y) = (vec![0; COMPARED_BLOCK], vec![0; COMPARED_BLOCK]);
+    loop {
+        match (fill(a, &mut x), fill(b, &mut y)) {
+            (Ok(n), Ok(m)) if n == m && x[..n] == y[..m] => {
+                if n == 0 {
+                    return true;
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// Reads until `buf` is full or the file ends; how much was read.
+fn fill(file: &mut fs::File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read(&mut buf[done..]) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
 }
 
 /// How much of a file [`holds`] reads at a time.
@@ -540,6 +660,49 @@ mod tests {
         file("manifest.json", r#"{"generator": "ddmc"}"#)
     }
 
+    /// The manifest is written a part at a time into the spare, never held whole: unchanged
+    /// it is kept like any other file (the same inode, with or without the index), changed it
+    /// replaces the old one, and no partial file is left behind.
+    #[test]
+    #[cfg(unix)]
+    fn a_file_written_in_parts_is_kept_or_replaced_whole() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let build = |manifest: &str| {
+            let staging = Staging::open(&out, &mut || {}).expect("open");
+            staging.place("declarations/a.json", b"1");
+            let (head, tail) = manifest.split_at(manifest.len() / 2);
+            staging.place_written("manifest.json", &mut |w| {
+                w.write_all(head.as_bytes())?;
+                w.write_all(tail.as_bytes())
+            });
+            staging.commit().expect("commit");
+        };
+        let inode = || fs::metadata(out.join("manifest.json")).expect("manifest").ino();
+        let first = format!("{{\"generator\": \"ddmc\", \"pad\": \"{}\"}}", "x".repeat(3 * COMPARED_BLOCK));
+        build(&first);
+        build(&first);
+        let shared = inode();
+        build(&first);
+        assert_eq!(inode(), shared, "compared with what is there: kept");
+        super::super::index::aged(&dir.path().join(".out.ddmc-index"));
+        build(&first);
+        assert_eq!(inode(), shared, "vouched for by the index: kept");
+        assert_eq!(fs::read_to_string(out.join("manifest.json")).expect("manifest"), first);
+        let second = first.replacen("xx", "yy", 1);
+        build(&second);
+        assert_ne!(inode(), shared, "changed: replaced");
+        assert_eq!(fs::read_to_string(out.join("manifest.json")).expect("manifest"), second);
+        for folder in [out.clone(), dir.path().join(".out.ddmc-spare")] {
+            let names: Vec<String> = fs::read_dir(&folder)
+                .expect("dir")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+                .collect();
+            assert!(!names.iter().any(|n| n.contains(PARTIAL)), "{names:?}");
+        }
+    }
+
     /// Larger than a block: compared block by block, to the last byte and the end of file.
     #[test]
     fn holds_compares_large_files_to_the_end() {
@@ -547,14 +710,14 @@ mod tests {
         let path = dir.path().join("manifest.json");
         let bytes: Vec<u8> = (0..3 * COMPARED_BLOCK + 17).map(|i| (i % 251) as u8).collect();
         fs::write(&path, &bytes).expect("write");
-        assert!(holds(&path, &bytes, None).is_some(), "the same bytes");
+        assert!(holds(&path, &Content::Bytes(&bytes), None).is_some(), "the same bytes");
         let mut last = bytes.clone();
         *last.last_mut().expect("bytes") ^= 1;
-        assert!(holds(&path, &last, None).is_none(), "the last byte differs");
-        assert!(holds(&path, &bytes[..bytes.len() - 1], None).is_none(), "the file is longer");
+        assert!(holds(&path, &Content::Bytes(&last), None).is_none(), "the last byte differs");
+        assert!(holds(&path, &Content::Bytes(&bytes[..bytes.len() - 1]), None).is_none(), "the file is longer");
         let block = vec![7; COMPARED_BLOCK];
         fs::write(&path, &block).expect("write");
-        assert!(holds(&path, &block, None).is_some(), "exactly one block");
+        assert!(holds(&path, &Content::Bytes(&block), None).is_some(), "exactly one block");
     }
 
     #[test]
