@@ -119,8 +119,8 @@ pub(super) fn unsafe_output(repo: &Path, out: &Path) -> Option<String> {
 
 /// `ddmc build`: compile, refuse an unsafe output, then write the tree atomically (or, with
 /// `--check`, compare it with what is there). The raw tree is written as it is rendered (into
-/// the spare beside the output, swapped in only once the build has no error); `--check` and
-/// the packaged formats need the whole tree first.
+/// the spare beside the output, swapped in only once the build has no error); `--check`, the
+/// packaged formats and `--deny-conflicts` need the whole tree first.
 pub(super) fn build(
     cli: &Cli,
     repo: &Path,
@@ -132,7 +132,9 @@ pub(super) fn build(
 ) -> i32 {
     let streamed = Streamed { repo, out, staging: OnceLock::new() };
     let mut options = cli.options(Mode::Build, secret, Some(now));
-    let stream = !check && format == crate::emit::format::Format::Raw;
+    // `--deny-conflicts` turns warnings found while the tree is emitted into errors: the
+    // tree is rendered first then, so that such a build writes nothing at all.
+    let stream = !check && format == crate::emit::format::Format::Raw && !cli.deny_conflicts;
     if stream {
         options.render = Render::Into(&streamed);
     }

@@ -70,6 +70,13 @@ fn deny_conflicts_fails_and_writes_nothing() {
         .expect("runs");
     assert_eq!(status.status.code(), Some(1));
     assert!(!out.exists(), "nothing written");
+    // Not even the spare a build streams into, nor the lock: the conflicts are known first.
+    let mut beside: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("repo")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["policies"], "nothing beside the output");
 }
 
 #[test]
