@@ -130,6 +130,7 @@ pub(super) fn build(
     now: crate::model::LocalDateTime,
     secret: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> i32 {
+    fewer_huge_pages();
     let streamed = Streamed { repo, out, staging: OnceLock::new() };
     let mut options = cli.options(Mode::Build, secret, Some(now));
     // `--deny-conflicts` turns warnings found while the tree is emitted into errors: the
@@ -154,6 +155,15 @@ pub(super) fn build(
     };
     exiting(c);
     code
+}
+
+/// A build keeps many small objects to its end, spread over the allocator's pages: with
+/// transparent huge pages each 2 MB page touched counts whole (at 10,000 policies about 20 MB
+/// more resident, and no faster). `check` keeps them: it holds far less, and huge pages save
+/// it page faults.
+fn fewer_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
 
 /// The sink of `ddmc build`: the output folder (`--out`, else `ddmc.yaml`'s) is known once

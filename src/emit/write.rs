@@ -296,7 +296,8 @@ impl Staging {
             return Err(e);
         }
         let mut placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        placed.sort_by(|a, b| a.path.cmp(&b.path));
+        // In the order the threads placed them; each path once.
+        placed.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
         // Compared as text (output paths are ddmc's own, `/`-separated): comparing `Path`s
         // component by component was a quarter of a rebuild.
         let wanted: HashSet<&str> = placed.iter().map(|p| p.path.as_str()).collect();
