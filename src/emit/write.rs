@@ -192,7 +192,7 @@ impl Staging {
         let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
         let partial = self.spare.join(folder).join(format!(".{name}.{PARTIAL}"));
         let written = self.folders_of(path).and_then(|()| {
-            remove(&partial).map_err(io(&partial))?;
+            clear(&partial).map_err(io(&partial))?;
             let file = fs::OpenOptions::new().write(true).create_new(true).open(&partial).map_err(io(&partial))?;
             let mut out = io::BufWriter::with_capacity(COMPARED_BLOCK, Hashing::new(file));
             write(&mut out).and_then(|()| out.flush()).map_err(io(&partial))?;
@@ -269,12 +269,7 @@ impl Staging {
                 twin.filter(|twin| holds(twin, content, Some(&path)).is_some())
             }
         };
-        // A folder where this file belongs (left by an older build) goes whole; a link is
-        // removed, never followed.
-        if kept.is_some_and(|m| m.is_dir()) {
-            fs::remove_dir_all(&path).map_err(io(&path))?;
-        }
-        remove(&path).map_err(io(&path))?;
+        clear(&path).map_err(io(&path))?;
         if let Some(twin) = from_current
             && fs::hard_link(&twin, &path).is_ok()
         {
@@ -413,6 +408,17 @@ fn remove(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
+    }
+}
+
+/// Removes whatever is at `path`: a file, a link (never followed), or a whole folder (one
+/// where a file belongs, left by an older build or planted).
+fn clear(path: &Path) -> io::Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => remove(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -683,6 +689,8 @@ mod tests {
         let inode = || fs::metadata(out.join("manifest.json")).expect("manifest").ino();
         let first = format!("{{\"generator\": \"ddmc\", \"pad\": \"{}\"}}", "x".repeat(3 * COMPARED_BLOCK));
         build(&first);
+        // A folder planted where the partial file goes is removed, not an error.
+        fs::create_dir_all(out.join(".manifest.json.ddmc-part/x")).expect("plant");
         build(&first);
         let shared = inode();
         build(&first);
