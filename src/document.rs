@@ -64,23 +64,25 @@ impl Outline {
         self.nodes.push(Located { key, list, first: 0, count: 0, span: node.span, key_span });
         // Each block is reserved before the children are added: their own blocks follow it.
         let first = self.children.len();
-        match &node.value {
+        let count = match &node.value {
             Value::Map(entries) => {
                 self.children.resize(first + entries.len(), 0);
                 for (slot, e) in entries.iter().enumerate() {
                     self.children[first + slot] = self.add(&e.value, &e.key, e.key_span);
                 }
+                entries.len()
             }
             Value::Seq(items) => {
                 self.children.resize(first + items.len(), 0);
                 for (slot, item) in items.iter().enumerate() {
                     self.children[first + slot] = self.add(item, "", item.span);
                 }
+                items.len()
             }
-            _ => {}
-        }
+            _ => 0,
+        };
         self.nodes[index].first = small(first);
-        self.nodes[index].count = small(children(node));
+        self.nodes[index].count = small(count);
         small(index)
     }
 
@@ -116,15 +118,6 @@ fn size(node: &Node, nodes: &mut usize, keys: &mut usize) {
         }),
         Value::Seq(items) => items.iter().for_each(|item| size(item, nodes, keys)),
         _ => {}
-    }
-}
-
-/// How many items or entries `node` has.
-fn children(node: &Node) -> usize {
-    match &node.value {
-        Value::Map(entries) => entries.len(),
-        Value::Seq(items) => items.len(),
-        _ => 0,
     }
 }
 

@@ -211,9 +211,7 @@ impl MapBuilder {
         Ok(())
     }
 
-    /// The entries, holding no spare capacity: parsed trees stay in memory until the end.
-    pub(crate) fn finish(mut self) -> Vec<Entry> {
-        self.entries.shrink_to_fit();
+    pub(crate) fn finish(self) -> Vec<Entry> {
         self.entries
     }
 }

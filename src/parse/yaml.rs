@@ -142,7 +142,6 @@ impl<'a> Builder<'a> {
             let (event, span) = self.next()?;
             if event == Event::SequenceEnd {
                 let end = self.end_of_collection(span, items.last().map(|n| n.span), start);
-                items.shrink_to_fit();
                 return Ok(collection(Value::Seq(items), start, end));
             }
             items.push(self.node(event, span, depth + 1)?);
