@@ -5,7 +5,7 @@
 
 use crate::model::schema::ALIASES;
 use crate::parse::{Node, Value};
-use crate::source::Span;
+use crate::source::{Pos, Span};
 
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -35,9 +35,29 @@ struct Located {
     first: u32,
     count: u32,
     /// The value's span.
-    span: Span,
+    span: Packed,
     /// The key's span for a mapping entry; the value's for a list item and the root.
-    key_span: Span,
+    key_span: Packed,
+}
+
+/// A span in 32-bit numbers (a source file is at most 1 MiB, `limits`): thousands of
+/// outlines live to the end of the run, and `Span` counts offsets in `usize`.
+#[derive(Debug, Clone, Copy)]
+struct Packed([u32; 6]);
+
+impl Packed {
+    fn new(span: Span) -> Packed {
+        let (start, end) = (span.start, span.end);
+        Packed([start.line, start.column, small(start.offset), end.line, end.column, small(end.offset)])
+    }
+
+    fn span(self) -> Span {
+        let [line, column, offset, end_line, end_column, end_offset] = self.0;
+        Span::new(
+            Pos { line, column, offset: offset as usize },
+            Pos { line: end_line, column: end_column, offset: end_offset as usize },
+        )
+    }
 }
 
 impl Outline {
@@ -61,7 +81,14 @@ impl Outline {
         self.keys.push_str(key);
         let key = (small(start), small(self.keys.len()));
         let list = matches!(node.value, Value::Seq(_));
-        self.nodes.push(Located { key, list, first: 0, count: 0, span: node.span, key_span });
+        self.nodes.push(Located {
+            key,
+            list,
+            first: 0,
+            count: 0,
+            span: Packed::new(node.span),
+            key_span: Packed::new(key_span),
+        });
         // Each block is reserved before the children are added: their own blocks follow it.
         let first = self.children.len();
         let count = match &node.value {
@@ -134,12 +161,12 @@ impl Document {
 
     /// The span of the value at `path`, or of its nearest ancestor that exists.
     pub fn span(&self, path: &[&str]) -> Span {
-        self.find(path, |l| l.span)
+        self.find(path, |l| l.span.span())
     }
 
     /// The span of the key at `path` (the value's for list items), or of its nearest ancestor.
     pub fn key_span(&self, path: &[&str]) -> Span {
-        self.find(path, |l| l.key_span)
+        self.find(path, |l| l.key_span.span())
     }
 
     fn find(&self, path: &[&str], span: impl Fn(&Located) -> Span) -> Span {
@@ -155,7 +182,7 @@ impl Document {
                 return span(found);
             }
         }
-        let root = self.outline.nodes.first().map(|l| l.span).unwrap_or_default();
+        let root = self.outline.nodes.first().map(|l| l.span.span()).unwrap_or_default();
         Span::point(root.start)
     }
 }

@@ -24,11 +24,24 @@ pub struct EmittedProfile<'a> {
     pub path: String,
 }
 
-/// A declaration with its ServerToken and file.
+/// A declaration with its ServerToken (its file is [`declaration_path`]).
 pub struct Emitted<'a> {
     pub declaration: &'a Declaration,
     pub server_token: String,
-    pub path: String,
+}
+
+/// Where a declaration's file goes in the output tree.
+pub fn declaration_path(identifier: &str) -> String {
+    format!("declarations/{identifier}.json")
+}
+
+/// [`declaration_path`] as the manifest writes it, without a string per declaration held.
+struct DeclarationPath<'a>(&'a str);
+
+impl Serialize for DeclarationPath<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("declarations/{}.json", self.0))
+    }
 }
 
 #[derive(Serialize)]
@@ -64,7 +77,7 @@ struct Artifact<'a> {
     identifier: &'a str,
     #[serde(rename = "ServerToken")]
     server_token: &'a str,
-    path: &'a str,
+    path: DeclarationPath<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     policy: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -222,19 +235,91 @@ fn list<T: Sync>(
     out.write_all(&[close])
 }
 
-/// `value` pretty-printed as a value two levels deep (in a member of the top-level object):
-/// every line indented by four spaces. A newline in JSON text is never inside a string.
+/// `value` pretty-printed as a value two levels deep (in a member of the top-level object),
+/// first line indented too.
 fn nested<T: Serialize>(value: &T) -> Vec<u8> {
-    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
-    let mut out = Vec::with_capacity(text.len() + text.len() / 8 + 4);
+    let mut out = Vec::with_capacity(1024);
     out.extend_from_slice(b"    ");
-    for &b in &text {
-        out.push(b);
-        if b == b'\n' {
-            out.extend_from_slice(b"    ");
-        }
-    }
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Nested { depth: 2, has_value: false });
+    // Serialising borrowed strings, numbers and maps with string keys into memory cannot fail.
+    let _ = value.serialize(&mut serializer);
     out
+}
+
+/// serde_json's pretty layout (two spaces a level) for a value `depth` levels deep: its
+/// lines come out indented where they belong, not shifted by a second pass over the text.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.line(writer, false)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    /// A new line (after a comma unless `first`), indented to the current depth.
+    fn line<W: ?Sized + Write>(&mut self, writer: &mut W, comma: bool) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        writer.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut width = 2 * self.depth;
+        while width > 0 {
+            let n = width.min(SPACES.len());
+            writer.write_all(&SPACES[..n])?;
+            width -= n;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.line(writer, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.line(writer, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'a> {
@@ -244,7 +329,7 @@ fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'
         ty: d.ty().as_str(),
         identifier: &d.identifier,
         server_token: &e.server_token,
-        path: &e.path,
+        path: DeclarationPath(&d.identifier),
         policy: d.origin.as_ref().map(|o| o.policy.as_str()),
         source: d.origin.as_ref().map(|o| o.source.as_str()),
         reach: Reach::new(

@@ -170,9 +170,9 @@ fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rende
         })
         .collect();
     let file = (!matches!(render, Render::ValidateOnly)).then(|| {
-        let path = format!("declarations/{}.json", d.identifier);
         let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
-        (placed(render, &path, bytes), manifest::Emitted { declaration: d, server_token: token, path })
+        let path = manifest::declaration_path(&d.identifier);
+        (placed(render, &path, bytes), manifest::Emitted { declaration: d, server_token: token })
     });
     (file, problems)
 }
@@ -222,6 +222,28 @@ mod tests {
         let mut placed = sink.files.into_inner().expect("lock");
         placed.sort();
         assert_eq!(placed, held.files);
+    }
+
+    /// The manifest, rendered an item at a time with its own indentation, is laid out byte
+    /// for byte as serde_json's pretty printer lays out the whole document.
+    #[test]
+    fn the_manifest_is_laid_out_as_one_pretty_document() {
+        let mac = "id: mac\ntargets:\n  platforms: [macOS]\n  groups: [lab, eng]\n\
+                   software_updates:\n  automatic_download: always_on\n\
+                   enforce:\n  - os_version: \"26.4\"\n    deadline: \"2027-01-15T18:00:00\"\n";
+        let phone = "id: phone\ntargets:\n  platforms: [iOS]\nsoftware_updates:\n  automatic_download: always_on\n";
+        let project = "organization:\n  name: T\n  identifier_prefix: com.example.t\noutput: built\n";
+        // A name with quotes and a backslash: escaped alike.
+        let policies = [("policies/mac \"1\" \\.yaml", mac), ("policies/phone.yaml", phone)];
+        let sources = Sources { project: Some(project), policies: &policies, catalog: None };
+        let secret = |_: &str| None;
+        let built = pipeline::compile_sources(&sources, &Options::new(Mode::Build, &secret)).expect("compiles");
+        assert!(!built.diagnostics.has_errors(), "{:?}", built.diagnostics);
+        let manifest = built.files.iter().find(|f| f.path == MANIFEST).expect("a manifest");
+        let text = std::str::from_utf8(&manifest.bytes).expect("utf-8");
+        let value: serde_json::Value = serde_json::from_str(text).expect("json");
+        assert!(value["groups"].as_object().is_some_and(|g| g.len() == 3), "{text}");
+        assert_eq!(text, serde_json::to_string_pretty(&value).expect("json") + "\n");
     }
 
     /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.

@@ -25,7 +25,7 @@ use super::OutputFile;
 use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io;
 use std::io::{Read, Write};
@@ -113,7 +113,7 @@ pub struct Staging {
 
 /// A file of the new build: its path, fingerprint, and stamp in the spare (for the index).
 struct Placed {
-    path: String,
+    path: Box<str>,
     print: Fingerprint,
     stamp: Option<Stamp>,
 }
@@ -209,7 +209,7 @@ impl Staging {
 
     fn record(&self, path: &str, placed: Result<(Fingerprint, Option<Stamp>), WriteError>) {
         match placed {
-            Ok((print, stamp)) => guard(&self.placed).push(Placed { path: path.to_owned(), print, stamp }),
+            Ok((print, stamp)) => guard(&self.placed).push(Placed { path: path.into(), print, stamp }),
             Err(e) => {
                 guard(&self.failed).get_or_insert(e);
             }
@@ -293,19 +293,35 @@ impl Staging {
         let mut placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         // In the order the threads placed them; each path once.
         placed.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        // Compared as text (output paths are ddmc's own, `/`-separated): comparing `Path`s
-        // component by component was a quarter of a rebuild.
-        let wanted: HashSet<&str> = placed.iter().map(|p| p.path.as_str()).collect();
-        let wanted_dirs: HashSet<&str> =
-            placed.iter().flat_map(|p| p.path.match_indices('/').map(|(i, _)| &p.path[..i])).collect();
-        // What the new build does not have: files first, then the folders they were in
-        // (deepest first). A link is removed, never followed.
-        // (What was a file and is now a folder, or the reverse, was replaced when placed.)
-        let is_new = |p: &PathBuf| p.to_str().is_some_and(|p| wanted.contains(p) || wanted_dirs.contains(p));
-        let gone: Vec<&PathBuf> = self.held_files.iter().filter(|p| !is_new(p)).collect();
+        // The folders of the new build: each placed file's, with their parents (a handful).
+        let mut wanted_dirs: BTreeSet<&str> = BTreeSet::new();
+        let mut last = None;
+        for parent in placed.iter().filter_map(|p| p.path.rsplit_once('/').map(|(dir, _)| dir)) {
+            if last != Some(parent) {
+                last = Some(parent);
+                wanted_dirs.extend(parent.match_indices('/').map(|(i, _)| &parent[..i]).chain([parent]));
+            }
+        }
+        // Output paths are ddmc's own, `/`-separated, compared as bytes, as `String`s sort.
+        let is_dir = |p: &PathBuf| p.to_str().is_some_and(|p| wanted_dirs.contains(p));
+        // What the new build does not have: files first (a sorted walk beside the sorted new
+        // files, no set of 60,000 paths), then the folders they were in (deepest first). A link
+        // is removed, never followed. (What was a file and is now a folder, or the reverse,
+        // was replaced when placed.)
+        let mut held = self.held_files;
+        held.par_sort_unstable_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
+        let mut new = placed.iter().map(|p| p.path.as_bytes()).peekable();
+        let gone: Vec<&PathBuf> = held
+            .iter()
+            .filter(|file| {
+                let name = file.as_os_str().as_encoded_bytes();
+                while new.next_if(|p| *p < name).is_some() {}
+                new.peek() != Some(&name) && !is_dir(file)
+            })
+            .collect();
         let spare = &self.spare;
         gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
-        for dir in self.held_dirs.iter().rev().filter(|d| !is_new(d)) {
+        for dir in self.held_dirs.iter().rev().filter(|d| !is_dir(d)) {
             let path = spare.join(dir);
             match fs::remove_dir(&path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(WriteError::Io(path, e)),
@@ -322,7 +338,7 @@ impl Staging {
         // temporary file has a staging name, removed as a leftover if the build is killed.
         let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
         let entries: Vec<(&str, Fingerprint, Option<Stamp>)> =
-            placed.iter().map(|p| (p.path.as_str(), p.print, p.stamp)).collect();
+            placed.iter().map(|p| (&*p.path, p.print, p.stamp)).collect();
         let _ = Index::write(&self.index, &temporary, &self.out, &entries);
         Ok(())
     }
