@@ -257,6 +257,29 @@ mod tests {
         assert!(Index::load(&index, &out).is_none());
     }
 
+    /// Every one of many entries is found, and no other path.
+    #[test]
+    fn finds_each_of_many_entries() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (out, index) = (dir.path().join("out"), dir.path().join(".out.ddmc-index"));
+        fs::create_dir(&out).expect("mkdir");
+        let files: Vec<OutputFile> = (0..1000).map(|i| file(&format!("f{i}.json"), &i.to_string())).collect();
+        let mut entries = Vec::new();
+        for f in &files {
+            fs::write(out.join(&f.path), &f.bytes).expect("write");
+            let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
+            entries.push((f.path.as_str(), fingerprint(&f.bytes), stamp(&meta)));
+        }
+        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
+        aged(&index);
+        let loaded = Index::load(&index, &out).expect("loads");
+        for f in &files {
+            let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
+            assert!(loaded.vouches(&f.path, &meta, fingerprint(&f.bytes)), "{}", f.path);
+            assert!(!loaded.vouches(&format!("{}x", f.path), &meta, fingerprint(&f.bytes)), "{}", f.path);
+        }
+    }
+
     fn filetime(meta: &fs::Metadata) -> SystemTime {
         meta.modified().expect("mtime")
     }
