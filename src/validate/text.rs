@@ -30,15 +30,19 @@ pub fn check(file: &str, root: &Node, out: &mut Diagnostics) -> bool {
     ok
 }
 
-fn walk(file: &str, node: &Node, path: &mut Vec<String>, ok: &mut bool, out: &mut Diagnostics) {
+fn walk<'a>(file: &str, node: &'a Node, path: &mut Vec<&'a str>, ok: &mut bool, out: &mut Diagnostics) {
     match &node.value {
         Value::String(s) => {
-            let field = pattern(path);
             if let Some(c) = s.chars().find(|c| forbidden(*c)) {
                 *ok = false;
                 let at = node.raw.as_deref().and_then(|raw| locate(raw, node.span.start)).unwrap_or(node.span);
-                out.push(control(c, &field).at(file, at));
+                out.push(control(c, &pattern(path)).at(file, at));
             }
+            // The field's name is spelled out only for a string longer than some limit.
+            if s.len() <= SHORTEST_LIMIT {
+                return;
+            }
+            let field = pattern(path);
             if let Some((_, limit)) = TEXT_LIMITS.iter().find(|(p, _)| *p == field)
                 && s.len() > *limit
             {
@@ -56,7 +60,7 @@ fn walk(file: &str, node: &Node, path: &mut Vec<String>, ok: &mut bool, out: &mu
         }
         Value::Seq(items) => {
             for item in items {
-                path.push("[]".into());
+                path.push("[]");
                 walk(file, item, path, ok, out);
                 path.pop();
             }
@@ -67,7 +71,7 @@ fn walk(file: &str, node: &Node, path: &mut Vec<String>, ok: &mut bool, out: &mu
                     *ok = false;
                     out.push(control(c, &format!("{} key", pattern(path))).at(file, entry.key_span));
                 }
-                path.push(entry.key.clone());
+                path.push(&entry.key);
                 walk(file, &entry.value, path, ok, out);
                 path.pop();
             }
@@ -75,6 +79,19 @@ fn walk(file: &str, node: &Node, path: &mut Vec<String>, ok: &mut bool, out: &mu
         _ => {}
     }
 }
+
+/// The lowest of [`TEXT_LIMITS`].
+const SHORTEST_LIMIT: usize = {
+    let mut shortest = usize::MAX;
+    let mut i = 0;
+    while i < TEXT_LIMITS.len() {
+        if TEXT_LIMITS[i].1 < shortest {
+            shortest = TEXT_LIMITS[i].1;
+        }
+        i += 1;
+    }
+    shortest
+};
 
 fn control(c: char, field: &str) -> Diagnostic {
     let field = if field.trim().is_empty() || field == " key" { "a key".to_string() } else { format!("`{field}`") };
@@ -85,10 +102,10 @@ fn control(c: char, field: &str) -> Diagnostic {
 }
 
 /// `software_updates.beta.offer_programs[].description`: the path as [`TEXT_LIMITS`] writes it.
-fn pattern(path: &[String]) -> String {
+fn pattern(path: &[&str]) -> String {
     let mut out = String::new();
     for segment in path {
-        if segment != "[]" && !out.is_empty() {
+        if *segment != "[]" && !out.is_empty() {
             out.push('.');
         }
         out.push_str(segment);
