@@ -133,12 +133,12 @@ impl Index {
         (u128::from(high) << 64) | u128::from(low)
     }
 
-    /// Whether `meta` (the output's file at `path`, not followed) is the file recorded, not
-    /// changed since, and its bytes have this fingerprint.
-    pub(super) fn vouches(&self, path: &str, meta: &fs::Metadata, bytes: Fingerprint) -> bool {
-        let key = self.key(path);
-        let found = self.entries.binary_search_by_key(&key, |e| e.key).ok();
-        found.is_some_and(|i| stamp(meta) == Some(self.entries[i].stamp) && self.entries[i].print == bytes)
+    /// The fingerprint of the bytes of `meta` (the output's file at `path`, not followed) if
+    /// it is the file recorded, not changed since.
+    pub(super) fn knows(&self, path: &str, meta: &fs::Metadata) -> Option<Fingerprint> {
+        let found = self.entries.binary_search_by_key(&self.key(path), |e| e.key).ok()?;
+        let entry = &self.entries[found];
+        (stamp(meta) == Some(entry.stamp)).then_some(entry.print)
     }
 
     /// Records the files at `out` (path, fingerprint, stamp as the build left them; in path
@@ -218,7 +218,7 @@ mod tests {
     }
 
     #[test]
-    fn vouches_only_for_the_unchanged_file_of_the_same_folder() {
+    fn knows_only_the_unchanged_file_of_the_same_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (out, index) = (dir.path().join("out"), dir.path().join(".out.ddmc-index"));
         fs::create_dir(&out).expect("mkdir");
@@ -236,18 +236,17 @@ mod tests {
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
         let meta = |p: &str| fs::symlink_metadata(out.join(p)).expect("meta");
         let loaded = Index::load(&index, &out).expect("loads");
-        assert!(!loaded.vouches("a.json", &meta("a.json"), fingerprint(b"1")), "racy");
+        assert_eq!(loaded.knows("a.json", &meta("a.json")), None, "racy");
         aged(&index);
         let loaded = Index::load(&index, &out).expect("loads");
-        assert!(loaded.vouches("a.json", &meta("a.json"), fingerprint(b"1")));
-        assert!(!loaded.vouches("a.json", &meta("a.json"), fingerprint(b"2")), "other bytes");
-        assert!(!loaded.vouches("c.json", &meta("a.json"), fingerprint(b"1")), "no entry");
+        assert_eq!(loaded.knows("a.json", &meta("a.json")), Some(fingerprint(b"1")));
+        assert_eq!(loaded.knows("c.json", &meta("a.json")), None, "no entry");
         // Any change to the file moves its ctime, even one that restores size and mtime.
         let before = meta("b.json");
         fs::write(out.join("b.json"), "3").expect("tamper");
         let mtime = filetime(&before);
         set_mtime(&out.join("b.json"), mtime);
-        assert!(!loaded.vouches("b.json", &meta("b.json"), fingerprint(b"2")), "changed in place");
+        assert_eq!(loaded.knows("b.json", &meta("b.json")), None, "changed in place");
         // Another folder at the same path: the index is not for it.
         fs::rename(&out, dir.path().join("moved")).expect("move");
         fs::create_dir(&out).expect("mkdir");
@@ -275,8 +274,8 @@ mod tests {
         let loaded = Index::load(&index, &out).expect("loads");
         for f in &files {
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
-            assert!(loaded.vouches(&f.path, &meta, fingerprint(&f.bytes)), "{}", f.path);
-            assert!(!loaded.vouches(&format!("{}x", f.path), &meta, fingerprint(&f.bytes)), "{}", f.path);
+            assert_eq!(loaded.knows(&f.path, &meta), Some(fingerprint(&f.bytes)), "{}", f.path);
+            assert_eq!(loaded.knows(&format!("{}x", f.path), &meta), None, "{}", f.path);
         }
     }
 

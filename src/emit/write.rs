@@ -249,32 +249,35 @@ impl Staging {
     /// One file into the spare; its stamp there.
     fn put(&self, relative: &str, content: &Content<'_>, print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
         let path = self.spare.join(relative);
-        // The spare's file is the one the index recorded at this path (the two trees share
-        // it), unchanged since: it holds these bytes, and no name was added or removed (that
-        // moves its change time too). One `lstat`, in the steady state.
+        // What the index knows a file to hold: the bytes it recorded at this path, while it is
+        // the file recorded, unchanged since (a write, and adding or removing a name, move its
+        // change time). Other files are read.
+        let known = |meta: &fs::Metadata| self.known.as_ref().and_then(|index| index.knows(relative, meta));
+        // The spare's file, shared with the output and unchanged: kept after one `lstat`, in
+        // the steady state.
         let kept = fs::symlink_metadata(&path).ok();
-        if let (Some(index), Some(kept)) = (&self.known, &kept)
-            && index.vouches(relative, kept, print)
+        let kept_print = kept.as_ref().and_then(known);
+        if let Some(kept) = &kept
+            && kept_print == Some(print)
         {
             return Ok(stamp(kept));
         }
         let twin = self.current.as_ref().map(|out| out.join(relative));
-        // The output's file, when the index vouches that it holds these bytes.
-        let vouched = match (&self.known, &twin) {
-            (Some(index), Some(twin)) => {
-                fs::symlink_metadata(twin).ok().filter(|meta| index.vouches(relative, meta, print))
-            }
-            _ => None,
-        };
-        let from_current = match &vouched {
-            // Not the spare's file (that one would have been vouched for above): shared only
-            // while it has no other name.
-            Some(meta) => twin.filter(|_| sole_name(meta, None)),
-            None => {
-                if let Some(kept) = holds(&path, content, twin.as_deref()) {
+        let twin_meta = twin.as_deref().and_then(|twin| fs::symlink_metadata(twin).ok());
+        let twin_print = twin_meta.as_ref().and_then(known);
+        let from_current = match (&twin_meta, twin_print) {
+            // Not the spare's file (that one would have been kept above): shared only while it
+            // has no other name.
+            (Some(meta), Some(known)) if known == print => twin.filter(|_| sole_name(meta, None)),
+            // Read unless the index knows they hold other bytes (the manifest, every time
+            // anything changed: tens of megabytes).
+            _ => {
+                if kept_print.is_none()
+                    && let Some(kept) = holds(&path, content, twin.as_deref())
+                {
                     return Ok(stamp(&kept));
                 }
-                twin.filter(|twin| holds(twin, content, Some(&path)).is_some())
+                twin.filter(|twin| twin_print.is_none() && holds(twin, content, Some(&path)).is_some())
             }
         };
         clear(&path).map_err(io(&path))?;
