@@ -263,7 +263,9 @@ impl Staging {
             return Ok(stamp(kept));
         }
         let twin = self.current.as_ref().map(|out| out.join(relative));
-        let twin_meta = twin.as_deref().and_then(|twin| fs::symlink_metadata(twin).ok());
+        // Looked at only where an index may know it (else `holds` reads it anyway).
+        let twin_meta =
+            twin.as_deref().filter(|_| self.known.is_some()).and_then(|twin| fs::symlink_metadata(twin).ok());
         let twin_print = twin_meta.as_ref().and_then(known);
         let from_current = match (&twin_meta, twin_print) {
             // Not the spare's file (that one would have been kept above): shared only while it
