@@ -163,7 +163,7 @@ impl fmt::Display for Predicate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.effective() {
             Predicate::StatusEquals { item, value } => {
-                write!(f, "@status({item}) == {}", quote(value))
+                write!(f, "@status({item}) == {}", Quoted(value))
             }
             Predicate::StatusIn { item, values } => {
                 if values.is_empty() {
@@ -174,12 +174,12 @@ impl fmt::Display for Predicate {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    f.write_str(&quote(value))?;
+                    write!(f, "{}", Quoted(value))?;
                 }
                 f.write_str("}")
             }
             Predicate::StatusMatches { item, regex } => {
-                write!(f, "@status({item}) MATCHES {}", quote(regex))
+                write!(f, "@status({item}) MATCHES {}", Quoted(regex))
             }
             Predicate::Not(p) => write!(f, "NOT ({p})"),
             Predicate::All(ps) if ps.is_empty() => f.write_str("TRUEPREDICATE"),
@@ -204,26 +204,34 @@ impl fmt::Display for Predicate {
 /// values in the first place; for the values ddmc actually emits (OS families, version
 /// strings, regexes without backslashes) the literal is the text between two quotes.
 pub fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    if !s.chars().any(|c| matches!(c, '\\' | '\'') || c.is_control()) {
-        out.push_str(s);
-        out.push('\'');
-        return out;
-    }
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
+    Quoted(s).to_string()
+}
+
+/// [`quote`] written straight into a formatter: a predicate is rendered for every
+/// configuration of every policy.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write as _;
+        f.write_char('\'')?;
+        if !self.0.chars().any(|c| matches!(c, '\\' | '\'') || c.is_control()) {
+            f.write_str(self.0)?;
+            return f.write_char('\'');
         }
+        for c in self.0.chars() {
+            match c {
+                '\\' => f.write_str("\\\\")?,
+                '\'' => f.write_str("\\'")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() => write!(f, "\\u{:04X}", u32::from(c))?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('\'')
     }
-    out.push('\'');
-    out
 }
 
 /// One version component: a decimal number without leading zeros.
