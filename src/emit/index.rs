@@ -6,8 +6,9 @@
 //! cannot be set by anyone: any write, `touch`, `chmod`, link or unlink moves it. Entries whose
 //! ctime lies within a second of when the index was taken are not trusted ("racy": the file
 //! could change again within the clock's granularity), nor is an index taken of another
-//! folder (a killed build's, or one moved in by hand). Anything not vouched for is read and
-//! compared, as without an index.
+//! folder (a killed build's, or one moved in by hand). A file an entry vouches for holds the
+//! bytes recorded: it is kept if they are the wanted ones, and replaced unread if not. Anything
+//! else is read and compared, as without an index.
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};

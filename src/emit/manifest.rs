@@ -268,8 +268,8 @@ impl Nested {
         writer.write_all(bracket)
     }
 
-    /// A new line (after a comma unless `first`), indented to the current depth.
-    fn line<W: ?Sized + Write>(&mut self, writer: &mut W, comma: bool) -> io::Result<()> {
+    /// A new line (after a comma if `comma`), indented to the current depth.
+    fn line<W: ?Sized + Write>(&self, writer: &mut W, comma: bool) -> io::Result<()> {
         const SPACES: &[u8] = &[b' '; 64];
         writer.write_all(if comma { b",\n" } else { b"\n" })?;
         let mut width = 2 * self.depth;
