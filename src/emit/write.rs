@@ -410,7 +410,8 @@ fn io(path: &Path) -> impl FnOnce(io::Error) -> WriteError + use<> {
 }
 
 /// The files (anything not a folder, links included) and folders below `dir`, relative to
-/// it; folders in breadth-first order, so parents before their children.
+/// it and `/`-separated on every system, as the build's own paths are; folders in
+/// breadth-first order, so parents before their children.
 fn list(dir: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let (mut files, mut dirs) = (Vec::new(), Vec::new());
     let mut next = 0;
@@ -418,7 +419,12 @@ fn list(dir: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     while let Some(relative) = current {
         for entry in fs::read_dir(dir.join(&relative))? {
             let entry = entry?;
-            let path = relative.join(entry.file_name());
+            let mut path = relative.clone().into_os_string();
+            if !path.is_empty() {
+                path.push("/");
+            }
+            path.push(entry.file_name());
+            let path = PathBuf::from(path);
             if entry.file_type()?.is_dir() {
                 dirs.push(path);
             } else {
