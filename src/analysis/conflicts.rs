@@ -53,11 +53,24 @@ pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagno
         }
         // Those that may reach `group` (only its own with `own`), in Identifier order.
         let candidates = |group: &str, own: bool| -> Vec<&Declaration> {
-            let mut list: Vec<&Declaration> = own_of.get(group).into_iter().flatten().copied().collect();
-            if !own {
-                list.extend(everyone.iter().copied());
-                list.sort_by(|a, b| a.identifier.cmp(&b.identifier));
+            let mine = own_of.get(group).map_or(&[][..], Vec::as_slice);
+            if own {
+                return mine.to_vec();
             }
+            // Both lists are in Identifier order and share no declaration: merged in one pass.
+            let mut list = Vec::with_capacity(mine.len() + everyone.len());
+            let (mut i, mut j) = (0, 0);
+            while let (Some(&x), Some(&y)) = (mine.get(i), everyone.get(j)) {
+                if x.identifier <= y.identifier {
+                    list.push(x);
+                    i += 1;
+                } else {
+                    list.push(y);
+                    j += 1;
+                }
+            }
+            list.extend(mine.get(i..).unwrap_or_default());
+            list.extend(everyone.get(j..).unwrap_or_default());
             list
         };
         let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
