@@ -63,12 +63,17 @@ pub fn reaches(declaration: &Declaration, group: &str, platform: Platform, versi
 /// between the versions where what a device receives changes.
 pub fn cohorts(declarations: &[Declaration]) -> Vec<Cohort> {
     let mut groups: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
-    groups.extend(
-        declarations.iter().filter_map(|d| d.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
-    );
+    // A policy's declarations share one origin, and come one after the other.
+    let mut last = None;
+    for origin in declarations.iter().filter_map(|d| d.origin.as_ref()) {
+        if !last.is_some_and(|last| std::sync::Arc::ptr_eq(last, origin)) {
+            groups.extend(origin.groups.iter().map(String::as_str));
+            last = Some(origin);
+        }
+    }
     let mut out = Vec::new();
     for platform in Platform::ALL {
-        let bounds: BTreeSet<OsVersion> = declarations
+        let mut bounds: Vec<OsVersion> = declarations
             .iter()
             .filter(|d| !d.ty().is_activation() && d.ty() != DeclarationType::StatusSubscriptions)
             // An enforcement's target (its `below`) ends only that enforcement's reach: it
@@ -77,7 +82,9 @@ pub fn cohorts(declarations: &[Declaration]) -> Vec<Cohort> {
             .filter(|(_, r)| r.platform == platform && r.exactly.is_none())
             .flat_map(|(enforcement, r)| std::iter::once(r.min).chain(r.below.filter(|_| !enforcement)))
             .collect();
-        let bounds: Vec<OsVersion> = bounds.into_iter().collect();
+        // Stable, so that of equal versions (`16.1`, `16.1.0`) the first written is kept.
+        bounds.sort();
+        bounds.dedup();
         for (i, from) in bounds.iter().enumerate() {
             let band = Band { from: *from, below: bounds.get(i + 1).copied() };
             out.extend(groups.iter().map(|g| Cohort { group: g.to_string(), platform, band }));
