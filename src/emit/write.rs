@@ -274,7 +274,9 @@ impl Staging {
             // Read unless the index knows they hold other bytes (the manifest, every time
             // anything changed: tens of megabytes).
             _ => {
-                if kept_print.is_none()
+                // (Where the `lstat` above found nothing, there is nothing to read.)
+                if kept.is_some()
+                    && kept_print.is_none()
                     && let Some(kept) = holds(&path, content, twin.as_deref())
                 {
                     return Ok(stamp(&kept));
@@ -282,7 +284,7 @@ impl Staging {
                 twin.filter(|twin| twin_print.is_none() && holds(twin, content, Some(&path)).is_some())
             }
         };
-        clear(&path).map_err(io(&path))?;
+        clear_seen(&path, kept.as_ref()).map_err(io(&path))?;
         if let Some(twin) = from_current
             && fs::hard_link(&twin, &path).is_ok()
         {
@@ -449,10 +451,17 @@ fn remove(path: &Path) -> io::Result<()> {
 /// where a file belongs, left by an older build or planted).
 fn clear(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => remove(path),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
+        seen => clear_seen(path, Some(&seen?)),
+    }
+}
+
+/// [`clear`] where what is at `path` was just looked at (`seen`; `None` if nothing could be):
+/// no second `lstat` for each file a build writes.
+fn clear_seen(path: &Path, seen: Option<&fs::Metadata>) -> io::Result<()> {
+    match seen {
+        Some(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        _ => remove(path),
     }
 }
 
