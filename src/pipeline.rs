@@ -138,21 +138,55 @@ fn compile_repository(
         None => None,
     };
     let templates = Templates { environment: environment.as_ref(), defined: &defined };
-    // Parse and validate each file on its own core; results (and their diagnostics) are
+    // Apple's catalog first: it depends on `ddmc.yaml` only, and every policy resolves
+    // against it in the pass below.
+    let errors = diagnostics.count(Severity::Error);
+    let catalog =
+        load_catalog(origin, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
+    // A catalog that exists but cannot be read has its error: "this repository has no
+    // catalog" for each `latest` would mislead.
+    let unreadable = diagnostics.count(Severity::Error) > errors;
+    let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
+    let cx = lower::Context {
+        identifier_prefix: project.identifier_prefix(),
+        secret,
+        missing_secret_is_error: mode == Mode::Build,
+        organization: project.organization.name.as_deref(),
+    };
+    // Each file is parsed, validated, resolved and lowered on its own core, in one pass (no
+    // core waits for the slowest file between stages); results and their diagnostics are
     // merged in file order, so output and messages stay deterministic.
-    let per_file: Vec<(Option<Loaded>, Diagnostics)> = repository
+    let per_file: Vec<Compiled> = repository
         .policies
         .par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
-            let loaded = load_policy(file, validators, &templates, &mut found);
-            (loaded, found)
+            let Some(mut item) = load_policy(file, validators, &templates, &mut found) else {
+                return Compiled { loaded: None, declarations: Vec::new(), legacy: None, found };
+            };
+            let mut resolving = Diagnostics::default();
+            item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
+            if !unreadable {
+                found.extend(resolving);
+            }
+            if let Some(now) = now {
+                resolve::check_deadlines(&item.targets, &item.doc, now, &mut found);
+            }
+            let (declarations, legacy) = lower_one(&item, &project, &cx, &mut found);
+            Compiled { loaded: Some(item), declarations, legacy, found }
         })
         .collect();
+    // Sized once: grown by doubling, tens of thousands of declarations are copied (and their
+    // fresh pages zeroed) again and again on the one thread that merges them.
+    let count = per_file.iter().map(|c| c.declarations.len()).sum::<usize>() + lower::REPOSITORY_DECLARATIONS;
+    let mut declarations: Vec<Declaration> = Vec::with_capacity(count);
     let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
-    for (item, found) in per_file {
-        diagnostics.extend(found);
-        loaded.extend(item);
+    let mut legacy = Vec::new();
+    for compiled in per_file {
+        diagnostics.extend(compiled.found);
+        loaded.extend(compiled.loaded);
+        declarations.extend(compiled.declarations);
+        legacy.extend(compiled.legacy);
     }
     if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.push(no_policies(origin));
@@ -162,59 +196,6 @@ fn compile_repository(
         check_output(root, &project, project_doc.as_ref(), &mut diagnostics);
     }
     check_prefix_is_chosen(&repository, &project, project_doc.as_ref(), &mut diagnostics);
-    let errors = diagnostics.count(Severity::Error);
-    let catalog =
-        load_catalog(origin, &project, project_doc.as_ref(), now, &mut repository.fragments, &mut diagnostics);
-    // A catalog that exists but cannot be read has its error: "this repository has no
-    // catalog" for each `latest` would mislead.
-    let unreadable = diagnostics.count(Severity::Error) > errors;
-    let source = catalog.as_ref().map(|(file, catalog)| resolve::Source { catalog, file: file.as_str() });
-    for item in &mut loaded {
-        let mut resolving = Diagnostics::default();
-        item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
-        if !unreadable {
-            diagnostics.extend(resolving);
-        }
-        if let Some(now) = now {
-            resolve::check_deadlines(&item.targets, &item.doc, now, &mut diagnostics);
-        }
-    }
-
-    let cx = lower::Context {
-        identifier_prefix: project.identifier_prefix(),
-        secret,
-        missing_secret_is_error: mode == Mode::Build,
-        organization: project.organization.name.as_deref(),
-    };
-    // Each policy lowers on its own core; results are merged in file order.
-    let lowered: Vec<_> = loaded
-        .par_iter()
-        .map(|item| {
-            let mut lowering = Diagnostics::default();
-            let declarations = lower::lower_policy(&item.policy, &item.doc, &item.targets, &cx, &mut lowering);
-            let legacy = (project.legacy_profiles == LegacyProfiles::Auto)
-                .then(|| lower::legacy::lower(&item.policy, &item.doc, &mut lowering));
-            let legacy_keys: usize = legacy.iter().flat_map(|l| &l.platforms).map(|p| p.keys.len()).sum();
-            // An entry that could not be resolved has its own error.
-            let resolved_all = item.targets.len() == item.policy.enforce.len();
-            if declarations.is_empty() && legacy_keys == 0 && resolved_all {
-                let mut nothing = Diagnostics::default();
-                lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut nothing);
-                lowering.extend(nothing);
-            }
-            (declarations, legacy, lowering)
-        })
-        .collect();
-    // Sized once: grown by doubling, tens of thousands of declarations are copied (and their
-    // fresh pages zeroed) again and again on the one thread that merges them.
-    let count = lowered.iter().map(|(d, _, _)| d.len()).sum::<usize>() + lower::REPOSITORY_DECLARATIONS;
-    let mut declarations: Vec<Declaration> = Vec::with_capacity(count);
-    let mut legacy = Vec::new();
-    for (lowered, policy_legacy, lowering) in lowered {
-        declarations.extend(lowered);
-        legacy.extend(policy_legacy);
-        diagnostics.extend(lowering);
-    }
     // Conflicts are warnings only (`--deny-conflicts` raises them later): they are looked
     // for while the tree is emitted, on the policies' declarations.
     let policy_declarations = declarations.len();
@@ -250,6 +231,39 @@ fn compile_repository(
     }
     let catalog = catalog.map(|(_, c)| c);
     Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files, catalog })
+}
+
+/// One policy file through the per-file stages: what it loaded as (nothing when it did not
+/// parse or validate), its declarations and legacy settings, and its diagnostics.
+struct Compiled {
+    loaded: Option<Loaded>,
+    declarations: Vec<Declaration>,
+    legacy: Option<lower::legacy::LegacyPolicy>,
+    found: Diagnostics,
+}
+
+/// A resolved policy lowered into its declarations and (with `legacy_profiles: auto`) its
+/// legacy settings; a policy that yields nothing is told so.
+fn lower_one(
+    item: &Loaded,
+    project: &Project,
+    cx: &lower::Context<'_>,
+    out: &mut Diagnostics,
+) -> (Vec<Declaration>, Option<lower::legacy::LegacyPolicy>) {
+    let mut lowering = Diagnostics::default();
+    let declarations = lower::lower_policy(&item.policy, &item.doc, &item.targets, cx, &mut lowering);
+    let legacy = (project.legacy_profiles == LegacyProfiles::Auto)
+        .then(|| lower::legacy::lower(&item.policy, &item.doc, &mut lowering));
+    let legacy_keys: usize = legacy.iter().flat_map(|l| &l.platforms).map(|p| p.keys.len()).sum();
+    // An entry that could not be resolved has its own error.
+    let resolved_all = item.targets.len() == item.policy.enforce.len();
+    let mut nothing = Diagnostics::default();
+    if declarations.is_empty() && legacy_keys == 0 && resolved_all {
+        lower::produces_nothing(&item.policy, &item.doc, &lowering, &mut nothing);
+    }
+    out.extend(lowering);
+    out.extend(nothing);
+    (declarations, legacy)
 }
 
 impl Compilation {

@@ -12,8 +12,10 @@ use crate::document::Document;
 use crate::lower::Declaration;
 use crate::model::{GROUP_ALL, Platform};
 use crate::resolve::Loaded;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A contradiction's kind and the Identifiers of the declarations involved.
@@ -25,160 +27,188 @@ type ContradictionKey<'a> = (u8, Vec<&'a str>);
 /// plan, not a conflict).
 pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagnostics) {
     let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
-    // (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
-    let mut found: BTreeMap<(&str, u64), Found> = BTreeMap::new();
-    // (kind, declarations involved) -> the contradiction, and the cohorts it reaches.
-    let mut contradicted: BTreeMap<ContradictionKey<'_>, (Contradiction<'_>, Vec<Cohort>)> = BTreeMap::new();
     let mut sorted: Vec<&Declaration> = declarations.iter().collect();
     sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut bands: BTreeMap<(Platform, Band), Vec<Cohort>> = BTreeMap::new();
     for cohort in cohorts(declarations) {
         bands.entry((cohort.platform, cohort.band)).or_default().push(cohort);
     }
-    for ((platform, band), cohorts) in bands {
-        let version = band.from;
-        let on_platform: Vec<&Declaration> =
-            sorted.iter().copied().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)).collect();
-        // Declarations for every device (no groups, or `all`), and each group's own: a cohort
-        // reads only these, not every declaration of the platform.
-        let mut everyone: Vec<&Declaration> = Vec::new();
-        let mut own_of: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
-        for d in &on_platform {
-            match d.origin.as_ref().map(|o| o.groups.as_slice()) {
-                Some(groups) if !groups.iter().any(|g| g == GROUP_ALL) => {
-                    groups.iter().for_each(|g| own_of.entry(g.as_str()).or_default().push(d));
+    // Each band on its own core; merged in band order, so that every finding lists its
+    // cohorts in the order one pass over the bands meets them.
+    let per_band: Vec<Findings<'_>> =
+        bands.into_par_iter().map(|((platform, band), cohorts)| in_band(&sorted, platform, band, cohorts)).collect();
+    let mut all = Findings::default();
+    for band in per_band {
+        for (key, found) in band.found {
+            match all.found.entry(key) {
+                Entry::Vacant(e) => {
+                    e.insert(found);
                 }
-                _ => everyone.push(d),
+                Entry::Occupied(mut e) => e.get_mut().cohorts.extend(found.cohorts),
             }
         }
-        // Those that may reach `group` (only its own with `own`), in Identifier order.
-        let candidates = |group: &str, own: bool| -> Vec<&Declaration> {
-            let mine = own_of.get(group).map_or(&[][..], Vec::as_slice);
-            if own {
-                return mine.to_vec();
-            }
-            // Both lists are in Identifier order and share no declaration: merged in one pass.
-            let mut list = Vec::with_capacity(mine.len() + everyone.len());
-            let (mut i, mut j) = (0, 0);
-            while let (Some(&x), Some(&y)) = (mine.get(i), everyone.get(j)) {
-                if x.identifier <= y.identifier {
-                    list.push(x);
-                    i += 1;
-                } else {
-                    list.push(y);
-                    j += 1;
-                }
-            }
-            list.extend(mine.get(i..).unwrap_or_default());
-            list.extend(everyone.get(j..).unwrap_or_default());
-            list
-        };
-        let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
-            candidates(group, own)
-                .into_iter()
-                .filter(|d| d.ty() == ty && reaches(d, group, platform, version))
-                .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
-                .collect()
-        };
-        // Enforcement targets, with the BSI halves whose base version lies in this band.
-        let targets_of = |group: &str, own: bool| -> Vec<Target<'_>> {
-            candidates(group, own)
-                .into_iter()
-                .filter(|d| d.ty() == DeclarationType::SoftwareUpdateEnforcement)
-                .filter(|d| {
-                    let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
-                    let exact_in_band = d.applies_to.iter().any(|r| {
-                        r.platform == platform
-                            && r.exactly.is_some_and(|v| band.from <= v && band.below.is_none_or(|b| v < b))
-                    });
-                    in_group(groups, group)
-                        && (reaches(d, group, platform, version) || exact_in_band)
-                        && (!own || !in_group(groups, GROUP_ALL))
-                })
-                .filter_map(Target::read)
-                .collect()
-        };
-        // What every device gets here, read once; each group adds only its own declarations.
-        let base_settings = of(DeclarationType::SoftwareUpdateSettings, GROUP_ALL, false);
-        let base_targets = targets_of(GROUP_ALL, false);
-        let keys: Vec<(&'static str, Vec<Contribution<'_>>, u64, Vec<&Value>)> = FIELDS
-            .iter()
-            .map(|field| field.key)
-            .map(|key| {
-                let base = contributions(&base_settings, key);
-                let fingerprint = fingerprint(&base, 0);
-                let mut distinct: Vec<&Value> = Vec::new();
-                for c in &base {
-                    if !distinct.contains(&c.value) {
-                        distinct.push(c.value);
-                    }
-                }
-                (key, base, fingerprint, distinct)
-            })
-            .collect();
-        for cohort in cohorts {
-            let group = cohort.group.as_str();
-            let (own_settings, own_targets) = if group == GROUP_ALL {
-                (Vec::new(), Vec::new())
-            } else {
-                (of(DeclarationType::SoftwareUpdateSettings, group, true), targets_of(group, true))
-            };
-            // A group with nothing of its own here repeats the `all` cohort.
-            if group != GROUP_ALL && own_settings.is_empty() && own_targets.is_empty() {
-                continue;
-            }
-            for (key, base, base_fingerprint, base_distinct) in &keys {
-                let own = contributions(&own_settings, key);
-                if group != GROUP_ALL && own.is_empty() {
-                    continue;
-                }
-                let mut values: Vec<&Value> = base_distinct.clone();
-                values.extend(own.iter().map(|c| c.value).filter(|v| !base_distinct.contains(v)));
-                values.dedup();
-                if values.len() < 2 {
-                    continue;
-                }
-                let Some(combine) = CombineType::of(key) else { continue };
-                let entry = found.entry((key, fingerprint(&own, *base_fingerprint))).or_insert_with(|| {
-                    // Both lists are in Identifier order: the first few of both, merged.
-                    let first = merge_first(base, &own, SHOWN);
-                    let winner = match combine {
-                        CombineType::First => first.first().map(|c| c.value.clone()),
-                        _ => combine.combine(key, &values),
-                    };
-                    Found {
-                        count: base.len() + own.len(),
-                        sides: first
-                            .iter()
-                            .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), plain(c.value))))
-                            .collect(),
-                        winner: winner.map(|v| plain(&v)).unwrap_or_default(),
-                        rule: combine.rule(key),
-                        cohorts: Vec::new(),
-                    }
-                });
-                entry.cohorts.push(cohort.clone());
-            }
-            let enforced: Vec<Target<'_>> = base_targets.iter().chain(&own_targets).copied().collect();
-            if enforced.len() > 1 {
-                for c in contradictions(&enforced) {
-                    let kind = match c {
-                        Contradiction::NeverApplies { .. } => 0,
-                        Contradiction::Deadlines(_) => 1,
-                        Contradiction::Builds(_) => 2,
-                    };
-                    let key = (kind, c.identifiers());
-                    contradicted.entry(key).or_insert_with(|| (c, Vec::new())).1.push(cohort.clone());
-                }
-            }
+        for (key, (contradiction, cohorts)) in band.contradicted {
+            all.contradicted.entry(key).or_insert_with(|| (contradiction, Vec::new())).1.extend(cohorts);
         }
     }
-    for ((key, _), found) in found {
+    for ((key, _), found) in all.found {
         out.push(conflict(key, &found, &docs));
     }
-    for (c, cohorts) in contradicted.into_values() {
+    for (c, cohorts) in all.contradicted.into_values() {
         out.push(contradiction(&c, &cohorts, &docs));
     }
+}
+
+/// What one platform's version band holds: disagreements and contradictions, each with the
+/// band's cohorts it reaches.
+#[derive(Default)]
+struct Findings<'a> {
+    /// (key, fingerprint of who sets what) -> who sets what, the winner, the rule, the cohorts.
+    found: BTreeMap<(&'static str, u64), Found>,
+    /// (kind, declarations involved) -> the contradiction, and the cohorts it reaches.
+    contradicted: BTreeMap<ContradictionKey<'a>, (Contradiction<'a>, Vec<Cohort>)>,
+}
+
+/// [`Findings`] of one band, from every declaration in Identifier order (`sorted`).
+fn in_band<'a>(sorted: &[&'a Declaration], platform: Platform, band: Band, cohorts: Vec<Cohort>) -> Findings<'a> {
+    let Findings { mut found, mut contradicted } = Findings::default();
+    let version = band.from;
+    let on_platform: Vec<&Declaration> =
+        sorted.iter().copied().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)).collect();
+    // Declarations for every device (no groups, or `all`), and each group's own: a cohort
+    // reads only these, not every declaration of the platform.
+    let mut everyone: Vec<&Declaration> = Vec::new();
+    let mut own_of: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
+    for d in &on_platform {
+        match d.origin.as_ref().map(|o| o.groups.as_slice()) {
+            Some(groups) if !groups.iter().any(|g| g == GROUP_ALL) => {
+                groups.iter().for_each(|g| own_of.entry(g.as_str()).or_default().push(d));
+            }
+            _ => everyone.push(d),
+        }
+    }
+    // Those that may reach `group` (only its own with `own`), in Identifier order.
+    let candidates = |group: &str, own: bool| -> Vec<&Declaration> {
+        let mine = own_of.get(group).map_or(&[][..], Vec::as_slice);
+        if own {
+            return mine.to_vec();
+        }
+        // Both lists are in Identifier order and share no declaration: merged in one pass.
+        let mut list = Vec::with_capacity(mine.len() + everyone.len());
+        let (mut i, mut j) = (0, 0);
+        while let (Some(&x), Some(&y)) = (mine.get(i), everyone.get(j)) {
+            if x.identifier <= y.identifier {
+                list.push(x);
+                i += 1;
+            } else {
+                list.push(y);
+                j += 1;
+            }
+        }
+        list.extend(mine.get(i..).unwrap_or_default());
+        list.extend(everyone.get(j..).unwrap_or_default());
+        list
+    };
+    let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
+        candidates(group, own)
+            .into_iter()
+            .filter(|d| d.ty() == ty && reaches(d, group, platform, version))
+            .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
+            .collect()
+    };
+    // Enforcement targets, with the BSI halves whose base version lies in this band.
+    let targets_of = |group: &str, own: bool| -> Vec<Target<'_>> {
+        candidates(group, own)
+            .into_iter()
+            .filter(|d| d.ty() == DeclarationType::SoftwareUpdateEnforcement)
+            .filter(|d| {
+                let groups = d.origin.as_ref().map(|o| o.groups.as_slice());
+                let exact_in_band = d.applies_to.iter().any(|r| {
+                    r.platform == platform
+                        && r.exactly.is_some_and(|v| band.from <= v && band.below.is_none_or(|b| v < b))
+                });
+                in_group(groups, group)
+                    && (reaches(d, group, platform, version) || exact_in_band)
+                    && (!own || !in_group(groups, GROUP_ALL))
+            })
+            .filter_map(Target::read)
+            .collect()
+    };
+    // What every device gets here, read once; each group adds only its own declarations.
+    let base_settings = of(DeclarationType::SoftwareUpdateSettings, GROUP_ALL, false);
+    let base_targets = targets_of(GROUP_ALL, false);
+    let keys: Vec<(&'static str, Vec<Contribution<'_>>, u64, Vec<&Value>)> = FIELDS
+        .iter()
+        .map(|field| field.key)
+        .map(|key| {
+            let base = contributions(&base_settings, key);
+            let fingerprint = fingerprint(&base, 0);
+            let mut distinct: Vec<&Value> = Vec::new();
+            for c in &base {
+                if !distinct.contains(&c.value) {
+                    distinct.push(c.value);
+                }
+            }
+            (key, base, fingerprint, distinct)
+        })
+        .collect();
+    for cohort in cohorts {
+        let group = cohort.group.as_str();
+        let (own_settings, own_targets) = if group == GROUP_ALL {
+            (Vec::new(), Vec::new())
+        } else {
+            (of(DeclarationType::SoftwareUpdateSettings, group, true), targets_of(group, true))
+        };
+        // A group with nothing of its own here repeats the `all` cohort.
+        if group != GROUP_ALL && own_settings.is_empty() && own_targets.is_empty() {
+            continue;
+        }
+        for (key, base, base_fingerprint, base_distinct) in &keys {
+            let own = contributions(&own_settings, key);
+            if group != GROUP_ALL && own.is_empty() {
+                continue;
+            }
+            let mut values: Vec<&Value> = base_distinct.clone();
+            values.extend(own.iter().map(|c| c.value).filter(|v| !base_distinct.contains(v)));
+            values.dedup();
+            if values.len() < 2 {
+                continue;
+            }
+            let Some(combine) = CombineType::of(key) else { continue };
+            let entry = found.entry((key, fingerprint(&own, *base_fingerprint))).or_insert_with(|| {
+                // Both lists are in Identifier order: the first few of both, merged.
+                let first = merge_first(base, &own, SHOWN);
+                let winner = match combine {
+                    CombineType::First => first.first().map(|c| c.value.clone()),
+                    _ => combine.combine(key, &values),
+                };
+                Found {
+                    count: base.len() + own.len(),
+                    sides: first
+                        .iter()
+                        .filter_map(|c| Some((c.declaration.origin.as_ref()?.policy.clone(), plain(c.value))))
+                        .collect(),
+                    winner: winner.map(|v| plain(&v)).unwrap_or_default(),
+                    rule: combine.rule(key),
+                    cohorts: Vec::new(),
+                }
+            });
+            entry.cohorts.push(cohort.clone());
+        }
+        let enforced: Vec<Target<'_>> = base_targets.iter().chain(&own_targets).copied().collect();
+        if enforced.len() > 1 {
+            for c in contradictions(&enforced) {
+                let kind = match c {
+                    Contradiction::NeverApplies { .. } => 0,
+                    Contradiction::Deadlines(_) => 1,
+                    Contradiction::Builds(_) => 2,
+                };
+                let key = (kind, c.identifiers());
+                contradicted.entry(key).or_insert_with(|| (c, Vec::new())).1.push(cohort.clone());
+            }
+        }
+    }
+    Findings { found, contradicted }
 }
 
 /// The first `n` of two lists in Identifier order, in Identifier order.
