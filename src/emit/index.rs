@@ -68,6 +68,19 @@ pub(super) fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
     })
 }
 
+/// [`stamp`] from `fstatat` (the fields `lstat` gives, as [`fs::Metadata`] reads them).
+#[cfg(unix)]
+#[allow(clippy::unnecessary_cast)] // The fields' types differ between systems.
+pub(super) fn stamp_of(stat: &rustix::fs::Stat) -> Option<Stamp> {
+    use rustix::fs::FileType;
+    (FileType::from_raw_mode(stat.st_mode as _) == FileType::RegularFile).then_some(Stamp {
+        ino: stat.st_ino as u64,
+        size: stat.st_size as u64,
+        mtime: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
+        ctime: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
+    })
+}
+
 #[cfg(not(unix))]
 pub(super) fn stamp(_: &fs::Metadata) -> Option<Stamp> {
     None
@@ -134,12 +147,12 @@ impl Index {
         (u128::from(high) << 64) | u128::from(low)
     }
 
-    /// The fingerprint of the bytes of `meta` (the output's file at `path`, not followed) if
-    /// it is the file recorded, not changed since.
-    pub(super) fn knows(&self, path: &str, meta: &fs::Metadata) -> Option<Fingerprint> {
+    /// The fingerprint of the bytes of the file at `path` whose stamp is `stamp` (as `lstat`
+    /// gives it, not followed) if it is the file recorded, not changed since.
+    pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Fingerprint> {
         let found = self.entries.binary_search_by_key(&self.key(path), |e| e.key).ok()?;
         let entry = &self.entries[found];
-        (stamp(meta) == Some(entry.stamp)).then_some(entry.print)
+        (stamp == entry.stamp).then_some(entry.print)
     }
 
     /// Records the files at `out` (path, fingerprint, stamp as the build left them; in path
@@ -235,19 +248,19 @@ mod tests {
             })
             .collect();
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
-        let meta = |p: &str| fs::symlink_metadata(out.join(p)).expect("meta");
+        let meta = |p: &str| stamp(&fs::symlink_metadata(out.join(p)).expect("meta")).expect("a file");
         let loaded = Index::load(&index, &out).expect("loads");
-        assert_eq!(loaded.knows("a.json", &meta("a.json")), None, "racy");
+        assert_eq!(loaded.knows("a.json", meta("a.json")), None, "racy");
         aged(&index);
         let loaded = Index::load(&index, &out).expect("loads");
-        assert_eq!(loaded.knows("a.json", &meta("a.json")), Some(fingerprint(b"1")));
-        assert_eq!(loaded.knows("c.json", &meta("a.json")), None, "no entry");
+        assert_eq!(loaded.knows("a.json", meta("a.json")), Some(fingerprint(b"1")));
+        assert_eq!(loaded.knows("c.json", meta("a.json")), None, "no entry");
         // Any change to the file moves its ctime, even one that restores size and mtime.
-        let before = meta("b.json");
+        let before = fs::symlink_metadata(out.join("b.json")).expect("meta");
         fs::write(out.join("b.json"), "3").expect("tamper");
         let mtime = filetime(&before);
         set_mtime(&out.join("b.json"), mtime);
-        assert_eq!(loaded.knows("b.json", &meta("b.json")), None, "changed in place");
+        assert_eq!(loaded.knows("b.json", meta("b.json")), None, "changed in place");
         // Another folder at the same path: the index is not for it.
         fs::rename(&out, dir.path().join("moved")).expect("move");
         fs::create_dir(&out).expect("mkdir");
@@ -255,6 +268,22 @@ mod tests {
         // A malformed index is no index.
         fs::write(&index, "ddmc-index 1 x\n").expect("write");
         assert!(Index::load(&index, &out).is_none());
+    }
+
+    /// A stamp read by name in an open folder (`fstatat`) is the one `lstat` gives: the index
+    /// records the second and a build compares the first.
+    #[test]
+    fn a_stamp_is_the_same_however_it_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("a.json"), "1").expect("write");
+        std::os::unix::fs::symlink("a.json", dir.path().join("link")).expect("symlink");
+        let folder = fs::File::open(dir.path()).expect("open");
+        let at = |name: &str| rustix::fs::statat(&folder, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW).expect("stat");
+        let by_path = stamp(&fs::symlink_metadata(dir.path().join("a.json")).expect("meta"));
+        assert!(by_path.is_some());
+        assert_eq!(stamp_of(&at("a.json")), by_path);
+        assert_eq!(stamp_of(&at("link")), None, "a link is not followed, and has no stamp");
+        assert_eq!(stamp_of(&at(".")), None, "a folder has no stamp");
     }
 
     /// Every one of many entries is found, and no other path.
@@ -275,8 +304,9 @@ mod tests {
         let loaded = Index::load(&index, &out).expect("loads");
         for f in &files {
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
-            assert_eq!(loaded.knows(&f.path, &meta), Some(fingerprint(&f.bytes)), "{}", f.path);
-            assert_eq!(loaded.knows(&format!("{}x", f.path), &meta), None, "{}", f.path);
+            let stamp = stamp(&meta).expect("a file");
+            assert_eq!(loaded.knows(&f.path, stamp), Some(fingerprint(&f.bytes)), "{}", f.path);
+            assert_eq!(loaded.knows(&format!("{}x", f.path), stamp), None, "{}", f.path);
         }
     }
 

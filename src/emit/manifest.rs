@@ -182,7 +182,7 @@ pub fn render_into(
 ) -> io::Result<()> {
     let artifacts: Vec<Item<'_>> =
         emitted.iter().map(Item::Declaration).chain(profiles.iter().map(Item::Profile)).collect();
-    let groups: Vec<(&str, Group<'_>)> = groups(emitted, profiles).into_iter().collect();
+    let groups = groups(emitted, profiles);
     out.write_all(b"{\n  \"generator\": ")?;
     out.write_all(&serde_json::to_vec(GENERATOR).unwrap_or_default())?;
     out.write_all(b",\n  \"format\": 1,\n  \"identifier_prefix\": ")?;
@@ -369,11 +369,16 @@ fn range(r: &OsRange) -> Range {
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own), the
 /// `DeclarationsToken` over their Identifiers and ServerTokens, and its merged profiles.
-fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> BTreeMap<&'a str, Group<'a>> {
+fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> Vec<(&'a str, Group<'a>)> {
     let mut names: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
-    names.extend(
-        emitted.iter().filter_map(|e| e.declaration.origin.as_ref()).flat_map(|o| o.groups.iter().map(String::as_str)),
-    );
+    // A policy's declarations share one origin: its groups are read once.
+    let mut last = None;
+    for origin in emitted.iter().filter_map(|e| e.declaration.origin.as_ref()) {
+        if !last.is_some_and(|last| std::sync::Arc::ptr_eq(last, origin)) {
+            names.extend(origin.groups.iter().map(String::as_str));
+            last = Some(origin);
+        }
+    }
     names.extend(profiles.iter().map(|p| p.profile.group.as_str()));
     // One pass over the declarations, in order: each joins its own groups, or every group.
     let mut members: BTreeMap<&str, Vec<&Emitted<'_>>> = names.iter().map(|&g| (g, Vec::new())).collect();
@@ -395,15 +400,20 @@ fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) ->
     for p in profiles {
         profiles_of.entry(p.profile.group.as_str()).or_default().push(p.profile.identifier.as_str());
     }
-    members
+    // Each group's merged profile already holds `all`'s legacy settings: a device installs
+    // its group's profile only (one `com.apple.SoftwareUpdate` per Mac).
+    let listed: Vec<(&str, Vec<&Emitted<'_>>, Vec<&str>)> = members
         .into_iter()
-        .map(|(group, members)| {
+        .map(|(group, members)| (group, members, profiles_of.remove(group).unwrap_or_default()))
+        .collect();
+    // Each group's token on its own core (hashing tens of thousands of Identifiers and
+    // ServerTokens), in group order.
+    listed
+        .into_par_iter()
+        .map(|(group, members, profiles)| {
             let parts: Vec<&str> =
                 members.iter().flat_map(|e| [e.declaration.identifier.as_str(), e.server_token.as_str()]).collect();
             let declarations = members.iter().map(|e| e.declaration.identifier.as_str()).collect();
-            // Each group's merged profile already holds `all`'s legacy settings: a device
-            // installs its group's profile only (one `com.apple.SoftwareUpdate` per Mac).
-            let profiles = profiles_of.remove(group).unwrap_or_default();
             (group, Group { declarations, declarations_token: token(&parts), profiles })
         })
         .collect()

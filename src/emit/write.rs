@@ -23,9 +23,11 @@
 
 use super::OutputFile;
 use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
+#[cfg(unix)]
+use super::index::stamp_of;
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::io::{Read, Write};
@@ -105,6 +107,8 @@ pub struct Staging {
     held_dirs: Vec<PathBuf>,
     /// Folders of the spare known to exist, as relative paths.
     dirs: RwLock<HashSet<String>>,
+    /// Folders of the spare opened to look at their files by name (see [`Staging::look`]).
+    handles: RwLock<HashMap<String, fs::File>>,
     placed: Mutex<Vec<Placed>>,
     /// The first failure: nothing is swapped in after one.
     failed: Mutex<Option<WriteError>>,
@@ -168,6 +172,7 @@ impl Staging {
             held_files,
             held_dirs,
             dirs: RwLock::new(dirs),
+            handles: RwLock::new(HashMap::new()),
             placed: Mutex::new(Vec::new()),
             failed: Mutex::new(None),
             _lock: lock,
@@ -246,27 +251,51 @@ impl Staging {
         Ok(())
     }
 
+    /// What is at `relative` (`path` in the spare), not followed, if anything. On Unix it is
+    /// looked up by name in its folder, opened once: one path component instead of the whole
+    /// path, about a microsecond less for each of the 60,000 files of a 10,000-policy build
+    /// (2.9 against 3.9 us per `lstat` on the benchmark's machine).
+    fn look(&self, relative: &str, path: &Path) -> Option<Seen> {
+        #[cfg(unix)]
+        {
+            let (folder, name) = relative.rsplit_once('/').unwrap_or(("", relative));
+            let handles = self.handles.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(dir) = handles.get(folder) {
+                return Seen::at(dir, name);
+            }
+            drop(handles);
+            if let Ok(dir) = open_folder(&self.spare.join(folder)) {
+                let seen = Seen::at(&dir, name);
+                let mut handles = self.handles.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+                handles.entry(folder.to_owned()).or_insert(dir);
+                return seen;
+            }
+        }
+        let _ = relative;
+        fs::symlink_metadata(path).ok().map(|meta| Seen { stamp: stamp(&meta), dir: meta.is_dir() })
+    }
+
     /// One file into the spare; its stamp there.
     fn put(&self, relative: &str, content: &Content<'_>, print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
         let path = self.spare.join(relative);
         // What the index knows a file to hold: the bytes it recorded at this path, while it is
         // the file recorded, unchanged since (a write, and adding or removing a name, move its
         // change time). Other files are read.
-        let known = |meta: &fs::Metadata| self.known.as_ref().and_then(|index| index.knows(relative, meta));
+        let known = |stamp: Option<Stamp>| self.known.as_ref().and_then(|index| index.knows(relative, stamp?));
         // The spare's file, shared with the output and unchanged: kept after one `lstat`, in
         // the steady state.
-        let kept = fs::symlink_metadata(&path).ok();
-        let kept_print = kept.as_ref().and_then(known);
-        if let Some(kept) = &kept
+        let kept = self.look(relative, &path);
+        let kept_print = kept.and_then(|seen| known(seen.stamp));
+        if let Some(kept) = kept
             && kept_print == Some(print)
         {
-            return Ok(stamp(kept));
+            return Ok(kept.stamp);
         }
         let twin = self.current.as_ref().map(|out| out.join(relative));
         // Looked at only where an index may know it (else `holds` reads it anyway).
         let twin_meta =
             twin.as_deref().filter(|_| self.known.is_some()).and_then(|twin| fs::symlink_metadata(twin).ok());
-        let twin_print = twin_meta.as_ref().and_then(known);
+        let twin_print = twin_meta.as_ref().and_then(|meta| known(stamp(meta)));
         let from_current = match (&twin_meta, twin_print) {
             // Not the spare's file (that one would have been kept above): shared only while it
             // has no other name.
@@ -284,7 +313,7 @@ impl Staging {
                 twin.filter(|twin| twin_print.is_none() && holds(twin, content, Some(&path)).is_some())
             }
         };
-        clear_seen(&path, kept.as_ref()).map_err(io(&path))?;
+        clear_seen(&path, kept.is_some_and(|seen| seen.dir)).map_err(io(&path))?;
         if let Some(twin) = from_current
             && fs::hard_link(&twin, &path).is_ok()
         {
@@ -452,17 +481,14 @@ fn remove(path: &Path) -> io::Result<()> {
 fn clear(path: &Path) -> io::Result<()> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        seen => clear_seen(path, Some(&seen?)),
+        seen => clear_seen(path, seen?.is_dir()),
     }
 }
 
-/// [`clear`] where what is at `path` was just looked at (`seen`; `None` if nothing could be):
-/// no second `lstat` for each file a build writes.
-fn clear_seen(path: &Path, seen: Option<&fs::Metadata>) -> io::Result<()> {
-    match seen {
-        Some(meta) if meta.is_dir() => fs::remove_dir_all(path),
-        _ => remove(path),
-    }
+/// [`clear`] where what is at `path` was just looked at (`dir`: a folder was there): no
+/// second `lstat` for each file a build writes.
+fn clear_seen(path: &Path, dir: bool) -> io::Result<()> {
+    if dir { fs::remove_dir_all(path) } else { remove(path) }
 }
 
 /// A new file (never through a link: it must not exist) holding `bytes`; its metadata once
@@ -569,6 +595,34 @@ fn sole_name(meta: &fs::Metadata, twin: Option<&Path>) -> bool {
 #[cfg(not(unix))]
 fn sole_name(_: &fs::Metadata, _: Option<&Path>) -> bool {
     true
+}
+
+/// What [`Staging::look`] found at a file's place.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// A regular file's stamp.
+    stamp: Option<Stamp>,
+    /// A folder.
+    dir: bool,
+}
+
+#[cfg(unix)]
+impl Seen {
+    /// What is at `name` in the folder `dir`, not followed.
+    fn at(dir: &fs::File, name: &str) -> Option<Seen> {
+        use rustix::fs::{AtFlags, FileType, statat};
+        let stat = statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).ok()?;
+        let dir = FileType::from_raw_mode(stat.st_mode as _) == FileType::Directory;
+        Some(Seen { stamp: stamp_of(&stat), dir })
+    }
+}
+
+/// A folder (never through a link), opened to look up its files by name.
+#[cfg(unix)]
+fn open_folder(path: &Path) -> io::Result<fs::File> {
+    use rustix::fs::{Mode, OFlags};
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(fs::File::from(rustix::fs::open(path, flags, Mode::empty())?))
 }
 
 #[cfg(unix)]
