@@ -213,12 +213,22 @@ fn compile_repository(
     let resolutions = resolutions(cx.identifier_prefix, &loaded);
 
     let valid = !diagnostics.has_errors();
+    // Emission and conflicts both read the declarations in Identifier order: sorted once, on
+    // every core (stable: with a duplicate Identifier, an error, the first lowered comes first).
+    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
+    sorted.par_sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    let of_policies = declarations[..policy_declarations].as_ptr_range();
+    let policies_sorted: Vec<&Declaration> =
+        sorted.iter().copied().filter(|d| of_policies.contains(&std::ptr::from_ref(*d))).collect();
     let (mut conflicts, mut emitting) = (Diagnostics::default(), Diagnostics::default());
     let ((), mut files) = rayon::join(
-        || analysis::conflicts::check(&loaded, &declarations[..policy_declarations], &mut conflicts),
+        || {
+            let policy_declarations = &declarations[..policy_declarations];
+            analysis::conflicts::check(&loaded, policy_declarations, &policies_sorted, &mut conflicts);
+        },
         || {
             if valid {
-                emit::tree(&project, &declarations, &profiles, &resolutions, options.render, &mut emitting)
+                emit::tree(&project, &sorted, &profiles, &resolutions, options.render, &mut emitting)
             } else {
                 Vec::new()
             }

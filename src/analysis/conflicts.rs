@@ -14,7 +14,7 @@ use crate::model::{GROUP_ALL, Platform};
 use crate::resolve::Loaded;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::collections::btree_map::Entry;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -25,18 +25,25 @@ type ContradictionKey<'a> = (u8, Vec<&'a str>);
 /// different values for the same cohort, and for enforcement targets that contradict each
 /// other for the same devices (several targets with increasing versions and deadlines are a
 /// plan, not a conflict).
-pub fn check(policies: &[Loaded], declarations: &[Declaration], out: &mut Diagnostics) {
+///
+/// `declarations` are the policies' declarations as lowered, `sorted` the same in Identifier
+/// order (emission sorts them too: sorted once for both).
+pub fn check(policies: &[Loaded], declarations: &[Declaration], sorted: &[&Declaration], out: &mut Diagnostics) {
     let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
-    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
-    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     let mut bands: BTreeMap<(Platform, Band), Vec<Cohort>> = BTreeMap::new();
     for cohort in cohorts(declarations) {
         bands.entry((cohort.platform, cohort.band)).or_default().push(cohort);
     }
+    // Who may reach a platform's devices is the same in each of its bands: sorted out once.
+    let platforms: BTreeSet<Platform> = bands.keys().map(|(platform, _)| *platform).collect();
+    let candidates: BTreeMap<Platform, Candidates<'_>> =
+        platforms.into_par_iter().map(|platform| (platform, Candidates::on(sorted, platform))).collect();
     // Each band on its own core; merged in band order, so that every finding lists its
     // cohorts in the order one pass over the bands meets them.
-    let per_band: Vec<Findings<'_>> =
-        bands.into_par_iter().map(|((platform, band), cohorts)| in_band(&sorted, platform, band, cohorts)).collect();
+    let per_band: Vec<Findings<'_>> = bands
+        .into_par_iter()
+        .map(|((platform, band), cohorts)| in_band(&candidates[&platform], platform, band, cohorts))
+        .collect();
     let mut all = Findings::default();
     for band in per_band {
         for (key, found) in band.found {
@@ -69,31 +76,38 @@ struct Findings<'a> {
     contradicted: BTreeMap<ContradictionKey<'a>, (Contradiction<'a>, Vec<Cohort>)>,
 }
 
-/// [`Findings`] of one band, from every declaration in Identifier order (`sorted`).
-fn in_band<'a>(sorted: &[&'a Declaration], platform: Platform, band: Band, cohorts: Vec<Cohort>) -> Findings<'a> {
-    let Findings { mut found, mut contradicted } = Findings::default();
-    let version = band.from;
-    let on_platform: Vec<&Declaration> =
-        sorted.iter().copied().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)).collect();
-    // Declarations for every device (no groups, or `all`), and each group's own: a cohort
-    // reads only these, not every declaration of the platform.
-    let mut everyone: Vec<&Declaration> = Vec::new();
-    let mut own_of: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
-    for d in &on_platform {
-        match d.origin.as_ref().map(|o| o.groups.as_slice()) {
-            Some(groups) if !groups.iter().any(|g| g == GROUP_ALL) => {
-                groups.iter().for_each(|g| own_of.entry(g.as_str()).or_default().push(d));
+/// The declarations for one platform's devices: for every device (no groups, or `all`),
+/// and each group's own, in Identifier order. A cohort reads only these, not every
+/// declaration of the platform.
+struct Candidates<'a> {
+    everyone: Vec<&'a Declaration>,
+    own_of: BTreeMap<&'a str, Vec<&'a Declaration>>,
+}
+
+impl<'a> Candidates<'a> {
+    /// From every declaration in Identifier order (`sorted`).
+    fn on(sorted: &[&'a Declaration], platform: Platform) -> Self {
+        let mut everyone = Vec::new();
+        let mut own_of: BTreeMap<&str, Vec<&Declaration>> = BTreeMap::new();
+        for &d in sorted.iter().filter(|d| d.applies_to.iter().any(|r| r.platform == platform)) {
+            match d.origin.as_ref().map(|o| o.groups.as_slice()) {
+                Some(groups) if !groups.iter().any(|g| g == GROUP_ALL) => {
+                    groups.iter().for_each(|g| own_of.entry(g.as_str()).or_default().push(d));
+                }
+                _ => everyone.push(d),
             }
-            _ => everyone.push(d),
         }
+        Candidates { everyone, own_of }
     }
-    // Those that may reach `group` (only its own with `own`), in Identifier order.
-    let candidates = |group: &str, own: bool| -> Vec<&Declaration> {
-        let mine = own_of.get(group).map_or(&[][..], Vec::as_slice);
+
+    /// Those that may reach `group` (only its own with `own`), in Identifier order.
+    fn of(&self, group: &str, own: bool) -> Vec<&'a Declaration> {
+        let mine = self.own_of.get(group).map_or(&[][..], Vec::as_slice);
         if own {
             return mine.to_vec();
         }
         // Both lists are in Identifier order and share no declaration: merged in one pass.
+        let everyone = &self.everyone;
         let mut list = Vec::with_capacity(mine.len() + everyone.len());
         let (mut i, mut j) = (0, 0);
         while let (Some(&x), Some(&y)) = (mine.get(i), everyone.get(j)) {
@@ -108,7 +122,14 @@ fn in_band<'a>(sorted: &[&'a Declaration], platform: Platform, band: Band, cohor
         list.extend(mine.get(i..).unwrap_or_default());
         list.extend(everyone.get(j..).unwrap_or_default());
         list
-    };
+    }
+}
+
+/// [`Findings`] of one band of `platform`.
+fn in_band<'a>(reach: &Candidates<'a>, platform: Platform, band: Band, cohorts: Vec<Cohort>) -> Findings<'a> {
+    let Findings { mut found, mut contradicted } = Findings::default();
+    let version = band.from;
+    let candidates = |group: &str, own: bool| reach.of(group, own);
     let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
         candidates(group, own)
             .into_iter()

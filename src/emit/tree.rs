@@ -46,12 +46,13 @@ pub trait Sink: Sync {
     }
 }
 
-/// The output tree. Every declaration is first validated against Apple's schema for its
-/// type: a failure is ddmc's bug, reported as an internal error, and nothing is written.
-/// With [`Render::ValidateOnly`] the same validation runs and no file is returned.
+/// The output tree. Every declaration (`sorted`: in Identifier order) is first validated
+/// against Apple's schema for its type: a failure is ddmc's bug, reported as an internal
+/// error, and nothing is written. With [`Render::ValidateOnly`] the same validation runs and
+/// no file is returned.
 pub fn tree(
     project: &Project,
-    declarations: &[Declaration],
+    sorted: &[&Declaration],
     profiles: &[Profile],
     resolutions: &BTreeMap<String, resolve::Provenance>,
     render: Render<'_>,
@@ -60,8 +61,6 @@ pub fn tree(
     if let Render::Into(sink) = render {
         sink.start(project.output());
     }
-    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
-    sorted.sort_by(|a, b| a.identifier.cmp(&b.identifier));
     // Self-validation is the expensive part: one declaration per task, results in order.
     let each = sorted.par_iter().map(|d| emit_declaration(d, render));
     let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
@@ -259,7 +258,7 @@ mod tests {
             secrets: Vec::new(),
         };
         let mut out = Diagnostics::default();
-        tree(&Project::default(), &[bad], &[], &BTreeMap::new(), Render::ValidateOnly, &mut out);
+        tree(&Project::default(), &[&bad], &[], &BTreeMap::new(), Render::ValidateOnly, &mut out);
         let errors = out.into_sorted();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::Internal);

@@ -3,19 +3,20 @@
 //! reports `Info.NotReferencedByActivation`.
 
 use super::identifier::Identifiers;
+use super::predicate::Predicate;
 use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
     let mut groups: Vec<(Arc<str>, Vec<&Configuration>)> = Vec::new();
     for configuration in configurations {
-        let rendered = configuration.predicate.to_string();
-        match groups.iter_mut().find(|(p, _)| **p == *rendered) {
+        let rendered = rendered(&configuration.predicate);
+        match groups.iter_mut().find(|(p, _)| *p == rendered) {
             Some((_, members)) => members.push(configuration),
-            None => groups.push((shared(rendered), vec![configuration])),
+            None => groups.push((rendered, vec![configuration])),
         }
     }
     let numbered = groups.len() > 1;
@@ -34,19 +35,20 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
 /// How many distinct predicates each thread keeps to share.
 const SHARED_PREDICATES: usize = 1024;
 
-/// `rendered`, shared with the activations rendered the same before: thousands of policies
-/// target the same platforms and versions, and each activation would hold its own copy.
-fn shared(rendered: String) -> Arc<str> {
+/// `predicate` as text, shared with the activations of the same predicate before: thousands
+/// of policies target the same platforms and versions, and each activation would render
+/// (a twentieth of `check`'s work at 10,000 policies) and hold its own copy.
+fn rendered(predicate: &Predicate) -> Arc<str> {
     thread_local! {
-        static SEEN: RefCell<HashSet<Arc<str>>> = RefCell::new(HashSet::new());
+        static SEEN: RefCell<HashMap<Predicate, Arc<str>>> = RefCell::new(HashMap::new());
     }
     SEEN.with_borrow_mut(|seen| {
-        if let Some(found) = seen.get(rendered.as_str()) {
+        if let Some(found) = seen.get(predicate) {
             return found.clone();
         }
-        let new: Arc<str> = Arc::from(rendered);
+        let new: Arc<str> = Arc::from(predicate.to_string());
         if seen.len() < SHARED_PREDICATES {
-            seen.insert(new.clone());
+            seen.insert(predicate.clone(), new.clone());
         }
         new
     })

@@ -87,7 +87,8 @@ fn collect(
             set.push(Setting { field: require, value });
         }
     }
-    set.sort_by_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.field.key));
+    // Each key's place is looked up in Apple's table once, not at every comparison.
+    set.sort_by_cached_key(|s| support::order(DeclarationType::SoftwareUpdateSettings.as_str(), s.field.key));
     (set, secrets)
 }
 
