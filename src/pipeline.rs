@@ -75,7 +75,9 @@ pub fn compile(
 }
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
-    let repository = repo::load(root)?;
+    // The schemas compile on another core while the repository is walked and read.
+    let (repository, _) = rayon::join(|| repo::load(root), Validators::shared);
+    let repository = repository?;
     compile_repository(repository, Origin::Disk(root), options)
 }
 

@@ -187,7 +187,6 @@ pub fn single_instance_violations(profiles: &[Profile]) -> Vec<String> {
 /// Warnings (`--deny-conflicts` makes them errors) for legacy keys that policies set to
 /// different values for the same devices; each disagreement once, with every cohort.
 pub fn check(policies: &[Loaded], profiles: &[Profile], out: &mut Diagnostics) {
-    let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
     let mut found: BTreeMap<u64, (&MergedKey, Vec<Cohort>)> = BTreeMap::new();
     for profile in profiles {
         for key in &profile.merged {
@@ -208,6 +207,10 @@ pub fn check(policies: &[Loaded], profiles: &[Profile], out: &mut Diagnostics) {
             found.entry(hasher.finish()).or_insert_with(|| (key, Vec::new())).1.extend(cohorts);
         }
     }
+    if found.is_empty() {
+        return;
+    }
+    let docs: BTreeMap<&str, &Document> = policies.iter().map(|p| (p.policy.id.as_str(), &p.doc)).collect();
     for (key, mut cohorts) in found.into_values() {
         cohorts.sort();
         out.push(conflict(key, &cohorts, &docs));

@@ -22,7 +22,7 @@ pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Arc<Or
         let range = OsRange { platform, min: available.introduced, exactly: None, below: Some(entry.os_version) };
         let supervision: Supervision =
             if available.supervised_only { [(platform, Supervised::Declaration)].into() } else { Supervision::new() };
-        let (base_id, bsi_id) = (ids.make("enforcement", Some(&n)), ids.make("bsi", Some(&n)));
+        let base_id = ids.make("enforcement", Some(&n));
         let target = Enforcement {
             entry: entry.index,
             version: entry.os_version,
@@ -35,6 +35,7 @@ pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Arc<Or
             out.push(configuration(base_id, target, range, &supervision, origin));
             continue;
         }
+        let bsi_id = ids.make("bsi", Some(&n));
         let base_half = Enforcement { build: None, half: Some(Half::Base { bsi: bsi_id.clone() }), ..target.clone() };
         let bsi_half =
             Enforcement { deadline: entry.bsi_deadline, half: Some(Half::Bsi { base: base_id.clone() }), ..target };

@@ -17,10 +17,12 @@ impl<'a> Identifiers<'a> {
         Identifiers { prefix, policy, doc }
     }
 
+    /// Joined in one allocation of the exact size, without the formatting machinery (several
+    /// per policy).
     pub fn make(&self, kind: &str, n: Option<&str>) -> String {
         match n {
-            Some(n) => format!("{}.{}.{kind}.{n}", self.prefix, self.policy),
-            None => format!("{}.{}.{kind}", self.prefix, self.policy),
+            Some(n) => [self.prefix, ".", self.policy, ".", kind, ".", n].concat(),
+            None => [self.prefix, ".", self.policy, ".", kind].concat(),
         }
     }
 
