@@ -216,9 +216,11 @@ fn compile_repository(
 
     let valid = !diagnostics.has_errors();
     // Emission and conflicts both read the declarations in Identifier order: sorted once, on
-    // every core (stable: with a duplicate Identifier, an error, the first lowered comes first).
-    let mut sorted: Vec<&Declaration> = declarations.iter().collect();
-    sorted.par_sort_by(|a, b| a.identifier.cmp(&b.identifier));
+    // every core, with each Identifier beside its declaration (one pointer fewer to follow at
+    // each comparison). Identifiers are unique but where a policy id is used twice (an error).
+    let mut keyed: Vec<(&str, &Declaration)> = declarations.iter().map(|d| (d.identifier.as_str(), d)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let sorted: Vec<&Declaration> = keyed.into_iter().map(|(_, d)| d).collect();
     let of_policies = declarations[..policy_declarations].as_ptr_range();
     let policies_sorted: Vec<&Declaration> =
         sorted.iter().copied().filter(|d| of_policies.contains(&std::ptr::from_ref(*d))).collect();
