@@ -157,14 +157,15 @@ fn compile_repository(
     };
     // Each file is parsed, validated, resolved and lowered on its own core, in one pass (no
     // core waits for the slowest file between stages); results and their diagnostics are
-    // merged in file order, so output and messages stay deterministic.
-    let per_file: Vec<Compiled> = repository
+    // merged in file order, so output and messages stay deterministic. Each policy's `Loaded`
+    // goes straight into its slot, written on the core that made it.
+    let (slots, lowered): (Vec<Option<Loaded>>, Vec<Lowered>) = repository
         .policies
         .par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
             let Some(mut item) = load_policy(file, validators, &templates, &mut found) else {
-                return Compiled { loaded: None, declarations: Vec::new(), legacy: None, found };
+                return (None, Lowered { declarations: Vec::new(), legacy: None, found });
             };
             let mut resolving = Diagnostics::default();
             item.targets = resolve::resolve(&item.policy, &item.doc, source, &mut resolving);
@@ -175,21 +176,21 @@ fn compile_repository(
                 resolve::check_deadlines(&item.targets, &item.doc, now, &mut found);
             }
             let (declarations, legacy) = lower_one(&item, &project, &cx, &mut found);
-            Compiled { loaded: Some(item), declarations, legacy, found }
+            (Some(item), Lowered { declarations, legacy, found })
         })
-        .collect();
+        .unzip();
     // Sized once: grown by doubling, tens of thousands of declarations are copied (and their
     // fresh pages zeroed) again and again on the one thread that merges them.
-    let count = per_file.iter().map(|c| c.declarations.len()).sum::<usize>() + lower::REPOSITORY_DECLARATIONS;
+    let count = lowered.iter().map(|l| l.declarations.len()).sum::<usize>() + lower::REPOSITORY_DECLARATIONS;
     let mut declarations: Vec<Declaration> = Vec::with_capacity(count);
-    let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
     let mut legacy = Vec::new();
-    for compiled in per_file {
-        diagnostics.extend(compiled.found);
-        loaded.extend(compiled.loaded);
-        declarations.extend(compiled.declarations);
-        legacy.extend(compiled.legacy);
+    for lowered in lowered {
+        diagnostics.extend(lowered.found);
+        declarations.extend(lowered.declarations);
+        legacy.extend(lowered.legacy);
     }
+    // In place (a `Loaded` takes no more room than its slot): no fresh memory to fill here.
+    let loaded: Vec<Loaded> = slots.into_iter().flatten().collect();
     if repository.policies.is_empty() && !repository.problems.iter().any(|d| d.severity == Severity::Error) {
         diagnostics.push(no_policies(origin));
     }
@@ -247,10 +248,9 @@ fn compile_repository(
     Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files, catalog })
 }
 
-/// One policy file through the per-file stages: what it loaded as (nothing when it did not
-/// parse or validate), its declarations and legacy settings, and its diagnostics.
-struct Compiled {
-    loaded: Option<Loaded>,
+/// What one policy file lowered to: its declarations and legacy settings, and its
+/// diagnostics (from every stage, parsing on).
+struct Lowered {
     declarations: Vec<Declaration>,
     legacy: Option<lower::legacy::LegacyPolicy>,
     found: Diagnostics,
@@ -500,7 +500,9 @@ fn load_policy(
     let mut root = parse_file(file, out)?;
     // A template that cannot be rendered leaves text that would only fail validation again.
     let errors = out.count(Severity::Error);
-    template::render(&mut root, &file.name, templates.environment, templates.defined, out);
+    if template::may_hold(&file.text) {
+        template::render(&mut root, &file.name, templates.environment, templates.defined, out);
+    }
     if out.count(Severity::Error) > errors {
         return None;
     }

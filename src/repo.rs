@@ -400,7 +400,8 @@ mod tests {
         let canonical = dir.path().canonicalize().expect("canonical");
         let walker = Walker { root: dir.path(), canonical: &canonical, max_files: 4 };
         let (mut found, mut problems) = (Vec::new(), Vec::new());
-        let complete = walker.walk(&dir.path().join(POLICY_DIR), POLICY_DIR, 0, &mut found, &mut problems).expect("walk");
+        let complete =
+            walker.walk(&dir.path().join(POLICY_DIR), POLICY_DIR, 0, &mut found, &mut problems).expect("walk");
         assert!(!complete);
         assert_eq!(found.len(), 4);
         assert_eq!(problems.len(), 1);

@@ -21,25 +21,34 @@ fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%") || text.contains("{#")
 }
 
+/// Whether a file's text may hold a template at all: every template has a `{`, in the text
+/// as written or as a double-quoted escape (`"\x7b\x7b"`). Thousands of policies without
+/// one are then not walked string by string.
+pub fn may_hold(text: &str) -> bool {
+    text.contains(['{', '\\'])
+}
+
 /// Renders every template string in `root` in place. Without an environment a template is
 /// an error that names the environments `ddmc.yaml` defines.
 pub fn render(root: &mut Node, file: &str, env: Option<&Environment<'_>>, defined: &[&str], out: &mut Diagnostics) {
-    let engine = env.map(|_| {
-        let mut engine = minijinja::Environment::new();
-        engine.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-        engine.set_fuel(Some(MAX_TEMPLATE_FUEL));
-        engine.set_debug(true);
-        engine
-    });
+    // Made for the first template of the file, if it has one.
+    let mut engine = None;
     walk(root, &mut |node| {
         let Value::String(text) = &node.value else { return };
         if !is_template(text) {
             return;
         }
-        let (Some(env), Some(engine)) = (env, &engine) else {
+        let Some(env) = env else {
             out.push(without_env(file, node.span, defined));
             return;
         };
+        let engine = engine.get_or_insert_with(|| {
+            let mut engine = minijinja::Environment::new();
+            engine.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+            engine.set_fuel(Some(MAX_TEMPLATE_FUEL));
+            engine.set_debug(true);
+            engine
+        });
         match engine.render_str(text, env.variables) {
             Ok(rendered) if rendered.len() <= MAX_RENDERED_BYTES => node.value = Value::String(rendered),
             Ok(rendered) => out.push(
@@ -180,6 +189,21 @@ mod tests {
         let (_, messages) = rendered("a: \"{{ deadline_d⅀ay }}T18(:00:00\"\n", Some(&env));
         assert_eq!(messages.len(), 1, "{messages:?}");
         assert!(messages[0].starts_with("1:18: template syntax error: unexpected character"), "{messages:?}");
+    }
+
+    /// Only a file that cannot hold a template is left unwalked: one written with escapes has
+    /// no `{` in its text, yet holds a template once parsed.
+    #[test]
+    fn a_template_written_with_escapes_is_still_rendered() {
+        let yaml = "deadline: \"\\x7b\\x7b day }}T18:00:00\"\n";
+        assert!(!yaml.contains('{'));
+        assert!(may_hold(yaml));
+        assert!(!may_hold("id: plain\ntargets:\n  platforms: [macOS]\n"));
+        let vars = staging();
+        let env = Environment { name: "staging", variables: &vars };
+        let (value, messages) = rendered(yaml, Some(&env));
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(value["deadline"], "2026-12-01T18:00:00");
     }
 
     #[test]

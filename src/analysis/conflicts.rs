@@ -14,8 +14,8 @@ use crate::model::{GROUP_ALL, Platform};
 use crate::resolve::Loaded;
 use rayon::prelude::*;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A contradiction's kind and the Identifiers of the declarations involved.

@@ -22,9 +22,9 @@
 //! unchanged since.
 
 use super::OutputFile;
-use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
 #[cfg(unix)]
 use super::index::stamp_of;
+use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
