@@ -53,7 +53,7 @@ fn enforcement(target: &Enforcement) -> Map<String, Value> {
 fn activation(activation: &Activation) -> Map<String, Value> {
     let mut payload = Map::new();
     if let Some(predicate) = &activation.predicate {
-        payload.insert("Predicate".into(), Value::String(predicate.to_string()));
+        payload.insert("Predicate".into(), Value::String(String::from(&**predicate)));
     }
     payload.insert("StandardConfigurations".into(), json!(activation.configurations));
     payload
