@@ -222,12 +222,11 @@ fn list<T: Sync>(
     out.write_all(&[open])?;
     for (c, chunk) in items.chunks(CHUNK).enumerate() {
         let rendered: Vec<Vec<u8>> = chunk.par_iter().map(&render).collect();
-        let mut text = Vec::with_capacity(rendered.iter().map(|r| r.len() + 2).sum());
+        // Straight into `out` (buffered): no copy of the chunk gathered first.
         for (i, item) in rendered.iter().enumerate() {
-            text.extend_from_slice(if c == 0 && i == 0 { b"\n" } else { b",\n" });
-            text.extend_from_slice(item);
+            out.write_all(if c == 0 && i == 0 { b"\n" } else { b",\n" })?;
+            out.write_all(item)?;
         }
-        out.write_all(&text)?;
     }
     if !items.is_empty() {
         out.write_all(b"\n  ")?;
