@@ -6,7 +6,7 @@
 use crate::canonical::token;
 use crate::lower::legacy::{PolicySource, Profile};
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
-use crate::model::GROUP_ALL;
+use crate::model::{GROUP_ALL, OsVersion};
 use crate::resolve::Provenance;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -132,15 +132,16 @@ impl<'a> Reach<'a> {
     }
 }
 
+/// Versions are written as they display, without a string made for each.
 #[derive(Serialize)]
 struct Range {
     platform: &'static str,
-    min: String,
+    min: OsVersion,
     #[serde(skip_serializing_if = "Option::is_none")]
-    max: Option<String>,
+    max: Option<OsVersion>,
     /// Up to, not including, this version.
     #[serde(skip_serializing_if = "Option::is_none")]
-    below: Option<String>,
+    below: Option<OsVersion>,
 }
 
 #[derive(Serialize)]
@@ -358,12 +359,11 @@ fn profile_artifact<'a>(e: &'a EmittedProfile<'a>) -> ProfileArtifact<'a> {
 }
 
 fn range(r: &OsRange) -> Range {
-    let (min, max) = match &r.exactly {
-        Some(v) => (v.to_string(), Some(v.to_string())),
-        None => (r.min.to_string(), None),
+    let (min, max) = match r.exactly {
+        Some(v) => (v, Some(v)),
+        None => (r.min, None),
     };
-    let below = r.below.map(|v| v.to_string());
-    Range { platform: r.platform.as_str(), min, max, below }
+    Range { platform: r.platform.as_str(), min, max, below: r.below }
 }
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own), the
