@@ -126,12 +126,12 @@ impl<'a> Candidates<'a> {
 }
 
 /// [`Findings`] of one band of `platform`.
-fn in_band<'a>(reach: &Candidates<'a>, platform: Platform, band: Band, cohorts: Vec<Cohort>) -> Findings<'a> {
+fn in_band<'a>(candidates: &Candidates<'a>, platform: Platform, band: Band, cohorts: Vec<Cohort>) -> Findings<'a> {
     let Findings { mut found, mut contradicted } = Findings::default();
     let version = band.from;
-    let candidates = |group: &str, own: bool| reach.of(group, own);
     let of = |ty: DeclarationType, group: &str, own: bool| -> Vec<&Declaration> {
-        candidates(group, own)
+        candidates
+            .of(group, own)
             .into_iter()
             .filter(|d| d.ty() == ty && reaches(d, group, platform, version))
             .filter(|d| !own || !reaches(d, GROUP_ALL, platform, version))
@@ -139,7 +139,8 @@ fn in_band<'a>(reach: &Candidates<'a>, platform: Platform, band: Band, cohorts: 
     };
     // Enforcement targets, with the BSI halves whose base version lies in this band.
     let targets_of = |group: &str, own: bool| -> Vec<Target<'_>> {
-        candidates(group, own)
+        candidates
+            .of(group, own)
             .into_iter()
             .filter(|d| d.ty() == DeclarationType::SoftwareUpdateEnforcement)
             .filter(|d| {

@@ -271,6 +271,8 @@ impl Staging {
                 return seen;
             }
         }
+        // Elsewhere, or where the folder cannot be opened: by the whole path.
+        #[cfg(not(unix))]
         let _ = relative;
         fs::symlink_metadata(path).ok().map(|meta| Seen { stamp: stamp(&meta), dir: meta.is_dir() })
     }
