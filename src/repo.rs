@@ -136,12 +136,13 @@ impl Walker<'_> {
         // Each name read once, not at every comparison (a folder of thousands of policies).
         entries.sort_by_cached_key(fs::DirEntry::file_name);
         for entry in entries {
-            if entry.file_name().as_encoded_bytes().starts_with(b".") {
+            let file_name = entry.file_name();
+            if file_name.as_encoded_bytes().starts_with(b".") {
                 continue;
             }
             let path = entry.path();
             // The folder's name and the entry's: no walk over the path's components per file.
-            let name = [dir_name, "/", &entry.file_name().to_string_lossy()].concat();
+            let name = [dir_name, "/", &file_name.to_string_lossy()].concat();
             let kind = entry.file_type().map_err(|e| LoadError::Io(path.clone(), e))?;
             if kind.is_dir() {
                 if depth + 1 > limits::MAX_POLICY_DEPTH {

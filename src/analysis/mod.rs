@@ -13,7 +13,6 @@ use crate::lower::{Declaration, OsRange};
 use crate::model::{GROUP_ALL, OsVersion, Platform};
 use combine::CombineType;
 use serde_json::Value;
-use std::collections::BTreeSet;
 
 /// OS versions from `from` up to, not including, `below`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,15 +61,7 @@ pub fn reaches(declaration: &Declaration, group: &str, platform: Platform, versi
 /// Every cohort the declarations define: each group, each platform, and the OS bands
 /// between the versions where what a device receives changes.
 pub fn cohorts(declarations: &[Declaration]) -> Vec<Cohort> {
-    let mut groups: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
-    // A policy's declarations share one origin, and come one after the other.
-    let mut last = None;
-    for origin in declarations.iter().filter_map(|d| d.origin.as_ref()) {
-        if !last.is_some_and(|last| std::sync::Arc::ptr_eq(last, origin)) {
-            groups.extend(origin.groups.iter().map(String::as_str));
-            last = Some(origin);
-        }
-    }
+    let groups = crate::lower::group_names(declarations);
     let mut out = Vec::new();
     for platform in Platform::ALL {
         let mut bounds: Vec<OsVersion> = declarations

@@ -32,15 +32,22 @@ pub struct Emitted<'a> {
 
 /// Where a declaration's file goes in the output tree.
 pub fn declaration_path(identifier: &str) -> String {
-    format!("declarations/{identifier}.json")
+    DeclarationPath(identifier).to_string()
 }
 
-/// [`declaration_path`] as the manifest writes it, without a string per declaration held.
+/// [`declaration_path`] of an Identifier, written where it is needed: the manifest holds no
+/// string per declaration for it.
 struct DeclarationPath<'a>(&'a str);
+
+impl std::fmt::Display for DeclarationPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "declarations/{}.json", self.0)
+    }
+}
 
 impl Serialize for DeclarationPath<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!("declarations/{}.json", self.0))
+        serializer.collect_str(self)
     }
 }
 
@@ -369,15 +376,7 @@ fn range(r: &OsRange) -> Range {
 /// Per group: the declarations a device in it receives (`all`'s, plus its own), the
 /// `DeclarationsToken` over their Identifiers and ServerTokens, and its merged profiles.
 fn groups<'a>(emitted: &'a [Emitted<'a>], profiles: &'a [EmittedProfile<'a>]) -> Vec<(&'a str, Group<'a>)> {
-    let mut names: BTreeSet<&str> = BTreeSet::from([GROUP_ALL]);
-    // A policy's declarations share one origin: its groups are read once.
-    let mut last = None;
-    for origin in emitted.iter().filter_map(|e| e.declaration.origin.as_ref()) {
-        if !last.is_some_and(|last| std::sync::Arc::ptr_eq(last, origin)) {
-            names.extend(origin.groups.iter().map(String::as_str));
-            last = Some(origin);
-        }
-    }
+    let mut names = crate::lower::group_names(emitted.iter().map(|e| e.declaration));
     names.extend(profiles.iter().map(|p| p.profile.group.as_str()));
     // One pass over the declarations, in order: each joins its own groups, or every group.
     let mut members: BTreeMap<&str, Vec<&Emitted<'_>>> = names.iter().map(|&g| (g, Vec::new())).collect();

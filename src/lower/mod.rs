@@ -14,10 +14,10 @@ mod subscriptions;
 use crate::apple::DeclarationType;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::document::Document;
-use crate::model::{OsVersion, Platform, Policy, Secret};
+use crate::model::{GROUP_ALL, OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 pub use content::{Activation, Content, Enforcement, Half, Settings, StatusSubscriptions};
@@ -72,6 +72,21 @@ pub struct Origin {
     pub policy: String,
     pub source: String,
     pub groups: Vec<String>,
+}
+
+/// `all` and every group named by the policies the declarations come from. A policy's
+/// declarations share one origin and come one after the other (as lowered, and in
+/// Identifier order), so each policy's groups are read once, not once per declaration.
+pub fn group_names<'a>(declarations: impl IntoIterator<Item = &'a Declaration>) -> BTreeSet<&'a str> {
+    let mut names = BTreeSet::from([GROUP_ALL]);
+    let mut last: Option<&Arc<Origin>> = None;
+    for origin in declarations.into_iter().filter_map(|d| d.origin.as_ref()) {
+        if !last.is_some_and(|last| Arc::ptr_eq(last, origin)) {
+            names.extend(origin.groups.iter().map(String::as_str));
+            last = Some(origin);
+        }
+    }
+    names
 }
 
 /// A declaration before it gets its ServerToken; `emit` writes its content as the payload.
