@@ -12,15 +12,21 @@
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
+use std::collections::HashMap;
 use std::fs;
-use std::hash::{BuildHasher, RandomState};
-use std::io::{self, Write as _};
+use std::hash::{BuildHasher, Hasher};
+use std::io;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// The first word of an index file, with its format version.
-const HEADER: &str = "ddmc-index 1";
+/// The start of an index file, with its format version. Then the output folder's device and
+/// inode and when the index was taken (seconds), and one [`RECORD`] per file; numbers are
+/// little-endian.
+const HEADER: &[u8] = b"ddmc-index 2\n";
+
+/// A file's record: its path's digest (16 bytes), inode, size, modification and change times
+/// (seconds and nanoseconds; 8 bytes each), and fingerprint (16 bytes).
+const RECORD: usize = 80;
 
 /// 128 bits of SHA-256 over a file's bytes.
 pub(super) type Fingerprint = [u8; 16];
@@ -100,64 +106,74 @@ fn folder(_: &Path) -> Option<(u64, u64)> {
 
 /// The index of the folder now at `out`.
 pub(super) struct Index {
-    /// The trusted entries, sorted by key: 60,000 at 10,000 policies, held while the whole
-    /// build is written, so neither the index's text nor its paths are kept.
-    entries: Vec<Entry>,
-    /// The keys of this run's path digests ([`Index::key`]).
-    keys: RandomState,
+    /// The trusted entries by their path's digest: 60,000 at 10,000 policies, held while the
+    /// whole build is written, so no path is kept.
+    entries: HashMap<u128, (Stamp, Fingerprint), Digested>,
 }
 
-/// One trusted entry: its path's digest, stamp and fingerprint.
-struct Entry {
-    key: u128,
-    stamp: Stamp,
-    print: Fingerprint,
+/// Hashes a key that is already a digest by taking its low bits.
+#[derive(Default)]
+struct Digested(u64);
+
+impl BuildHasher for Digested {
+    type Hasher = Digested;
+    fn build_hasher(&self) -> Digested {
+        Digested(0)
+    }
+}
+
+impl Hasher for Digested {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, digest: u128) {
+        self.0 = digest as u64;
+    }
 }
 
 impl Index {
     /// The index at `path`, if it describes the folder now at `out`; `None` for anything
     /// else, including a malformed file (then every file is read).
     pub(super) fn load(path: &Path, out: &Path) -> Option<Index> {
-        let text = fs::read_to_string(path).ok()?;
-        let (header, body) = text.split_once('\n')?;
-        let header = header.strip_prefix(HEADER)?;
-        let numbers: Vec<u64> = header.split_whitespace().map(str::parse).collect::<Result<_, _>>().ok()?;
-        let [dev, ino, taken] = numbers[..] else { return None };
-        if folder(out)? != (dev, ino) {
+        let bytes = fs::read(path).ok()?;
+        let body = bytes.strip_prefix(HEADER)?;
+        let (head, records) = body.split_at_checked(24)?;
+        let [dev, ino, taken] = [0, 8, 16].map(|at| u64_at(head, at));
+        if folder(out)? != (dev, ino) || records.len() % RECORD != 0 {
             return None;
         }
         let racy = i64::try_from(taken).ok()? - 1;
-        let mut index = Index { entries: Vec::new(), keys: RandomState::new() };
-        let parsed: Option<Vec<Option<Entry>>> = body
-            .par_lines()
-            .map(|line| {
-                let ((stamp, print), path) = parse(line)?;
-                Some((stamp.ctime.0 < racy).then(|| Entry { key: index.key(path), stamp, print }))
+        let entries = records
+            .chunks_exact(RECORD)
+            .map(|r| {
+                let stamp = Stamp {
+                    ino: u64_at(r, 16),
+                    size: u64_at(r, 24),
+                    mtime: (i64_at(r, 32), i64_at(r, 40)),
+                    ctime: (i64_at(r, 48), i64_at(r, 56)),
+                };
+                (u128::from_le_bytes(take(r, 0)), (stamp, take(r, 64)))
             })
+            .filter(|(_, (stamp, _))| stamp.ctime.0 < racy)
             .collect();
-        index.entries = parsed?.into_iter().flatten().collect();
-        index.entries.par_sort_unstable_by_key(|e| e.key);
-        Some(index)
-    }
-
-    /// A path's digest: 128 bits of SipHash under keys drawn for this run, so that no two
-    /// paths share one, by chance or by design.
-    fn key(&self, path: &str) -> u128 {
-        let [high, low] = [0u8, 1].map(|half| self.keys.hash_one((half, path)));
-        (u128::from(high) << 64) | u128::from(low)
+        Some(Index { entries })
     }
 
     /// The fingerprint of the bytes of the file at `path` whose stamp is `stamp` (as `lstat`
     /// gives it, not followed) if it is the file recorded, not changed since.
     pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Fingerprint> {
-        let found = self.entries.binary_search_by_key(&self.key(path), |e| e.key).ok()?;
-        let entry = &self.entries[found];
-        (stamp == entry.stamp).then_some(entry.print)
+        let (recorded, print) = self.entries.get(&key(path))?;
+        (stamp == *recorded).then_some(*print)
     }
 
-    /// Records the files at `out` (path, fingerprint, stamp as the build left them; in path
-    /// order) atomically: written to `temporary`, then renamed over `path`. The time is taken
-    /// first, so that any change made since the stamps counts as racy.
+    /// Records the files at `out` (path, fingerprint, stamp as the build left them)
+    /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
+    /// so that any change made since the stamps counts as racy.
     pub(super) fn write(
         path: &Path,
         temporary: &Path,
@@ -166,60 +182,66 @@ impl Index {
     ) -> io::Result<()> {
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
-        // Formatted on every core, a block of lines at a time, and written in order.
-        let blocks: Vec<String> = files
-            .par_chunks(1024)
-            .map(|files| {
-                let mut text = String::with_capacity(files.iter().map(|(path, _, _)| path.len() + 120).sum());
-                for (file, print, stamp) in files {
-                    let Some(s) = stamp else { continue };
-                    let hex = crate::canonical::hex(print);
-                    let (m, c) = (s.mtime, s.ctime);
-                    let _ = writeln!(text, "{} {} {} {} {} {} {hex} {file}", s.ino, s.size, m.0, m.1, c.0, c.1);
+        let mut bytes = Vec::with_capacity(HEADER.len() + 24 + files.len() * RECORD);
+        bytes.extend_from_slice(HEADER);
+        for number in [dev, ino, taken] {
+            bytes.extend_from_slice(&number.to_le_bytes());
+        }
+        // The paths' digests on every core.
+        let records: Vec<[u8; RECORD]> = files
+            .par_iter()
+            .filter_map(|(file, print, stamp)| {
+                let s = (*stamp)?;
+                let mut r = [0; RECORD];
+                r[..16].copy_from_slice(&key(file).to_le_bytes());
+                for (at, n) in [(16, s.ino), (24, s.size)] {
+                    r[at..at + 8].copy_from_slice(&n.to_le_bytes());
                 }
-                text
+                for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
+                    r[at..at + 8].copy_from_slice(&n.to_le_bytes());
+                }
+                r[64..].copy_from_slice(print);
+                Some(r)
             })
             .collect();
-        let mut file = fs::File::create(temporary)?;
-        file.write_all(format!("{HEADER} {dev} {ino} {taken}\n").as_bytes())?;
-        for block in blocks {
-            file.write_all(block.as_bytes())?;
-        }
-        drop(file);
+        bytes.extend(records.iter().flatten());
+        fs::write(temporary, bytes)?;
         fs::rename(temporary, path)
     }
 }
 
-/// One entry line: `ino size mtime mtime_ns ctime ctime_ns fingerprint path`.
-fn parse(line: &str) -> Option<((Stamp, Fingerprint), &str)> {
-    let mut parts = line.splitn(8, ' ');
-    let mut number = || parts.next()?.parse::<i64>().ok();
-    let (ino, size) = (u64::try_from(number()?).ok()?, u64::try_from(number()?).ok()?);
-    let mtime = (number()?, number()?);
-    let ctime = (number()?, number()?);
-    let hex = parts.next()?;
-    let path = parts.next()?;
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut f = [0; 16];
-    for (i, byte) in f.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(((Stamp { ino, size, mtime, ctime }, f), path))
+/// A path's digest: 128 bits of SHA-256, so that no two paths share one, by chance or by
+/// design.
+fn key(path: &str) -> u128 {
+    u128::from_le_bytes(take(&Sha256::digest(path.as_bytes()), 0))
+}
+
+/// `N` bytes of `bytes` from `at` (a record's field; its length was checked).
+fn take<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0; N];
+    out.copy_from_slice(&bytes[at..at + N]);
+    out
+}
+
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(take(bytes, at))
+}
+
+fn i64_at(bytes: &[u8], at: usize) -> i64 {
+    i64::from_le_bytes(take(bytes, at))
 }
 
 /// Back-dates the index at `path` as if it was taken two seconds ago, so that its entries are
 /// not racy (for tests, which build many times a second).
 #[cfg(test)]
 pub(super) fn aged(path: &Path) {
-    let Ok(text) = fs::read_to_string(path) else { return };
-    let Some((header, rest)) = text.split_once('\n') else { return };
-    let mut words: Vec<String> = header.split(' ').map(str::to_owned).collect();
-    if let Some(taken) = words.get_mut(4) {
-        *taken = taken.parse::<u64>().map_or_else(|_| taken.clone(), |t| (t + 2).to_string());
+    let Ok(mut bytes) = fs::read(path) else { return };
+    let at = HEADER.len() + 16;
+    if let Some(taken) = bytes.get_mut(at..at + 8) {
+        let later = u64_at(taken, 0) + 2;
+        taken.copy_from_slice(&later.to_le_bytes());
+        let _ = fs::write(path, bytes);
     }
-    let _ = fs::write(path, format!("{}\n{rest}", words.join(" ")));
 }
 
 #[cfg(all(test, unix))]
@@ -267,6 +289,15 @@ mod tests {
         assert!(Index::load(&index, &out).is_none());
         // A malformed index is no index.
         fs::write(&index, "ddmc-index 1 x\n").expect("write");
+        assert!(Index::load(&index, &out).is_none());
+        // So is one cut short in a record.
+        fs::rename(&out, dir.path().join("again")).expect("move");
+        fs::rename(dir.path().join("moved"), &out).expect("move back");
+        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
+        aged(&index);
+        assert!(Index::load(&index, &out).is_some_and(|i| i.knows("a.json", meta("a.json")).is_some()));
+        let bytes = fs::read(&index).expect("index");
+        fs::write(&index, &bytes[..bytes.len() - 1]).expect("cut");
         assert!(Index::load(&index, &out).is_none());
     }
 
