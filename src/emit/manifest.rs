@@ -4,12 +4,12 @@
 //! many groups it is the largest file of a build.
 
 use crate::canonical::token;
-use crate::lower::legacy::{PolicySource, Profile};
+use super::pretty::Pretty;
+use crate::lower::legacy::Profile;
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
-use crate::model::{GROUP_ALL, OsVersion};
+use crate::model::GROUP_ALL;
 use crate::resolve::Provenance;
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
@@ -45,121 +45,6 @@ impl std::fmt::Display for DeclarationPath<'_> {
     }
 }
 
-impl Serialize for DeclarationPath<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Entry<'a> {
-    Declaration(Artifact<'a>),
-    Profile(ProfileArtifact<'a>),
-}
-
-#[derive(Serialize)]
-struct ProfileArtifact<'a> {
-    kind: &'static str,
-    #[serde(rename = "PayloadIdentifier")]
-    identifier: &'a str,
-    #[serde(rename = "PayloadUUID")]
-    uuid: &'a str,
-    /// Changes exactly when the profile's content does.
-    content_token: &'a str,
-    path: &'a str,
-    payload_types: Vec<&'static str>,
-    /// Every policy that contributes a key to this merged profile, with its file.
-    policies: &'a [PolicySource],
-    #[serde(flatten)]
-    reach: Reach<'a>,
-}
-
-#[derive(Serialize)]
-struct Artifact<'a> {
-    kind: &'static str,
-    #[serde(rename = "Type")]
-    ty: &'static str,
-    #[serde(rename = "Identifier")]
-    identifier: &'a str,
-    #[serde(rename = "ServerToken")]
-    server_token: &'a str,
-    path: DeclarationPath<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    policy: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<&'a str>,
-    #[serde(flatten)]
-    reach: Reach<'a>,
-    /// What Apple's catalog resolved an enforcement from (with a catalog only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved: Option<Resolved>,
-}
-
-/// The contract's `resolved` record.
-#[derive(Serialize)]
-struct Resolved {
-    os_version: String,
-    build_version: Option<String>,
-    release_date: Option<String>,
-    rule: String,
-    catalog_as_of: String,
-}
-
-impl From<&Provenance> for Resolved {
-    fn from(p: &Provenance) -> Self {
-        Resolved {
-            os_version: p.os_version.to_string(),
-            build_version: p.build_version.as_ref().map(ToString::to_string),
-            release_date: p.release_date.map(|d| d.to_string()),
-            rule: p.rule.clone(),
-            catalog_as_of: p.catalog_as_of.to_string(),
-        }
-    }
-}
-
-/// Which devices an artifact reaches; the same fields for declarations and profiles.
-#[derive(Serialize)]
-struct Reach<'a> {
-    groups: Vec<&'a str>,
-    platforms: BTreeSet<&'static str>,
-    os_range: Vec<Range>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    supervised_only: BTreeMap<&'static str, &'a Supervised>,
-}
-
-impl<'a> Reach<'a> {
-    fn new(groups: Vec<&'a str>, applies_to: &[OsRange], supervision: &'a Supervision) -> Self {
-        Reach {
-            groups,
-            platforms: applies_to.iter().map(|r| r.platform.as_str()).collect(),
-            os_range: applies_to.iter().map(range).collect(),
-            supervised_only: supervision.iter().map(|(p, s)| (p.as_str(), s)).collect(),
-        }
-    }
-}
-
-/// Versions are written as they display, without a string made for each.
-#[derive(Serialize)]
-struct Range {
-    platform: &'static str,
-    min: OsVersion,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    max: Option<OsVersion>,
-    /// Up to, not including, this version.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    below: Option<OsVersion>,
-}
-
-#[derive(Serialize)]
-struct Group<'a> {
-    declarations: Vec<&'a str>,
-    #[serde(rename = "DeclarationsToken")]
-    declarations_token: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    profiles: Vec<&'a str>,
-}
-
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
 /// `resolutions`: per enforcement Identifier, what the catalog resolved it from.
 pub fn render(
@@ -178,11 +63,12 @@ pub fn render(
 /// megabytes at 10,000 policies) into its file instead of holding it.
 ///
 /// Members in this order: `generator` (first: [`crate::emit::write`] reads only the start to
-/// recognise an output folder), `format`, `identifier_prefix`, `artifacts`, `groups`. Each
-/// artifact and group is serialised on its own core, then put in its place exactly as one
-/// pretty printer writes the whole document.
+/// recognise an output folder), `format`, `identifier_prefix`, `artifacts`, `groups`. The
+/// artifacts and groups are written on every core, a run of them at a time, each laid out
+/// where it belongs in one pretty document ([`Pretty`]); one run is written out while the
+/// next is rendered.
 pub fn render_into(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     prefix: &str,
     emitted: &[Emitted<'_>],
     profiles: &[EmittedProfile<'_>],
@@ -191,22 +77,23 @@ pub fn render_into(
     let artifacts: Vec<Item<'_>> =
         emitted.iter().map(Item::Declaration).chain(profiles.iter().map(Item::Profile)).collect();
     let groups = groups(emitted, profiles);
-    out.write_all(b"{\n  \"generator\": ")?;
-    out.write_all(&serde_json::to_vec(GENERATOR).unwrap_or_default())?;
-    out.write_all(b",\n  \"format\": 1,\n  \"identifier_prefix\": ")?;
-    out.write_all(&serde_json::to_vec(prefix).unwrap_or_default())?;
-    out.write_all(b",\n  \"artifacts\": ")?;
-    list(out, *b"[]", &artifacts, |item| match item {
-        Item::Declaration(e) => nested(&Entry::Declaration(artifact(e, resolutions.get(&e.declaration.identifier)))),
-        Item::Profile(p) => nested(&Entry::Profile(profile_artifact(p))),
+    let mut head = Vec::new();
+    let mut p = Pretty::inside(&mut head, 0, true);
+    p.open(b'{').field("generator", GENERATOR).key("format").raw("1");
+    p.field("identifier_prefix", prefix).key("artifacts");
+    out.write_all(&head)?;
+    list(out, *b"[]", &artifacts, |p, item| match item {
+        Item::Declaration(e) => artifact(p.item(), e, resolutions.get(&e.declaration.identifier)),
+        Item::Profile(e) => profile_artifact(p.item(), e),
     })?;
     out.write_all(b",\n  \"groups\": ")?;
-    list(out, *b"{}", &groups, |(name, group)| {
-        let mut member = b"    ".to_vec();
-        member.extend(serde_json::to_vec(name).unwrap_or_default());
-        member.extend_from_slice(b": ");
-        member.extend(nested(group).trim_ascii_start());
-        member
+    list(out, *b"{}", &groups, |p, (name, group)| {
+        p.key(name).open(b'{').key("declarations").strings(group.declarations.iter().copied());
+        p.field("DeclarationsToken", &group.declarations_token);
+        if !group.profiles.is_empty() {
+            p.key("profiles").strings(group.profiles.iter().copied());
+        }
+        p.close(b'}');
     })?;
     out.write_all(b"\n}\n")
 }
@@ -220,20 +107,44 @@ enum Item<'a> {
 /// Items rendered on every core at a time: only these are held (rendered, not yet written).
 const CHUNK: usize = 4096;
 
-/// The items of a top-level member's array or object, as the pretty printer lays them out.
+/// Items one task renders into one buffer.
+const RUN: usize = 128;
+
+/// The items of a top-level member's array or object, as the pretty printer lays them out:
+/// `render` writes one item, its separator and indentation included, inside it.
 fn list<T: Sync>(
-    out: &mut dyn Write,
+    out: &mut (dyn Write + Send),
     [open, close]: [u8; 2],
     items: &[T],
-    render: impl Fn(&T) -> Vec<u8> + Sync,
+    render: impl Fn(&mut Pretty<'_>, &T) + Sync,
 ) -> io::Result<()> {
+    let rendered = |chunk: &[T], first: bool| -> Vec<Vec<u8>> {
+        chunk
+            .par_chunks(RUN)
+            .enumerate()
+            .map(|(run, items)| {
+                let mut buffer = Vec::with_capacity(items.len() * 768);
+                for (i, item) in items.iter().enumerate() {
+                    // Each item follows a comma, but the first of all.
+                    render(&mut Pretty::inside(&mut buffer, 2, first && run == 0 && i == 0), item);
+                }
+                buffer
+            })
+            .collect()
+    };
     out.write_all(&[open])?;
-    for (c, chunk) in items.chunks(CHUNK).enumerate() {
-        let rendered: Vec<Vec<u8>> = chunk.par_iter().map(&render).collect();
-        // Straight into `out` (buffered): no copy of the chunk gathered first.
-        for (i, item) in rendered.iter().enumerate() {
-            out.write_all(if c == 0 && i == 0 { b"\n" } else { b",\n" })?;
-            out.write_all(item)?;
+    let mut chunks = items.chunks(CHUNK);
+    let mut pending = chunks.next().map(|chunk| rendered(chunk, true)).unwrap_or_default();
+    loop {
+        // The next chunk is rendered while this one is written.
+        let (next, written) = rayon::join(
+            || chunks.next().map(|chunk| rendered(chunk, false)),
+            || pending.iter().try_for_each(|buffer| out.write_all(buffer)),
+        );
+        written?;
+        match next {
+            Some(next) => pending = next,
+            None => break,
         }
     }
     if !items.is_empty() {
@@ -242,135 +153,89 @@ fn list<T: Sync>(
     out.write_all(&[close])
 }
 
-/// `value` pretty-printed as a value two levels deep (in a member of the top-level object),
-/// first line indented too.
-fn nested<T: Serialize>(value: &T) -> Vec<u8> {
-    let mut out = Vec::with_capacity(1024);
-    out.extend_from_slice(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, Nested { depth: 2, has_value: false });
-    // Serialising borrowed strings, numbers and maps with string keys into memory cannot fail.
-    let _ = value.serialize(&mut serializer);
-    out
-}
-
-/// serde_json's pretty layout (two spaces a level) for a value `depth` levels deep: its
-/// lines come out indented where they belong, not shifted by a second pass over the text.
-struct Nested {
-    depth: usize,
-    has_value: bool,
-}
-
-impl Nested {
-    fn open<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth += 1;
-        self.has_value = false;
-        writer.write_all(bracket)
-    }
-
-    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
-        self.depth -= 1;
-        if self.has_value {
-            self.line(writer, false)?;
-        }
-        writer.write_all(bracket)
-    }
-
-    /// A new line (after a comma if `comma`), indented to the current depth.
-    fn line<W: ?Sized + Write>(&self, writer: &mut W, comma: bool) -> io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 64];
-        writer.write_all(if comma { b",\n" } else { b"\n" })?;
-        let mut width = 2 * self.depth;
-        while width > 0 {
-            let n = width.min(SPACES.len());
-            writer.write_all(&SPACES[..n])?;
-            width -= n;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for Nested {
-    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        self.line(writer, !first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.open(writer, b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.close(writer, b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
-        self.line(writer, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-}
-
-fn artifact<'a>(e: &'a Emitted<'a>, resolved: Option<&Provenance>) -> Artifact<'a> {
+fn artifact(p: &mut Pretty<'_>, e: &Emitted<'_>, resolved: Option<&Provenance>) {
     let d = e.declaration;
-    Artifact {
-        kind: "declaration",
-        ty: d.ty().as_str(),
-        identifier: &d.identifier,
-        server_token: &e.server_token,
-        path: DeclarationPath(&d.identifier),
-        policy: d.origin.as_ref().map(|o| o.policy.as_str()),
-        source: d.origin.as_ref().map(|o| o.source.as_str()),
-        reach: Reach::new(
-            match &d.origin {
-                Some(origin) => origin.groups.iter().map(String::as_str).collect(),
-                None => vec![GROUP_ALL],
-            },
-            &d.applies_to,
-            &d.supervision,
-        ),
-        resolved: resolved.map(Resolved::from),
+    p.open(b'{').field("kind", "declaration").field("Type", d.ty().as_str()).field("Identifier", &d.identifier);
+    p.field("ServerToken", &e.server_token).key("path").display(DeclarationPath(&d.identifier));
+    if let Some(origin) = &d.origin {
+        p.field("policy", &origin.policy).field("source", &origin.source);
+    }
+    let groups: &[String] = d.origin.as_ref().map_or(&[], |o| &o.groups);
+    match &d.origin {
+        Some(_) => reach(p, groups.iter().map(String::as_str), &d.applies_to, &d.supervision),
+        None => reach(p, [GROUP_ALL], &d.applies_to, &d.supervision),
+    }
+    if let Some(r) = resolved {
+        p.key("resolved").open(b'{').key("os_version").display(r.os_version);
+        match &r.build_version {
+            Some(build) => p.key("build_version").display(build),
+            None => p.key("build_version").raw("null"),
+        };
+        match &r.release_date {
+            Some(date) => p.key("release_date").display(date),
+            None => p.key("release_date").raw("null"),
+        };
+        p.field("rule", &r.rule).key("catalog_as_of").display(r.catalog_as_of).close(b'}');
+    }
+    p.close(b'}');
+}
+
+fn profile_artifact(p: &mut Pretty<'_>, e: &EmittedProfile<'_>) {
+    let profile = e.profile;
+    p.open(b'{').field("kind", "profile").field("PayloadIdentifier", &profile.identifier);
+    p.field("PayloadUUID", &e.uuid).field("content_token", &e.content_token).field("path", &e.path);
+    p.key("payload_types").strings(profile.payloads.iter().map(|pl| pl.payload_type));
+    // Every policy that contributes a key to this merged profile, with its file.
+    p.key("policies").open(b'[');
+    for source in &profile.policies {
+        p.item().open(b'{').field("policy", &source.policy).field("source", &source.source).close(b'}');
+    }
+    p.close(b']');
+    reach(p, [profile.group.as_str()], &profile.applies_to, &profile.supervision);
+    p.close(b'}');
+}
+
+/// Which devices an artifact reaches: the same fields for declarations and profiles.
+fn reach<'a>(
+    p: &mut Pretty<'_>,
+    groups: impl IntoIterator<Item = &'a str>,
+    applies_to: &[OsRange],
+    supervision: &Supervision,
+) {
+    p.key("groups").strings(groups);
+    let platforms: BTreeSet<&str> = applies_to.iter().map(|r| r.platform.as_str()).collect();
+    p.key("platforms").strings(platforms);
+    p.key("os_range").open(b'[');
+    for r in applies_to {
+        p.item().open(b'{').field("platform", r.platform.as_str());
+        match r.exactly {
+            Some(v) => p.key("min").display(v).key("max").display(v),
+            None => p.key("min").display(r.min),
+        };
+        if let Some(below) = r.below {
+            // Up to, not including, this version.
+            p.key("below").display(below);
+        }
+        p.close(b'}');
+    }
+    p.close(b']');
+    if !supervision.is_empty() {
+        p.key("supervised_only").open(b'{');
+        for (platform, supervised) in supervision {
+            p.key(platform.as_str());
+            match supervised {
+                Supervised::Declaration => p.str("declaration"),
+                Supervised::Keys(keys) => p.strings(keys.iter().map(String::as_str)),
+            };
+        }
+        p.close(b'}');
     }
 }
 
-fn profile_artifact<'a>(e: &'a EmittedProfile<'a>) -> ProfileArtifact<'a> {
-    let p = e.profile;
-    ProfileArtifact {
-        kind: "profile",
-        identifier: &p.identifier,
-        uuid: &e.uuid,
-        content_token: &e.content_token,
-        path: &e.path,
-        payload_types: p.payloads.iter().map(|pl| pl.payload_type).collect(),
-        policies: &p.policies,
-        reach: Reach::new(vec![p.group.as_str()], &p.applies_to, &p.supervision),
-    }
-}
-
-fn range(r: &OsRange) -> Range {
-    let (min, max) = match r.exactly {
-        Some(v) => (v, Some(v)),
-        None => (r.min, None),
-    };
-    Range { platform: r.platform.as_str(), min, max, below: r.below }
+struct Group<'a> {
+    declarations: Vec<&'a str>,
+    declarations_token: String,
+    profiles: Vec<&'a str>,
 }
 
 /// Per group: the declarations a device in it receives (`all`'s, plus its own), the

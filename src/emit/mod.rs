@@ -7,6 +7,7 @@ mod index;
 pub mod manifest;
 pub mod payload;
 pub mod place;
+mod pretty;
 pub mod profile;
 mod tree;
 pub mod write;

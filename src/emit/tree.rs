@@ -38,7 +38,7 @@ pub trait Sink: Sync {
     fn place(&self, path: &str, bytes: &[u8]);
     /// One file that `write` writes a part at a time (the manifest); by default gathered,
     /// then placed.
-    fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) {
+    fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>) {
         let mut bytes = Vec::new();
         if write(&mut bytes).is_ok() {
             self.place(path, &bytes);

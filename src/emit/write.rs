@@ -193,7 +193,7 @@ impl Staging {
 
     /// [`Staging::place`] for a file that `write` writes a part at a time (the manifest, tens
     /// of megabytes): it goes to a file of the spare first, never held whole.
-    pub fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) {
+    pub fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>) {
         if guard(&self.failed).is_some() {
             return;
         }
