@@ -195,7 +195,11 @@ impl Sink for Streamed<'_> {
         }
     }
 
-    fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>) {
+    fn place_written(
+        &self,
+        path: &str,
+        write: &mut dyn FnMut(&mut (dyn std::io::Write + Send)) -> std::io::Result<()>,
+    ) {
         if let Some((_, Ok(staging))) = self.staging.get() {
             staging.place_written(path, write);
         }

@@ -10,7 +10,6 @@
 //! bytes recorded: it is kept if they are the wanted ones, and replaced unread if not. Anything
 //! else is read and compared, as without an index.
 
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::fs;
@@ -108,12 +107,15 @@ fn folder(_: &Path) -> Option<(u64, u64)> {
 pub(super) struct Index {
     /// The trusted entries by their path's digest: 60,000 at 10,000 policies, held while the
     /// whole build is written, so no path is kept.
-    entries: HashMap<u128, (Stamp, Fingerprint), Digested>,
+    entries: HashMap<Key, (Stamp, Fingerprint), Digested>,
 }
 
-/// Hashes a key that is already a digest by taking its low bits.
-#[derive(Default)]
-struct Digested(u64);
+/// A path's digest ([`key`]).
+pub(super) type Key = u128;
+
+/// Hashes a [`Key`], already a digest, by taking its low bits.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Digested(u64);
 
 impl BuildHasher for Digested {
     type Hasher = Digested;
@@ -167,18 +169,18 @@ impl Index {
     /// The fingerprint of the bytes of the file at `path` whose stamp is `stamp` (as `lstat`
     /// gives it, not followed) if it is the file recorded, not changed since.
     pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Fingerprint> {
-        let (recorded, print) = self.entries.get(&key(path))?;
+        let (recorded, print) = self.entries.get(&key(path.as_bytes()))?;
         (stamp == *recorded).then_some(*print)
     }
 
-    /// Records the files at `out` (path, fingerprint, stamp as the build left them)
+    /// Records the files at `out` (path's digest, fingerprint, stamp as the build left them)
     /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
     /// so that any change made since the stamps counts as racy.
     pub(super) fn write(
         path: &Path,
         temporary: &Path,
         out: &Path,
-        files: &[(&str, Fingerprint, Option<Stamp>)],
+        files: &[(Key, Fingerprint, Stamp)],
     ) -> io::Result<()> {
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
@@ -187,24 +189,18 @@ impl Index {
         for number in [dev, ino, taken] {
             bytes.extend_from_slice(&number.to_le_bytes());
         }
-        // The paths' digests on every core.
-        let records: Vec<[u8; RECORD]> = files
-            .par_iter()
-            .filter_map(|(file, print, stamp)| {
-                let s = (*stamp)?;
-                let mut r = [0; RECORD];
-                r[..16].copy_from_slice(&key(file).to_le_bytes());
-                for (at, n) in [(16, s.ino), (24, s.size)] {
-                    r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-                }
-                for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
-                    r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-                }
-                r[64..].copy_from_slice(print);
-                Some(r)
-            })
-            .collect();
-        bytes.extend(records.iter().flatten());
+        for (key, print, s) in files {
+            let mut r = [0; RECORD];
+            r[..16].copy_from_slice(&key.to_le_bytes());
+            for (at, n) in [(16, s.ino), (24, s.size)] {
+                r[at..at + 8].copy_from_slice(&n.to_le_bytes());
+            }
+            for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
+                r[at..at + 8].copy_from_slice(&n.to_le_bytes());
+            }
+            r[64..].copy_from_slice(print);
+            bytes.extend_from_slice(&r);
+        }
         fs::write(temporary, bytes)?;
         fs::rename(temporary, path)
     }
@@ -212,8 +208,8 @@ impl Index {
 
 /// A path's digest: 128 bits of SHA-256, so that no two paths share one, by chance or by
 /// design.
-fn key(path: &str) -> u128 {
-    u128::from_le_bytes(take(&Sha256::digest(path.as_bytes()), 0))
+pub(super) fn key(path: &[u8]) -> Key {
+    Key::from_le_bytes(take(&Sha256::digest(path), 0))
 }
 
 /// `N` bytes of `bytes` from `at` (a record's field; its length was checked).
@@ -263,10 +259,11 @@ mod tests {
             fs::write(out.join(&f.path), &f.bytes).expect("write");
         }
         // Taken now, the entries are racy: nothing is vouched for.
-        let entries: Vec<(&str, Fingerprint, Option<Stamp>)> = files
+        let entries: Vec<(Key, Fingerprint, Stamp)> = files
             .iter()
             .map(|f| {
-                (f.path.as_str(), fingerprint(&f.bytes), stamp(&fs::symlink_metadata(out.join(&f.path)).expect("meta")))
+                let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
+                (key(f.path.as_bytes()), fingerprint(&f.bytes), stamp(&meta).expect("a file"))
             })
             .collect();
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
@@ -328,7 +325,7 @@ mod tests {
         for f in &files {
             fs::write(out.join(&f.path), &f.bytes).expect("write");
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
-            entries.push((f.path.as_str(), fingerprint(&f.bytes), stamp(&meta)));
+            entries.push((key(f.path.as_bytes()), fingerprint(&f.bytes), stamp(&meta).expect("a file")));
         }
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
         aged(&index);

@@ -3,8 +3,8 @@
 //! `DeclarationsToken`. Serialised from borrowed structs: with thousands of policies and
 //! many groups it is the largest file of a build.
 
-use crate::canonical::token;
 use super::pretty::Pretty;
+use crate::canonical::token;
 use crate::lower::legacy::Profile;
 use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
@@ -221,8 +221,10 @@ fn reach<'a>(
     p.close(b']');
     if !supervision.is_empty() {
         p.key("supervised_only").open(b'{');
-        for (platform, supervised) in supervision {
-            p.key(platform.as_str());
+        // By the platform's name, as `platforms` is.
+        let by_name: BTreeMap<&str, &Supervised> = supervision.iter().map(|(p, s)| (p.as_str(), s)).collect();
+        for (platform, supervised) in by_name {
+            p.key(platform);
             match supervised {
                 Supervised::Declaration => p.str("declaration"),
                 Supervised::Keys(keys) => p.strings(keys.iter().map(String::as_str)),

@@ -24,10 +24,10 @@
 use super::OutputFile;
 #[cfg(unix)]
 use super::index::stamp_of;
-use super::index::{Fingerprint, Fingerprinting, Index, Stamp, fingerprint, stamp};
+use super::index::{Digested, Fingerprint, Fingerprinting, Index, Key, Stamp, fingerprint, key, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io;
 use std::io::{Read, Write};
@@ -101,12 +101,13 @@ pub struct Staging {
     /// The output, if there is one (the spare shares its files).
     current: Option<PathBuf>,
     known: Option<Index>,
-    /// What the spare held before this build: files (links included) sorted by name, and
-    /// folders with parents first.
+    /// What the spare held before this build: files (links included), and folders with
+    /// parents first.
     held_files: Vec<PathBuf>,
     held_dirs: Vec<PathBuf>,
-    /// Folders of the spare known to exist, as relative paths.
-    dirs: RwLock<HashSet<String>>,
+    /// Folders of the spare known to exist, as relative paths, and whether this build has a
+    /// file in them (or below).
+    dirs: RwLock<HashMap<String, bool>>,
     /// Folders of the spare opened to look at their files by name (see [`Staging::look`]).
     handles: RwLock<HashMap<String, fs::File>>,
     placed: Mutex<Vec<Placed>>,
@@ -115,9 +116,10 @@ pub struct Staging {
     _lock: fs::File,
 }
 
-/// A file of the new build: its path, fingerprint, and stamp in the spare (for the index).
+/// A file of the new build: its path's digest, fingerprint, and stamp in the spare (for the
+/// index). No path is kept: 60,000 of them took a sort and a walk at the end of every build.
 struct Placed {
-    path: Box<str>,
+    key: Key,
     print: Fingerprint,
     stamp: Option<Stamp>,
 }
@@ -156,11 +158,8 @@ impl Staging {
             Err(e) => return Err(WriteError::Io(spare.clone(), e)),
         }
         fs::create_dir_all(&spare).map_err(io(&spare))?;
-        let (mut held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
-        // In the order `commit` walks them beside the new files (as `String`s sort), sorted
-        // now, while other work runs, rather than when the build is being swapped in.
-        held_files.par_sort_unstable_by(|a, b| a.as_os_str().as_encoded_bytes().cmp(b.as_os_str().as_encoded_bytes()));
-        let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(str::to_owned)).collect();
+        let (held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
+        let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(|d| (d.to_owned(), false))).collect();
         Ok(Staging {
             out: out.to_path_buf(),
             parent,
@@ -217,24 +216,31 @@ impl Staging {
 
     fn record(&self, path: &str, placed: Result<(Fingerprint, Option<Stamp>), WriteError>) {
         match placed {
-            Ok((print, stamp)) => guard(&self.placed).push(Placed { path: path.into(), print, stamp }),
+            Ok((print, stamp)) => {
+                let key = key(path.as_bytes());
+                guard(&self.placed).push(Placed { key, print, stamp });
+            }
             Err(e) => {
                 guard(&self.failed).get_or_insert(e);
             }
         }
     }
 
-    /// Every folder above `path` (`a/b/c.json`: `a`, `a/b`) made a real folder in the spare.
+    /// Every folder above `path` (`a/b/c.json`: `a`, `a/b`) made a real folder in the spare,
+    /// and kept.
     fn folders_of(&self, path: &str) -> Result<(), WriteError> {
         // Nearly always all there: looked at without taking turns.
-        let known = |dirs: &HashSet<String>| path.match_indices('/').all(|(i, _)| dirs.contains(&path[..i]));
+        let known = |dirs: &HashMap<String, bool>| {
+            path.match_indices('/').all(|(i, _)| dirs.get(&path[..i]).is_some_and(|wanted| *wanted))
+        };
         if known(&self.dirs.read().unwrap_or_else(std::sync::PoisonError::into_inner)) {
             return Ok(());
         }
         let mut dirs = self.dirs.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         for (i, _) in path.match_indices('/') {
             let dir = &path[..i];
-            if dirs.contains(dir) {
+            if let Some(wanted) = dirs.get_mut(dir) {
+                *wanted = true;
                 continue;
             }
             let full = self.spare.join(dir);
@@ -246,7 +252,7 @@ impl Staging {
                 Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(WriteError::Io(full, e)),
                 _ => {}
             }
-            dirs.insert(dir.to_owned());
+            dirs.insert(dir.to_owned(), true);
         }
         Ok(())
     }
@@ -338,33 +344,17 @@ impl Staging {
         if let Some(e) = self.failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
             return Err(e);
         }
-        let mut placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // In the order the threads placed them; each path once.
-        placed.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        // The folders of the new build: each placed file's, with their parents (a handful).
-        let mut wanted_dirs: BTreeSet<&str> = BTreeSet::new();
-        let mut last = None;
-        for parent in placed.iter().filter_map(|p| p.path.rsplit_once('/').map(|(dir, _)| dir)) {
-            if last != Some(parent) {
-                last = Some(parent);
-                wanted_dirs.extend(parent.match_indices('/').map(|(i, _)| &parent[..i]).chain([parent]));
-            }
-        }
-        // Output paths are ddmc's own, `/`-separated, compared as bytes, as `String`s sort.
-        let is_dir = |p: &PathBuf| p.to_str().is_some_and(|p| wanted_dirs.contains(p));
-        // What the new build does not have: files first (a sorted walk beside the sorted new
-        // files, no set of 60,000 paths), then the folders they were in (deepest first). A link
-        // is removed, never followed. (What was a file and is now a folder, or the reverse,
-        // was replaced when placed.)
-        let mut new = placed.iter().map(|p| p.path.as_bytes()).peekable();
+        let placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let dirs = self.dirs.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let is_dir = |p: &PathBuf| p.to_str().is_some_and(|p| dirs.get(p).is_some_and(|wanted| *wanted));
+        // What the new build does not have: files first (by their path's digest, as placed),
+        // then the folders they were in (deepest first). A link is removed, never followed.
+        // (What was a file and is now a folder, or the reverse, was replaced when placed.)
+        let new: HashSet<Key, Digested> = placed.iter().map(|p| p.key).collect();
         let gone: Vec<&PathBuf> = self
             .held_files
-            .iter()
-            .filter(|file| {
-                let name = file.as_os_str().as_encoded_bytes();
-                while new.next_if(|p| *p < name).is_some() {}
-                new.peek() != Some(&name) && !is_dir(file)
-            })
+            .par_iter()
+            .filter(|file| !new.contains(&key(file.as_os_str().as_encoded_bytes())) && !is_dir(file))
             .collect();
         let spare = &self.spare;
         gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
@@ -384,8 +374,8 @@ impl Staging {
         // Only a speed-up for the next build: without it, that build reads every file. Its
         // temporary file has a staging name, removed as a leftover if the build is killed.
         let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
-        let entries: Vec<(&str, Fingerprint, Option<Stamp>)> =
-            placed.iter().map(|p| (&*p.path, p.print, p.stamp)).collect();
+        let entries: Vec<(Key, Fingerprint, Stamp)> =
+            placed.iter().filter_map(|p| Some((p.key, p.print, p.stamp?))).collect();
         let _ = Index::write(&self.index, &temporary, &self.out, &entries);
         Ok(())
     }
