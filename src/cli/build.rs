@@ -4,6 +4,7 @@ use super::args::*;
 use super::exit;
 use super::output::*;
 use crate::diagnostics::Diagnostic;
+use crate::emit::declaration::{Digest, Made};
 use crate::emit::write::{Staging, WriteError, write_tree};
 use crate::emit::{Render, Sink};
 use crate::pipeline::{self, Mode};
@@ -189,9 +190,16 @@ impl Sink for Streamed<'_> {
         });
     }
 
-    fn place(&self, path: &str, bytes: &[u8]) {
+    fn place(&self, path: &str, bytes: &[u8], made: Option<Made>) {
         if let Some((_, Ok(staging))) = self.staging.get() {
-            staging.place(path, bytes);
+            staging.place(path, bytes, made);
+        }
+    }
+
+    fn kept(&self, path: &str, digest: &Digest) -> Option<String> {
+        match self.staging.get() {
+            Some((_, Ok(staging))) => staging.kept(path, digest),
+            _ => None,
         }
     }
 

@@ -4,6 +4,7 @@ use super::payload::payload;
 use crate::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 
 /// ServerToken: a hash of Type, Identifier and canonical Payload as served (secrets
 /// included), so it changes exactly when the content does, a rotated seeding token too.
@@ -59,4 +60,200 @@ pub fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// 128 bits of SHA-256 over what a declaration's file is made from ([`digest`]).
+pub type Digest = [u8; 16];
+
+/// What a declaration file was made from and the ServerToken in it: the index records both,
+/// so that the next build keeps the file, and knows its token, without rendering it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Made {
+    pub digest: Digest,
+    /// The 32 hex digits' bytes.
+    server_token: [u8; 16],
+}
+
+impl Made {
+    /// `None` for a token that is not ddmc's 32 hex digits.
+    pub fn new(digest: Digest, server_token: &str) -> Option<Made> {
+        let digits = server_token.as_bytes();
+        if digits.len() != 32 || !digits.iter().all(|d| matches!(d, b'0'..=b'9' | b'a'..=b'f')) {
+            return None;
+        }
+        let mut token = [0; 16];
+        for (byte, pair) in token.iter_mut().zip(digits.chunks_exact(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(Made { digest, server_token: token })
+    }
+
+    pub fn server_token(&self) -> String {
+        crate::canonical::hex(&self.server_token)
+    }
+
+    /// The record's bytes: the digest, then the token.
+    pub fn to_bytes(self) -> [u8; 32] {
+        let mut out = [0; 32];
+        out[..16].copy_from_slice(&self.digest);
+        out[16..].copy_from_slice(&self.server_token);
+        out
+    }
+
+    /// [`Made::to_bytes`] read back; `None` for zeros (no declaration).
+    pub fn from_bytes(bytes: &[u8; 32]) -> Option<Made> {
+        let (digest, token) = bytes.split_at(16);
+        (bytes != &[0; 32]).then(|| Made {
+            digest: digest.try_into().unwrap_or_default(),
+            server_token: token.try_into().unwrap_or_default(),
+        })
+    }
+}
+
+/// What a declaration's file and ServerToken are made from, as a digest: the running ddmc,
+/// Type, Identifier, the payload as laid out (keys in their order), and the secrets' values.
+/// Any change to one is a change to the file, so a build keeps a file recorded with the same
+/// digest without rendering it (about a quarter of a rebuild's work at 10,000 policies).
+pub fn digest(declaration: &Declaration, payload: &Value) -> Digest {
+    let mut bytes = Vec::with_capacity(512);
+    bytes.extend_from_slice(this_ddmc());
+    part(&mut bytes, declaration.ty().as_str().as_bytes());
+    part(&mut bytes, declaration.identifier.as_bytes());
+    laid_out(&mut bytes, payload);
+    bytes.extend_from_slice(&(declaration.secrets.len() as u64).to_le_bytes());
+    for (pointer, secret) in &declaration.secrets {
+        part(&mut bytes, pointer.as_bytes());
+        part(&mut bytes, secret.expose().as_bytes());
+    }
+    let mut out = [0; 16];
+    out.copy_from_slice(&Sha256::digest(&bytes)[..16]);
+    out
+}
+
+/// `bytes` with their length first, so that no two lists of parts run together alike.
+fn part(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+    out.extend_from_slice(bytes);
+}
+
+/// A JSON value, each kind marked and each list counted, objects in their keys' order.
+fn laid_out(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => out.push(b'z'),
+        Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
+        Value::Number(n) => {
+            out.push(b'n');
+            part(out, n.to_string().as_bytes());
+        }
+        Value::String(s) => {
+            out.push(b's');
+            part(out, s.as_bytes());
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            out.extend_from_slice(&(items.len() as u64).to_le_bytes());
+            items.iter().for_each(|item| laid_out(out, item));
+        }
+        Value::Object(map) => {
+            out.push(b'{');
+            out.extend_from_slice(&(map.len() as u64).to_le_bytes());
+            for (key, value) in map {
+                part(out, key.as_bytes());
+                laid_out(out, value);
+            }
+        }
+    }
+}
+
+/// The running ddmc, as its file's identity (size, times, and on Unix device and inode): a
+/// file is kept by its digest only by the very ddmc that rendered it (another build of ddmc
+/// may lay files out otherwise). Where it cannot be read, random: nothing is kept by digest.
+fn this_ddmc() -> &'static [u8] {
+    static IDENTITY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(std::fs::metadata);
+        let mut bytes = Vec::new();
+        match meta {
+            Ok(meta) => {
+                let nanos = |t: std::io::Result<std::time::SystemTime>| {
+                    t.ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos())
+                };
+                bytes.extend_from_slice(&meta.len().to_le_bytes());
+                bytes.extend_from_slice(&nanos(meta.modified()).to_le_bytes());
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    for n in [meta.dev(), meta.ino(), meta.ctime() as u64, meta.ctime_nsec() as u64] {
+                        bytes.extend_from_slice(&n.to_le_bytes());
+                    }
+                }
+            }
+            Err(_) => {
+                use std::hash::BuildHasher;
+                let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+                bytes.extend_from_slice(&random.to_le_bytes());
+            }
+        }
+        bytes
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lower::{Content, Settings};
+
+    fn settings(pairs: &[(&'static str, Value)]) -> Declaration {
+        Declaration {
+            identifier: "com.example.t.mac.settings".into(),
+            content: Content::Settings(Settings::of(pairs.iter().cloned())),
+            origin: None,
+            applies_to: Vec::new(),
+            supervision: Default::default(),
+            secrets: Vec::new(),
+        }
+    }
+
+    fn digest_of(d: &Declaration) -> Digest {
+        digest(d, &Value::Object(payload(&d.content)))
+    }
+
+    /// Whatever the file holds moves the digest: a value, the Identifier, the order of the
+    /// payload's keys, and a secret's value (which only the served file shows).
+    #[test]
+    fn the_digest_follows_everything_the_file_holds() {
+        let base = settings(&[("Notifications", json!(true))]);
+        let same = settings(&[("Notifications", json!(true))]);
+        assert_eq!(digest_of(&base), digest_of(&same));
+        assert_ne!(digest_of(&base), digest_of(&settings(&[("Notifications", json!(false))])));
+        let mut renamed = settings(&[("Notifications", json!(true))]);
+        renamed.identifier.push('2');
+        assert_ne!(digest_of(&base), digest_of(&renamed));
+        let a: Value = serde_json::from_str(r#"{"A": 1, "B": {"C": "x"}}"#).expect("json");
+        let b: Value = serde_json::from_str(r#"{"B": {"C": "x"}, "A": 1}"#).expect("json");
+        assert_ne!(digest(&base, &a), digest(&base, &b), "the same content laid out otherwise");
+        assert_ne!(digest(&base, &json!({"A": "1"})), digest(&base, &json!({"A": 1})), "a string is not a number");
+        assert_ne!(digest(&base, &json!({"A": ["x", "y"]})), digest(&base, &json!({"A": ["xy"]})));
+        let secret = |value: &str| {
+            let mut d = settings(&[("Notifications", json!(true))]);
+            let lookup = |_: &str| Some(value.to_owned());
+            d.secrets.push(("/Beta/Token".into(), crate::model::Secret::read("T", &lookup).expect("set")));
+            digest_of(&d)
+        };
+        assert_ne!(secret("one"), secret("two"), "a rotated secret");
+        assert_ne!(secret("one"), digest_of(&base));
+    }
+
+    /// A record's `Made` reads back as written; what is not ddmc's token is refused, and a
+    /// record of zeros is no declaration.
+    #[test]
+    fn made_round_trips_and_refuses_other_tokens() {
+        let made = Made::new([7; 16], "0123456789abcdef0123456789abcdef").expect("a token");
+        assert_eq!(made.server_token(), "0123456789abcdef0123456789abcdef");
+        assert_eq!(Made::from_bytes(&made.to_bytes()), Some(made));
+        assert_eq!(Made::from_bytes(&[0; 32]), None);
+        for bad in ["", "0123456789abcdef", "0123456789ABCDEF0123456789abcdef", "0123456789abcdef0123456789abcdeg"] {
+            assert_eq!(Made::new([7; 16], bad), None, "{bad}");
+        }
+    }
 }

@@ -10,10 +10,10 @@
 //! bytes recorded: it is kept if they are the wanted ones, and replaced unread if not. Anything
 //! else is read and compared, as without an index.
 
+use super::declaration::Made;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::fs;
-use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -24,8 +24,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 const HEADER: &[u8] = b"ddmc-index 2\n";
 
 /// A file's record: its path's digest (16 bytes), inode, size, modification and change times
-/// (seconds and nanoseconds; 8 bytes each), and fingerprint (16 bytes).
-const RECORD: usize = 80;
+/// (seconds and nanoseconds; 8 bytes each), fingerprint (16 bytes), and for a declaration
+/// what it was made from ([`Made`], 32 bytes; zeros for another file).
+const RECORD: usize = 112;
 
 /// 128 bits of SHA-256 over a file's bytes.
 pub(super) type Fingerprint = [u8; 16];
@@ -105,38 +106,27 @@ fn folder(_: &Path) -> Option<(u64, u64)> {
 
 /// The index of the folder now at `out`.
 pub(super) struct Index {
-    /// The trusted entries by their path's digest: 60,000 at 10,000 policies, held while the
-    /// whole build is written, so no path is kept.
-    entries: HashMap<Key, (Stamp, Fingerprint), Digested>,
+    /// The trusted entries, sorted by their path's digest: 60,000 at 10,000 policies, held
+    /// while the whole build is written, so no path is kept.
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    key: Key,
+    stamp: Stamp,
+    known: Known,
+}
+
+/// What the index says a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Known {
+    pub(super) print: Fingerprint,
+    /// A declaration's: what it was made from.
+    pub(super) made: Option<Made>,
 }
 
 /// A path's digest ([`key`]).
 pub(super) type Key = u128;
-
-/// Hashes a [`Key`], already a digest, by taking its low bits.
-#[derive(Clone, Copy, Default)]
-pub(super) struct Digested(u64);
-
-impl BuildHasher for Digested {
-    type Hasher = Digested;
-    fn build_hasher(&self) -> Digested {
-        Digested(0)
-    }
-}
-
-impl Hasher for Digested {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u128(&mut self, digest: u128) {
-        self.0 = digest as u64;
-    }
-}
 
 impl Index {
     /// The index at `path`, if it describes the folder now at `out`; `None` for anything
@@ -150,8 +140,8 @@ impl Index {
             return None;
         }
         let racy = i64::try_from(taken).ok()? - 1;
-        let entries = records
-            .chunks_exact(RECORD)
+        let mut entries: Vec<Entry> = records
+            .par_chunks_exact(RECORD)
             .map(|r| {
                 let stamp = Stamp {
                     ino: u64_at(r, 16),
@@ -159,29 +149,44 @@ impl Index {
                     mtime: (i64_at(r, 32), i64_at(r, 40)),
                     ctime: (i64_at(r, 48), i64_at(r, 56)),
                 };
-                (u128::from_le_bytes(take(r, 0)), (stamp, take(r, 64)))
+                let known = Known { print: take(r, 64), made: Made::from_bytes(&take(r, 80)) };
+                Entry { key: Key::from_le_bytes(take(r, 0)), stamp, known }
             })
-            .filter(|(_, (stamp, _))| stamp.ctime.0 < racy)
+            .filter(|e| e.stamp.ctime.0 < racy)
             .collect();
+        entries.par_sort_unstable_by_key(|e| e.key);
         Some(Index { entries })
     }
 
-    /// The fingerprint of the bytes of the file at `path` whose stamp is `stamp` (as `lstat`
-    /// gives it, not followed) if it is the file recorded, not changed since.
-    pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Fingerprint> {
-        let (recorded, print) = self.entries.get(&key(path.as_bytes()))?;
-        (stamp == *recorded).then_some(*print)
+    /// What the file at `path` whose stamp is `stamp` (as `lstat` gives it, not followed)
+    /// holds, if it is the file recorded, not changed since.
+    pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Known> {
+        let entry = self.find(key(path.as_bytes()))?;
+        (stamp == entry.stamp).then_some(entry.known)
+    }
+
+    /// The entry of `key`. Keys are digests, spread evenly: it is looked for first among the
+    /// few entries around where its share of all keys puts it (a binary search over all of
+    /// them missed the cache at nearly every step), then wherever it must be.
+    fn find(&self, key: Key) -> Option<&Entry> {
+        const AROUND: usize = 32;
+        let n = self.entries.len();
+        let guess = usize::try_from(((key >> 64) * n as u128) >> 64).unwrap_or(n);
+        let (mut low, mut high) = (guess.saturating_sub(AROUND).min(n), guess.saturating_add(AROUND).min(n));
+        if self.entries.get(low).is_some_and(|e| e.key > key) {
+            low = 0;
+        }
+        if high == 0 || self.entries.get(high - 1).is_some_and(|e| e.key < key) {
+            high = n;
+        }
+        let found = self.entries[low..high].binary_search_by_key(&key, |e| e.key).ok()?;
+        Some(&self.entries[low + found])
     }
 
     /// Records the files at `out` (path's digest, fingerprint, stamp as the build left them)
     /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
     /// so that any change made since the stamps counts as racy.
-    pub(super) fn write(
-        path: &Path,
-        temporary: &Path,
-        out: &Path,
-        files: &[(Key, Fingerprint, Stamp)],
-    ) -> io::Result<()> {
+    pub(super) fn write(path: &Path, temporary: &Path, out: &Path, files: &[(Key, Known, Stamp)]) -> io::Result<()> {
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
         let mut bytes = Vec::with_capacity(HEADER.len() + 24 + files.len() * RECORD);
@@ -189,7 +194,7 @@ impl Index {
         for number in [dev, ino, taken] {
             bytes.extend_from_slice(&number.to_le_bytes());
         }
-        for (key, print, s) in files {
+        for (key, known, s) in files {
             let mut r = [0; RECORD];
             r[..16].copy_from_slice(&key.to_le_bytes());
             for (at, n) in [(16, s.ino), (24, s.size)] {
@@ -198,7 +203,10 @@ impl Index {
             for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
                 r[at..at + 8].copy_from_slice(&n.to_le_bytes());
             }
-            r[64..].copy_from_slice(print);
+            r[64..80].copy_from_slice(&known.print);
+            if let Some(made) = known.made {
+                r[80..].copy_from_slice(&made.to_bytes());
+            }
             bytes.extend_from_slice(&r);
         }
         fs::write(temporary, bytes)?;
@@ -259,11 +267,15 @@ mod tests {
             fs::write(out.join(&f.path), &f.bytes).expect("write");
         }
         // Taken now, the entries are racy: nothing is vouched for.
-        let entries: Vec<(Key, Fingerprint, Stamp)> = files
+        let entries: Vec<(Key, Known, Stamp)> = files
             .iter()
             .map(|f| {
                 let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
-                (key(f.path.as_bytes()), fingerprint(&f.bytes), stamp(&meta).expect("a file"))
+                (
+                    key(f.path.as_bytes()),
+                    Known { print: fingerprint(&f.bytes), made: None },
+                    stamp(&meta).expect("a file"),
+                )
             })
             .collect();
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
@@ -272,7 +284,7 @@ mod tests {
         assert_eq!(loaded.knows("a.json", meta("a.json")), None, "racy");
         aged(&index);
         let loaded = Index::load(&index, &out).expect("loads");
-        assert_eq!(loaded.knows("a.json", meta("a.json")), Some(fingerprint(b"1")));
+        assert_eq!(loaded.knows("a.json", meta("a.json")).map(|k| k.print), Some(fingerprint(b"1")));
         assert_eq!(loaded.knows("c.json", meta("a.json")), None, "no entry");
         // Any change to the file moves its ctime, even one that restores size and mtime.
         let before = fs::symlink_metadata(out.join("b.json")).expect("meta");
@@ -325,7 +337,8 @@ mod tests {
         for f in &files {
             fs::write(out.join(&f.path), &f.bytes).expect("write");
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
-            entries.push((key(f.path.as_bytes()), fingerprint(&f.bytes), stamp(&meta).expect("a file")));
+            let known = Known { print: fingerprint(&f.bytes), made: None };
+            entries.push((key(f.path.as_bytes()), known, stamp(&meta).expect("a file")));
         }
         Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
         aged(&index);
@@ -333,7 +346,7 @@ mod tests {
         for f in &files {
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
             let stamp = stamp(&meta).expect("a file");
-            assert_eq!(loaded.knows(&f.path, stamp), Some(fingerprint(&f.bytes)), "{}", f.path);
+            assert_eq!(loaded.knows(&f.path, stamp).map(|k| k.print), Some(fingerprint(&f.bytes)), "{}", f.path);
             assert_eq!(loaded.knows(&format!("{}x", f.path), stamp), None, "{}", f.path);
         }
     }

@@ -2,6 +2,7 @@
 //! failure is ddmc's bug, reported as an internal error), then rendered into its file, and
 //! the manifest that lists them.
 
+use super::declaration::{Digest, Made};
 use super::{OutputFile, declaration, manifest, payload, profile};
 use crate::analysis;
 use crate::apple::schemas;
@@ -34,15 +35,23 @@ pub enum Render<'a> {
 pub trait Sink: Sync {
     /// Called once, before any file, with the output folder `ddmc.yaml` names (validated).
     fn start(&self, configured_output: &str);
-    /// One file: its path relative to the output folder (`/`-separated), and its bytes.
-    fn place(&self, path: &str, bytes: &[u8]);
+    /// One file: its path relative to the output folder (`/`-separated), its bytes, and for
+    /// a declaration what it was made from.
+    fn place(&self, path: &str, bytes: &[u8], made: Option<Made>);
     /// One file that `write` writes a part at a time (the manifest); by default gathered,
     /// then placed.
     fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>) {
         let mut bytes = Vec::new();
         if write(&mut bytes).is_ok() {
-            self.place(path, &bytes);
+            self.place(path, &bytes, None);
         }
+    }
+    /// The ServerToken of the declaration file at `path` if the sink already has the one made
+    /// from inputs with `digest` ([`declaration::digest`]): it keeps it, and the file is not
+    /// rendered. By default it has none.
+    fn kept(&self, path: &str, digest: &Digest) -> Option<String> {
+        let _ = (path, digest);
+        None
     }
 }
 
@@ -102,7 +111,7 @@ pub fn tree(
             continue;
         }
         let path = format!("profiles/{}.mobileconfig", p.identifier);
-        files.extend(placed(render, &path, profile::to_xml(&top)));
+        files.extend(placed(render, &path, profile::to_xml(&top), None));
         emitted_profiles.push(manifest::EmittedProfile {
             profile: p,
             uuid: profile::uuid_for(&p.identifier),
@@ -129,10 +138,10 @@ pub fn tree(
 }
 
 /// A rendered file: handed to the sink, or kept.
-fn placed(render: Render<'_>, path: &str, bytes: Vec<u8>) -> Option<OutputFile> {
+fn placed(render: Render<'_>, path: &str, bytes: Vec<u8>, made: Option<Made>) -> Option<OutputFile> {
     match render {
         Render::Into(sink) => {
-            sink.place(path, &bytes);
+            sink.place(path, &bytes, made);
             None
         }
         Render::Files | Render::ValidateOnly => Some(OutputFile { path: path.to_owned(), bytes }),
@@ -146,12 +155,29 @@ type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 /// Apple's schema.
 fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
     let payload = serde_json::Value::Object(payload::payload(&d.content));
+    let path = (!matches!(render, Render::ValidateOnly)).then(|| manifest::declaration_path(&d.identifier));
+    // A sink that already has this file (made from the same inputs) keeps it: it is neither
+    // rendered nor its ServerToken worked out again.
+    let digest = match render {
+        Render::Into(_) => Some(declaration::digest(d, &payload)),
+        Render::Files | Render::ValidateOnly => None,
+    };
+    let kept = match (render, &path, &digest) {
+        (Render::Into(sink), Some(path), Some(digest)) => sink.kept(path, digest),
+        _ => None,
+    };
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.
-    let token = match render {
-        Render::Files | Render::Into(_) => declaration::token_of(d, &payload),
-        Render::ValidateOnly => String::new(),
+    let token = match (render, kept.clone()) {
+        (Render::ValidateOnly, _) => String::new(),
+        (_, Some(token)) => token,
+        (Render::Files | Render::Into(_), None) => declaration::token_of(d, &payload),
     };
+    debug_assert!(
+        kept.is_none() || token == declaration::token_of(d, &payload),
+        "`{}` was kept by its digest with another ServerToken",
+        d.identifier
+    );
     let envelope = declaration::wrap(d, &token, payload);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
@@ -168,10 +194,15 @@ fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rende
             .help("this is a bug in ddmc; please report it with the policy that caused it")
         })
         .collect();
-    let file = (!matches!(render, Render::ValidateOnly)).then(|| {
-        let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
-        let path = manifest::declaration_path(&d.identifier);
-        (placed(render, &path, bytes), manifest::Emitted { declaration: d, server_token: token })
+    let file = path.map(|path| {
+        let file = match kept {
+            Some(_) => None,
+            None => {
+                let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
+                placed(render, &path, bytes, digest.and_then(|digest| Made::new(digest, &token)))
+            }
+        };
+        (file, manifest::Emitted { declaration: d, server_token: token })
     });
     (file, problems)
 }
@@ -194,7 +225,7 @@ mod tests {
             *self.output.lock().expect("lock") = Some(configured_output.to_owned());
         }
 
-        fn place(&self, path: &str, bytes: &[u8]) {
+        fn place(&self, path: &str, bytes: &[u8], _: Option<Made>) {
             self.files.lock().expect("lock").push(OutputFile { path: path.to_owned(), bytes: bytes.to_vec() });
         }
     }
@@ -221,6 +252,84 @@ mod tests {
         let mut placed = sink.files.into_inner().expect("lock");
         placed.sort();
         assert_eq!(placed, held.files);
+    }
+
+    /// A sink over a real output folder that notes which declaration files it had rendered.
+    struct Counting {
+        staging: crate::emit::write::Staging,
+        rendered: Mutex<Vec<String>>,
+    }
+
+    impl Sink for Counting {
+        fn start(&self, _: &str) {}
+
+        fn place(&self, path: &str, bytes: &[u8], made: Option<Made>) {
+            if path.starts_with("declarations/") {
+                self.rendered.lock().expect("lock").push(path.to_owned());
+            }
+            self.staging.place(path, bytes, made);
+        }
+
+        fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>) {
+            self.staging.place_written(path, write);
+        }
+
+        fn kept(&self, path: &str, digest: &Digest) -> Option<String> {
+            self.staging.kept(path, digest)
+        }
+    }
+
+    /// A rebuild renders only the declarations whose inputs changed (a value, a rotated
+    /// secret) and keeps every other file by what it was made from; what it leaves is byte
+    /// for byte what a build from nothing writes, and each build's output is checked again.
+    #[test]
+    fn a_rebuild_renders_only_what_changed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let project = "organization:\n  name: T\n  identifier_prefix: com.example.t\noutput: built\n";
+        let mac = |days: u32| {
+            format!(
+                "id: mac\ntargets:\n  platforms: [macOS]\n  groups: [lab]\nsoftware_updates:\n  deferrals:\n    \
+                 minor_days: {days}\n  beta:\n    enrollment: allowed\n    offer_programs:\n      - description: Seed\n        \
+                 token_env: SEED\nenforce:\n  - os_version: \"26.4\"\n    deadline: \"2027-01-15T18:00:00\"\n"
+            )
+        };
+        let phone = "id: phone\ntargets:\n  platforms: [iOS]\nsoftware_updates:\n  automatic_download: always_on\n";
+        let build = |days: u32, seed: &str| {
+            let mac = mac(days);
+            let policies = [("policies/mac.yaml", mac.as_str()), ("policies/phone.yaml", phone)];
+            let sources = Sources { project: Some(project), policies: &policies, catalog: None };
+            let lookup = |_: &str| Some(seed.to_owned());
+            let staging = crate::emit::write::Staging::open(&out, &mut || {}).expect("open");
+            let sink = Counting { staging, rendered: Mutex::new(Vec::new()) };
+            let options = Options { render: Render::Into(&sink), ..Options::new(Mode::Build, &lookup) };
+            let built = pipeline::compile_sources(&sources, &options).expect("compiles");
+            assert!(!built.diagnostics.has_errors(), "{:?}", built.diagnostics);
+            sink.staging.commit().expect("commit");
+            crate::emit::index::aged(&dir.path().join(".out.ddmc-index"));
+            let fresh = pipeline::compile_sources(&sources, &Options::new(Mode::Build, &lookup)).expect("compiles");
+            let on_disk: Vec<OutputFile> = fresh
+                .files
+                .iter()
+                .map(|f| OutputFile { path: f.path.clone(), bytes: std::fs::read(out.join(&f.path)).expect("written") })
+                .collect();
+            assert_eq!(on_disk, fresh.files, "{days} days, seed {seed}");
+            let files = crate::diff::tree::read(&out).expect("tree").len();
+            assert_eq!(files, fresh.files.len(), "no other file");
+            let mut rendered = sink.rendered.into_inner().expect("lock");
+            rendered.sort();
+            rendered
+        };
+        let all = build(7, "one");
+        assert!(all.len() > 4, "{all:?}");
+        let none = Vec::<String>::new();
+        assert_eq!(build(7, "one"), none, "nothing changed: each file shared from the output");
+        assert_eq!(build(7, "one"), none, "or kept in the spare");
+        let settings = vec!["declarations/com.example.t.mac.settings.json".to_owned()];
+        assert_eq!(build(8, "one"), settings, "a value changed");
+        assert_eq!(build(8, "two"), settings, "a secret was rotated");
+        assert_eq!(build(8, "two"), none, "the spare's older file is replaced by the output's");
+        assert_eq!(build(7, "one"), settings, "and back");
     }
 
     /// The manifest, rendered an item at a time with its own indentation, is laid out byte

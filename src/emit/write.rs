@@ -22,12 +22,13 @@
 //! unchanged since.
 
 use super::OutputFile;
+use super::declaration::{Digest, Made};
 #[cfg(unix)]
 use super::index::stamp_of;
-use super::index::{Digested, Fingerprint, Fingerprinting, Index, Key, Stamp, fingerprint, key, stamp};
+use super::index::{Fingerprint, Fingerprinting, Index, Key, Known, Stamp, fingerprint, key, stamp};
 use super::manifest::GENERATOR;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::io::{Read, Write};
@@ -85,7 +86,7 @@ const PARTIAL: &str = "ddmc-part";
 /// lock on `out` and this one has to wait for it.
 pub fn write_tree(out: &Path, files: &[OutputFile], waiting: &mut dyn FnMut()) -> Result<(), WriteError> {
     let staging = Staging::open(out, waiting)?;
-    files.par_iter().for_each(|file| staging.place(&file.path, &file.bytes));
+    files.par_iter().for_each(|file| staging.place(&file.path, &file.bytes, None));
     staging.commit()
 }
 
@@ -120,7 +121,7 @@ pub struct Staging {
 /// index). No path is kept: 60,000 of them took a sort and a walk at the end of every build.
 struct Placed {
     key: Key,
-    print: Fingerprint,
+    known: Known,
     stamp: Option<Stamp>,
 }
 
@@ -160,6 +161,8 @@ impl Staging {
         fs::create_dir_all(&spare).map_err(io(&spare))?;
         let (held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
         let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(|d| (d.to_owned(), false))).collect();
+        // About as many as the spare held: one allocation, not a doubling at 60,000.
+        let placed = Vec::with_capacity(held_files.len() + 1);
         Ok(Staging {
             out: out.to_path_buf(),
             parent,
@@ -172,7 +175,7 @@ impl Staging {
             held_dirs,
             dirs: RwLock::new(dirs),
             handles: RwLock::new(HashMap::new()),
-            placed: Mutex::new(Vec::new()),
+            placed: Mutex::new(placed),
             failed: Mutex::new(None),
             _lock: lock,
         })
@@ -181,13 +184,34 @@ impl Staging {
     /// Puts `bytes` at `path` (relative, `/`-separated) in the spare: kept if a file there
     /// holds them, shared with the output if it does, written otherwise. A failure is kept
     /// for [`Staging::commit`].
-    pub fn place(&self, path: &str, bytes: &[u8]) {
+    /// `made`: what a declaration file was made from, recorded for the next build.
+    pub fn place(&self, path: &str, bytes: &[u8], made: Option<Made>) {
         if guard(&self.failed).is_some() {
             return;
         }
         let print = fingerprint(bytes);
-        let placed = self.folders_of(path).and_then(|()| self.put(path, &Content::Bytes(bytes), print));
-        self.record(path, placed.map(|stamp| (print, stamp)));
+        let placed =
+            self.folders_of(path).and_then(|()| self.put(path, Some(&Content::Bytes(bytes)), Want::Print(print)));
+        self.record(path, placed.map(|placed| placed.holding(Known { print, made })));
+    }
+
+    /// The ServerToken of the declaration file at `path` if the spare or the output holds the
+    /// one made from inputs with `digest` (the index says so, and the file is unchanged
+    /// since): it is kept, or shared from the output, and need not be rendered.
+    pub fn kept(&self, path: &str, digest: &Digest) -> Option<String> {
+        if guard(&self.failed).is_some() || self.known.is_none() {
+            return None;
+        }
+        let placed = self.folders_of(path).and_then(|()| self.put(path, None, Want::Made(*digest)));
+        match placed {
+            Ok(Placement::Known(known, stamp)) => {
+                let token = known.made.map(|made| made.server_token());
+                self.record(path, Ok((known, stamp)));
+                token
+            }
+            // Nothing there, or a failure (which placing it will meet and keep).
+            _ => None,
+        }
     }
 
     /// [`Staging::place`] for a file that `write` writes a part at a time (the manifest, tens
@@ -207,18 +231,18 @@ impl Staging {
             Ok((hashing.len, hashing.print.finish()))
         });
         let placed = written.and_then(|(len, print)| {
-            let placed = self.put(path, &Content::Written { partial: &partial, len }, print);
+            let placed = self.put(path, Some(&Content::Written { partial: &partial, len }), Want::Print(print));
             remove(&partial).map_err(io(&partial))?;
-            placed.map(|stamp| (print, stamp))
+            placed.map(|placed| placed.holding(Known { print, made: None }))
         });
         self.record(path, placed);
     }
 
-    fn record(&self, path: &str, placed: Result<(Fingerprint, Option<Stamp>), WriteError>) {
+    fn record(&self, path: &str, placed: Result<(Known, Option<Stamp>), WriteError>) {
         match placed {
-            Ok((print, stamp)) => {
+            Ok((known, stamp)) => {
                 let key = key(path.as_bytes());
-                guard(&self.placed).push(Placed { key, print, stamp });
+                guard(&self.placed).push(Placed { key, known, stamp });
             }
             Err(e) => {
                 guard(&self.failed).get_or_insert(e);
@@ -283,8 +307,9 @@ impl Staging {
         fs::symlink_metadata(path).ok().map(|meta| Seen { stamp: stamp(&meta), dir: meta.is_dir() })
     }
 
-    /// One file into the spare; its stamp there.
-    fn put(&self, relative: &str, content: &Content<'_>, print: Fingerprint) -> Result<Option<Stamp>, WriteError> {
+    /// One file into the spare (`content`, or with none only an existing file known to be
+    /// the one wanted); what it holds and its stamp there.
+    fn put(&self, relative: &str, content: Option<&Content<'_>>, want: Want) -> Result<Placement, WriteError> {
         let path = self.spare.join(relative);
         // What the index knows a file to hold: the bytes it recorded at this path, while it is
         // the file recorded, unchanged since (a write, and adding or removing a name, move its
@@ -293,47 +318,54 @@ impl Staging {
         // The spare's file, shared with the output and unchanged: kept after one `lstat`, in
         // the steady state.
         let kept = self.look(relative, &path);
-        let kept_print = kept.and_then(|seen| known(seen.stamp));
-        if let Some(kept) = kept
-            && kept_print == Some(print)
+        let kept_known = kept.and_then(|seen| known(seen.stamp));
+        if let (Some(kept), Some(k)) = (kept, kept_known)
+            && want.met_by(&k)
         {
-            return Ok(kept.stamp);
+            return Ok(Placement::Known(k, kept.stamp));
         }
         let twin = self.current.as_ref().map(|out| out.join(relative));
         // Looked at only where an index may know it (else `holds` reads it anyway).
         let twin_meta =
             twin.as_deref().filter(|_| self.known.is_some()).and_then(|twin| fs::symlink_metadata(twin).ok());
-        let twin_print = twin_meta.as_ref().and_then(|meta| known(stamp(meta)));
-        let from_current = match (&twin_meta, twin_print) {
+        let twin_known = twin_meta.as_ref().and_then(|meta| known(stamp(meta)));
+        let from_current = match (&twin_meta, twin_known, content) {
             // Not the spare's file (that one would have been kept above): shared only while it
             // has no other name.
-            (Some(meta), Some(known)) if known == print => twin.filter(|_| sole_name(meta, None)),
+            (Some(meta), Some(k), _) if want.met_by(&k) => twin.filter(|_| sole_name(meta, None)).map(|t| (t, Some(k))),
+            // Known only by what it is made from, and not there: nothing to write.
+            (_, _, None) => return Ok(Placement::Absent),
             // A file already written (the manifest, tens of megabytes) is renamed into place:
             // reading an unknown one to keep an equal copy would cost more than it saves.
-            _ if matches!(content, Content::Written { .. }) => None,
+            (_, _, Some(Content::Written { .. })) => None,
             // Read unless the index knows they hold other bytes.
-            _ => {
+            (_, _, Some(content)) => {
                 // (Where the `lstat` above found nothing, there is nothing to read.)
                 if kept.is_some()
-                    && kept_print.is_none()
+                    && kept_known.is_none()
                     && let Some(kept) = holds(&path, content, twin.as_deref())
                 {
-                    return Ok(stamp(&kept));
+                    return Ok(Placement::Placed(stamp(&kept)));
                 }
-                twin.filter(|twin| twin_print.is_none() && holds(twin, content, Some(&path)).is_some())
+                twin.filter(|twin| twin_known.is_none() && holds(twin, content, Some(&path)).is_some())
+                    .map(|t| (t, None))
             }
         };
         clear_seen(&path, kept.is_some_and(|seen| seen.dir)).map_err(io(&path))?;
-        if let Some(twin) = from_current
+        if let Some((twin, k)) = from_current
             && fs::hard_link(&twin, &path).is_ok()
         {
-            return Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)));
+            let stamp = fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m));
+            return Ok(k.map_or(Placement::Placed(stamp), |k| Placement::Known(k, stamp)));
         }
         match content {
-            Content::Bytes(bytes) => create(&path, bytes).map(|m| stamp(&m)).map_err(io(&path)),
-            Content::Written { partial, .. } => {
+            None => Ok(Placement::Absent),
+            Some(Content::Bytes(bytes)) => {
+                create(&path, bytes).map(|m| Placement::Placed(stamp(&m))).map_err(io(&path))
+            }
+            Some(Content::Written { partial, .. }) => {
                 fs::rename(partial, &path).map_err(io(&path))?;
-                Ok(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m)))
+                Ok(Placement::Placed(fs::symlink_metadata(&path).ok().and_then(|m| stamp(&m))))
             }
         }
     }
@@ -350,11 +382,12 @@ impl Staging {
         // What the new build does not have: files first (by their path's digest, as placed),
         // then the folders they were in (deepest first). A link is removed, never followed.
         // (What was a file and is now a folder, or the reverse, was replaced when placed.)
-        let new: HashSet<Key, Digested> = placed.iter().map(|p| p.key).collect();
+        let mut new: Vec<Key> = placed.iter().map(|p| p.key).collect();
+        new.par_sort_unstable();
         let gone: Vec<&PathBuf> = self
             .held_files
             .par_iter()
-            .filter(|file| !new.contains(&key(file.as_os_str().as_encoded_bytes())) && !is_dir(file))
+            .filter(|file| new.binary_search(&key(file.as_os_str().as_encoded_bytes())).is_err() && !is_dir(file))
             .collect();
         let spare = &self.spare;
         gone.par_iter().try_for_each(|p| remove(&spare.join(p))).map_err(io(spare))?;
@@ -374,10 +407,48 @@ impl Staging {
         // Only a speed-up for the next build: without it, that build reads every file. Its
         // temporary file has a staging name, removed as a leftover if the build is killed.
         let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
-        let entries: Vec<(Key, Fingerprint, Stamp)> =
-            placed.iter().filter_map(|p| Some((p.key, p.print, p.stamp?))).collect();
+        let entries: Vec<(Key, Known, Stamp)> =
+            placed.iter().filter_map(|p| Some((p.key, p.known, p.stamp?))).collect();
         let _ = Index::write(&self.index, &temporary, &self.out, &entries);
         Ok(())
+    }
+}
+
+/// What a placed file must be, as the index would know it: these bytes, or the declaration
+/// file made from these inputs.
+#[derive(Clone, Copy)]
+enum Want {
+    Print(Fingerprint),
+    Made(Digest),
+}
+
+impl Want {
+    fn met_by(self, known: &Known) -> bool {
+        match self {
+            Want::Print(print) => known.print == print,
+            Want::Made(digest) => known.made.is_some_and(|made| made.digest == digest),
+        }
+    }
+}
+
+/// Where [`Staging::put`] left a file.
+enum Placement {
+    /// A file the index knows, kept or shared from the output.
+    Known(Known, Option<Stamp>),
+    /// The content given, kept (the same bytes were there) or written.
+    Placed(Option<Stamp>),
+    /// Nothing: no content was given, and no file known to be the one wanted was there.
+    Absent,
+}
+
+impl Placement {
+    /// What the file holds, for the index, where it holds `content` (what was placed).
+    fn holding(self, content: Known) -> (Known, Option<Stamp>) {
+        match self {
+            Placement::Known(_, stamp) | Placement::Placed(stamp) => (content, stamp),
+            // Only placing without content leaves nothing.
+            Placement::Absent => (content, None),
+        }
     }
 }
 
@@ -770,7 +841,7 @@ mod tests {
         let out = dir.path().join("out");
         let build = |manifest: &str| {
             let staging = Staging::open(&out, &mut || {}).expect("open");
-            staging.place("declarations/a.json", b"1");
+            staging.place("declarations/a.json", b"1", None);
             let (head, tail) = manifest.split_at(manifest.len() / 2);
             staging.place_written("manifest.json", &mut |w| {
                 w.write_all(head.as_bytes())?;
@@ -965,7 +1036,7 @@ mod tests {
         super::super::index::aged(&index);
         let known = Index::load(&index, &out).expect("an index");
         let stamp = stamp(&fs::symlink_metadata(&b).expect("b")).expect("a file");
-        assert_eq!(known.knows("declarations/b.json", stamp), Some(fingerprint(b"2")), "the new file is recorded");
+        assert_eq!(known.knows("declarations/b.json", stamp).map(|k| k.print), Some(fingerprint(b"2")), "recorded");
     }
 
     /// The spare is only ever a real folder of ddmc's: a link planted in its place is
