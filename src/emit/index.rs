@@ -109,6 +109,9 @@ pub(super) struct Index {
     /// The trusted entries, sorted by their path's digest: 60,000 at 10,000 policies, held
     /// while the whole build is written, so no path is kept.
     entries: Vec<Entry>,
+    /// Each entry's key's first half, searched instead of the entries: 8 bytes an entry
+    /// rather than 120, so a search touches few cache lines.
+    firsts: Vec<u64>,
 }
 
 struct Entry {
@@ -127,6 +130,10 @@ pub(super) struct Known {
 
 /// A path's digest ([`key`]).
 pub(super) type Key = u128;
+
+fn first_half(key: Key) -> u64 {
+    (key >> 64) as u64
+}
 
 impl Index {
     /// The index at `path`, if it describes the folder now at `out`; `None` for anything
@@ -155,7 +162,8 @@ impl Index {
             .filter(|e| e.stamp.ctime.0 < racy)
             .collect();
         entries.par_sort_unstable_by_key(|e| e.key);
-        Some(Index { entries })
+        let firsts = entries.iter().map(|e| first_half(e.key)).collect();
+        Some(Index { entries, firsts })
     }
 
     /// What the file at `path` whose stamp is `stamp` (as `lstat` gives it, not followed)
@@ -166,21 +174,25 @@ impl Index {
     }
 
     /// The entry of `key`. Keys are digests, spread evenly: it is looked for first among the
-    /// few entries around where its share of all keys puts it (a binary search over all of
-    /// them missed the cache at nearly every step), then wherever it must be.
+    /// few entries around where its share of all keys puts it, then wherever it must be.
     fn find(&self, key: Key) -> Option<&Entry> {
         const AROUND: usize = 32;
-        let n = self.entries.len();
-        let guess = usize::try_from(((key >> 64) * n as u128) >> 64).unwrap_or(n);
+        let (n, first) = (self.firsts.len(), first_half(key));
+        let guess = usize::try_from((u128::from(first) * n as u128) >> 64).unwrap_or(n);
         let (mut low, mut high) = (guess.saturating_sub(AROUND).min(n), guess.saturating_add(AROUND).min(n));
-        if self.entries.get(low).is_some_and(|e| e.key > key) {
+        if self.firsts.get(low).is_some_and(|&f| f > first) {
             low = 0;
         }
-        if high == 0 || self.entries.get(high - 1).is_some_and(|e| e.key < key) {
+        if high == 0 || self.firsts.get(high - 1).is_some_and(|&f| f < first) {
             high = n;
         }
-        let found = self.entries[low..high].binary_search_by_key(&key, |e| e.key).ok()?;
-        Some(&self.entries[low + found])
+        let start = low + self.firsts[low..high].partition_point(|&f| f < first);
+        self.firsts[start..]
+            .iter()
+            .take_while(|&&f| f == first)
+            .zip(&self.entries[start..])
+            .map(|(_, e)| e)
+            .find(|e| e.key == key)
     }
 
     /// Records the files at `out` (path's digest, fingerprint, stamp as the build left them)
@@ -324,6 +336,25 @@ mod tests {
         assert_eq!(stamp_of(&at("a.json")), by_path);
         assert_eq!(stamp_of(&at("link")), None, "a link is not followed, and has no stamp");
         assert_eq!(stamp_of(&at(".")), None, "a folder has no stamp");
+    }
+
+    /// Keys that share their first half, at either end of the range, or are alone: each is
+    /// found, and no key between them.
+    #[test]
+    fn finds_keys_that_share_their_first_half() {
+        let stamp = Stamp { ino: 1, size: 1, mtime: (0, 0), ctime: (0, 0) };
+        let known = Known { print: [0; 16], made: None };
+        let keys = [0, (1 << 64) | 1, (1 << 64) | 2, (1 << 64) | 3, 7 << 100, Key::MAX - 1, Key::MAX];
+        let entries: Vec<Entry> = keys.iter().map(|&key| Entry { key, stamp, known }).collect();
+        let firsts = entries.iter().map(|e| first_half(e.key)).collect();
+        let index = Index { entries, firsts };
+        for key in keys {
+            assert_eq!(index.find(key).map(|e| e.key), Some(key), "{key:#x}");
+        }
+        for key in [1, 1 << 64, (1 << 64) | 4, 6 << 100, Key::MAX - 2] {
+            assert!(index.find(key).is_none(), "{key:#x}");
+        }
+        assert!(Index { entries: Vec::new(), firsts: Vec::new() }.find(5).is_none());
     }
 
     /// Every one of many entries is found, and no other path.

@@ -33,6 +33,7 @@ use std::fs;
 use std::io;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 /// Why the output could not be written.
@@ -111,9 +112,13 @@ pub struct Staging {
     dirs: RwLock<HashMap<String, bool>>,
     /// Folders of the spare opened to look at their files by name (see [`Staging::look`]).
     handles: RwLock<HashMap<String, fs::File>>,
-    placed: Mutex<Vec<Placed>>,
+    /// One list per thread (rayon's workers, and any other), so that threads placing files
+    /// do not take turns.
+    placed: Vec<Mutex<Vec<Placed>>>,
     /// The first failure: nothing is swapped in after one.
     failed: Mutex<Option<WriteError>>,
+    /// Whether `failed` holds one: looked at before every file.
+    has_failed: AtomicBool,
     _lock: fs::File,
 }
 
@@ -161,8 +166,9 @@ impl Staging {
         fs::create_dir_all(&spare).map_err(io(&spare))?;
         let (held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
         let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(|d| (d.to_owned(), false))).collect();
-        // About as many as the spare held: one allocation, not a doubling at 60,000.
-        let placed = Vec::with_capacity(held_files.len() + 1);
+        // About as many as the spare held: one allocation per thread, not a doubling at 60,000.
+        let lists = rayon::current_num_threads() + 1;
+        let placed = (0..lists).map(|_| Mutex::new(Vec::with_capacity(held_files.len() / lists + 1))).collect();
         Ok(Staging {
             out: out.to_path_buf(),
             parent,
@@ -175,8 +181,9 @@ impl Staging {
             held_dirs,
             dirs: RwLock::new(dirs),
             handles: RwLock::new(HashMap::new()),
-            placed: Mutex::new(placed),
+            placed,
             failed: Mutex::new(None),
+            has_failed: AtomicBool::new(false),
             _lock: lock,
         })
     }
@@ -186,7 +193,7 @@ impl Staging {
     /// for [`Staging::commit`].
     /// `made`: what a declaration file was made from, recorded for the next build.
     pub fn place(&self, path: &str, bytes: &[u8], made: Option<Made>) {
-        if guard(&self.failed).is_some() {
+        if self.has_failed.load(Ordering::Relaxed) {
             return;
         }
         let print = fingerprint(bytes);
@@ -199,7 +206,7 @@ impl Staging {
     /// one made from inputs with `digest` (the index says so, and the file is unchanged
     /// since): it is kept, or shared from the output, and need not be rendered.
     pub fn kept(&self, path: &str, digest: &Digest) -> Option<String> {
-        if guard(&self.failed).is_some() || self.known.is_none() {
+        if self.has_failed.load(Ordering::Relaxed) || self.known.is_none() {
             return None;
         }
         let placed = self.folders_of(path).and_then(|()| self.put(path, None, Want::Made(*digest)));
@@ -217,7 +224,7 @@ impl Staging {
     /// [`Staging::place`] for a file that `write` writes a part at a time (the manifest, tens
     /// of megabytes): it goes to a file of the spare first, never held whole.
     pub fn place_written(&self, path: &str, write: &mut dyn FnMut(&mut (dyn Write + Send)) -> io::Result<()>) {
-        if guard(&self.failed).is_some() {
+        if self.has_failed.load(Ordering::Relaxed) {
             return;
         }
         let (folder, name) = path.rsplit_once('/').map_or(("", path), |(f, n)| (f, n));
@@ -242,10 +249,12 @@ impl Staging {
         match placed {
             Ok((known, stamp)) => {
                 let key = key(path.as_bytes());
-                guard(&self.placed).push(Placed { key, known, stamp });
+                let list = rayon::current_thread_index().map_or(0, |i| i + 1);
+                guard(&self.placed[list.min(self.placed.len() - 1)]).push(Placed { key, known, stamp });
             }
             Err(e) => {
                 guard(&self.failed).get_or_insert(e);
+                self.has_failed.store(true, Ordering::Relaxed);
             }
         }
     }
@@ -376,7 +385,11 @@ impl Staging {
         if let Some(e) = self.failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
             return Err(e);
         }
-        let placed = self.placed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let placed: Vec<Placed> = self
+            .placed
+            .into_iter()
+            .flat_map(|list| list.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner))
+            .collect();
         let dirs = self.dirs.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         let is_dir = |p: &PathBuf| p.to_str().is_some_and(|p| dirs.get(p).is_some_and(|wanted| *wanted));
         // What the new build does not have: files first (by their path's digest, as placed),
