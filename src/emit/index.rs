@@ -139,28 +139,38 @@ impl Index {
     /// The index at `path`, if it describes the folder now at `out`; `None` for anything
     /// else, including a malformed file (then every file is read).
     pub(super) fn load(path: &Path, out: &Path) -> Option<Index> {
-        let bytes = fs::read(path).ok()?;
-        let body = bytes.strip_prefix(HEADER)?;
-        let (head, records) = body.split_at_checked(24)?;
+        use std::io::Read;
+        let mut file = io::BufReader::with_capacity(1 << 16, fs::File::open(path).ok()?);
+        let mut head = [0; HEADER.len() + 24];
+        file.read_exact(&mut head).ok()?;
+        let head = head.strip_prefix(HEADER)?;
         let [dev, ino, taken] = [0, 8, 16].map(|at| u64_at(head, at));
-        if folder(out)? != (dev, ino) || records.len() % RECORD != 0 {
+        if folder(out)? != (dev, ino) {
             return None;
         }
         let racy = i64::try_from(taken).ok()? - 1;
-        let mut entries: Vec<Entry> = records
-            .par_chunks_exact(RECORD)
-            .map(|r| {
-                let stamp = Stamp {
-                    ino: u64_at(r, 16),
-                    size: u64_at(r, 24),
-                    mtime: (i64_at(r, 32), i64_at(r, 40)),
-                    ctime: (i64_at(r, 48), i64_at(r, 56)),
-                };
-                let known = Known { print: take(r, 64), made: Made::from_bytes(&take(r, 80)) };
-                Entry { key: Key::from_le_bytes(take(r, 0)), stamp, known }
-            })
-            .filter(|e| e.stamp.ctime.0 < racy)
-            .collect();
+        // A record at a time: the file is never held whole beside the entries.
+        let length = file.get_ref().metadata().ok()?.len();
+        let records = usize::try_from(length).ok()?.saturating_sub(HEADER.len() + 24) / RECORD;
+        let mut entries = Vec::with_capacity(records);
+        let mut r = [0; RECORD];
+        loop {
+            match file.read(&mut r[..1]) {
+                Ok(0) => break,
+                Ok(_) => file.read_exact(&mut r[1..]).ok()?,
+                Err(_) => return None,
+            }
+            let stamp = Stamp {
+                ino: u64_at(&r, 16),
+                size: u64_at(&r, 24),
+                mtime: (i64_at(&r, 32), i64_at(&r, 40)),
+                ctime: (i64_at(&r, 48), i64_at(&r, 56)),
+            };
+            if stamp.ctime.0 < racy {
+                let known = Known { print: take(&r, 64), made: Made::from_bytes(&take(&r, 80)) };
+                entries.push(Entry { key: Key::from_le_bytes(take(&r, 0)), stamp, known });
+            }
+        }
         entries.par_sort_unstable_by_key(|e| e.key);
         let firsts = entries.iter().map(|e| first_half(e.key)).collect();
         Some(Index { entries, firsts })
@@ -198,13 +208,19 @@ impl Index {
     /// Records the files at `out` (path's digest, fingerprint, stamp as the build left them)
     /// atomically: written to `temporary`, then renamed over `path`. The time is taken first,
     /// so that any change made since the stamps counts as racy.
-    pub(super) fn write(path: &Path, temporary: &Path, out: &Path, files: &[(Key, Known, Stamp)]) -> io::Result<()> {
+    pub(super) fn write(
+        path: &Path,
+        temporary: &Path,
+        out: &Path,
+        files: impl Iterator<Item = (Key, Known, Stamp)>,
+    ) -> io::Result<()> {
+        use std::io::Write;
         let taken = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let Some((dev, ino)) = folder(out) else { return Ok(()) };
-        let mut bytes = Vec::with_capacity(HEADER.len() + 24 + files.len() * RECORD);
-        bytes.extend_from_slice(HEADER);
+        let mut file = io::BufWriter::with_capacity(1 << 16, fs::File::create(temporary)?);
+        file.write_all(HEADER)?;
         for number in [dev, ino, taken] {
-            bytes.extend_from_slice(&number.to_le_bytes());
+            file.write_all(&number.to_le_bytes())?;
         }
         for (key, known, s) in files {
             let mut r = [0; RECORD];
@@ -219,9 +235,9 @@ impl Index {
             if let Some(made) = known.made {
                 r[80..].copy_from_slice(&made.to_bytes());
             }
-            bytes.extend_from_slice(&r);
+            file.write_all(&r)?;
         }
-        fs::write(temporary, bytes)?;
+        file.into_inner().map_err(io::IntoInnerError::into_error)?;
         fs::rename(temporary, path)
     }
 }
@@ -290,7 +306,7 @@ mod tests {
                 )
             })
             .collect();
-        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
+        Index::write(&index, &dir.path().join("temporary"), &out, entries.iter().copied()).expect("index");
         let meta = |p: &str| stamp(&fs::symlink_metadata(out.join(p)).expect("meta")).expect("a file");
         let loaded = Index::load(&index, &out).expect("loads");
         assert_eq!(loaded.knows("a.json", meta("a.json")), None, "racy");
@@ -314,7 +330,7 @@ mod tests {
         // So is one cut short in a record.
         fs::rename(&out, dir.path().join("again")).expect("move");
         fs::rename(dir.path().join("moved"), &out).expect("move back");
-        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
+        Index::write(&index, &dir.path().join("temporary"), &out, entries.iter().copied()).expect("index");
         aged(&index);
         assert!(Index::load(&index, &out).is_some_and(|i| i.knows("a.json", meta("a.json")).is_some()));
         let bytes = fs::read(&index).expect("index");
@@ -371,7 +387,7 @@ mod tests {
             let known = Known { print: fingerprint(&f.bytes), made: None };
             entries.push((key(f.path.as_bytes()), known, stamp(&meta).expect("a file")));
         }
-        Index::write(&index, &dir.path().join("temporary"), &out, &entries).expect("index");
+        Index::write(&index, &dir.path().join("temporary"), &out, entries.iter().copied()).expect("index");
         aged(&index);
         let loaded = Index::load(&index, &out).expect("loads");
         for f in &files {
