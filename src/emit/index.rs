@@ -1,6 +1,8 @@
 //! `.<out>.ddmc-index`: what a build left at the output, so that the next one need not read
 //! every file again to know it: per file its inode, size, modification and change times, and a
-//! digest of its bytes, plus the output folder's own identity.
+//! digest of its bytes (for a declaration also what it was made from and its ServerToken), plus
+//! the output folder's own identity. Binary, a fixed record per file: at 10,000 policies it
+//! holds 60,000 of them, read and written by every build.
 //!
 //! An entry vouches for a file only while all of that is unchanged. The change time (ctime)
 //! cannot be set by anyone: any write, `touch`, `chmod`, link or unlink moves it. Entries whose

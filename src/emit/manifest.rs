@@ -1,6 +1,6 @@
 //! `manifest.json`: what an MDM importer needs to serve the declarations: every artifact
 //! with its origin and reach, and per group the declarations it gets and their
-//! `DeclarationsToken`. Serialised from borrowed structs: with thousands of policies and
+//! `DeclarationsToken`. Written field by field ([`Pretty`]): with thousands of policies and
 //! many groups it is the largest file of a build.
 
 use super::pretty::Pretty;
@@ -160,9 +160,8 @@ fn artifact(p: &mut Pretty<'_>, e: &Emitted<'_>, resolved: Option<&Provenance>) 
     if let Some(origin) = &d.origin {
         p.field("policy", &origin.policy).field("source", &origin.source);
     }
-    let groups: &[String] = d.origin.as_ref().map_or(&[], |o| &o.groups);
     match &d.origin {
-        Some(_) => reach(p, groups.iter().map(String::as_str), &d.applies_to, &d.supervision),
+        Some(origin) => reach(p, origin.groups.iter().map(String::as_str), &d.applies_to, &d.supervision),
         None => reach(p, [GROUP_ALL], &d.applies_to, &d.supervision),
     }
     if let Some(r) = resolved {

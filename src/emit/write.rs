@@ -19,7 +19,8 @@
 //! The spare is never visible as `out`, so a build killed while updating it leaves nothing
 //! wrong: the next one checks every file of the spare again. What a file holds is known by
 //! reading it, or from the index of the last build ([`Index`]) while the file is provably
-//! unchanged since.
+//! unchanged since; a declaration file the index records as made from the same inputs is kept
+//! without being rendered at all ([`Staging::kept`]).
 
 use super::OutputFile;
 use super::declaration::{Digest, Made};
