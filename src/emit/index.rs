@@ -178,20 +178,21 @@ impl Index {
         Some(Index { entries, firsts })
     }
 
-    /// What the file at `path` whose stamp is `stamp` (as `lstat` gives it, not followed)
-    /// holds, if it is the file recorded, not changed since.
-    pub(super) fn knows(&self, path: &str, stamp: Stamp) -> Option<Known> {
-        let entry = self.find(key(path.as_bytes()))?;
+    /// What the file whose path's digest is `key` and whose stamp is `stamp` (as `lstat`
+    /// gives it, not followed) holds, if it is the file recorded, not changed since.
+    pub(super) fn knows(&self, key: Key, stamp: Stamp) -> Option<Known> {
+        let entry = self.find(key)?;
         (stamp == entry.stamp).then_some(entry.known)
     }
 
     /// The entry of `key`. Keys are digests, spread evenly: it is looked for first among the
-    /// few entries around where its share of all keys puts it, then wherever it must be.
+    /// entries around where its share of all keys puts it (four standard deviations of where
+    /// the entry falls either side), then wherever it must be.
     fn find(&self, key: Key) -> Option<&Entry> {
-        const AROUND: usize = 32;
         let (n, first) = (self.firsts.len(), first_half(key));
+        let around = 2 * n.isqrt() + 16;
         let guess = usize::try_from((u128::from(first) * n as u128) >> 64).unwrap_or(n);
-        let (mut low, mut high) = (guess.saturating_sub(AROUND).min(n), guess.saturating_add(AROUND).min(n));
+        let (mut low, mut high) = (guess.saturating_sub(around).min(n), guess.saturating_add(around).min(n));
         if self.firsts.get(low).is_some_and(|&f| f > first) {
             low = 0;
         }
@@ -311,17 +312,17 @@ mod tests {
         Index::write(&index, &dir.path().join("temporary"), &out, entries.iter().copied()).expect("index");
         let meta = |p: &str| stamp(&fs::symlink_metadata(out.join(p)).expect("meta")).expect("a file");
         let loaded = Index::load(&index, &out).expect("loads");
-        assert_eq!(loaded.knows("a.json", meta("a.json")), None, "racy");
+        assert_eq!(loaded.knows(key(b"a.json"), meta("a.json")), None, "racy");
         aged(&index);
         let loaded = Index::load(&index, &out).expect("loads");
-        assert_eq!(loaded.knows("a.json", meta("a.json")).map(|k| k.print), Some(fingerprint(b"1")));
-        assert_eq!(loaded.knows("c.json", meta("a.json")), None, "no entry");
+        assert_eq!(loaded.knows(key(b"a.json"), meta("a.json")).map(|k| k.print), Some(fingerprint(b"1")));
+        assert_eq!(loaded.knows(key(b"c.json"), meta("a.json")), None, "no entry");
         // Any change to the file moves its ctime, even one that restores size and mtime.
         let before = fs::symlink_metadata(out.join("b.json")).expect("meta");
         fs::write(out.join("b.json"), "3").expect("tamper");
         let mtime = filetime(&before);
         set_mtime(&out.join("b.json"), mtime);
-        assert_eq!(loaded.knows("b.json", meta("b.json")), None, "changed in place");
+        assert_eq!(loaded.knows(key(b"b.json"), meta("b.json")), None, "changed in place");
         // Another folder at the same path: the index is not for it.
         fs::rename(&out, dir.path().join("moved")).expect("move");
         fs::create_dir(&out).expect("mkdir");
@@ -334,7 +335,7 @@ mod tests {
         fs::rename(dir.path().join("moved"), &out).expect("move back");
         Index::write(&index, &dir.path().join("temporary"), &out, entries.iter().copied()).expect("index");
         aged(&index);
-        assert!(Index::load(&index, &out).is_some_and(|i| i.knows("a.json", meta("a.json")).is_some()));
+        assert!(Index::load(&index, &out).is_some_and(|i| i.knows(key(b"a.json"), meta("a.json")).is_some()));
         let bytes = fs::read(&index).expect("index");
         fs::write(&index, &bytes[..bytes.len() - 1]).expect("cut");
         assert!(Index::load(&index, &out).is_none());
@@ -395,8 +396,13 @@ mod tests {
         for f in &files {
             let meta = fs::symlink_metadata(out.join(&f.path)).expect("meta");
             let stamp = stamp(&meta).expect("a file");
-            assert_eq!(loaded.knows(&f.path, stamp).map(|k| k.print), Some(fingerprint(&f.bytes)), "{}", f.path);
-            assert_eq!(loaded.knows(&format!("{}x", f.path), stamp), None, "{}", f.path);
+            assert_eq!(
+                loaded.knows(key(f.path.as_bytes()), stamp).map(|k| k.print),
+                Some(fingerprint(&f.bytes)),
+                "{}",
+                f.path
+            );
+            assert_eq!(loaded.knows(key(format!("{}x", f.path).as_bytes()), stamp), None, "{}", f.path);
         }
     }
 

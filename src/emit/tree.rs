@@ -156,28 +156,30 @@ type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
     let payload = serde_json::Value::Object(payload::payload(&d.content));
     let path = (!matches!(render, Render::ValidateOnly)).then(|| manifest::declaration_path(&d.identifier));
-    // A sink that already has this file (made from the same inputs) keeps it: it is neither
-    // rendered nor its ServerToken worked out again.
-    let digest = match render {
-        Render::Into(_) => Some(declaration::digest(d, &payload)),
-        Render::Files | Render::ValidateOnly => None,
-    };
-    let kept = match (render, &path, &digest) {
-        (Render::Into(sink), Some(path), Some(digest)) => sink.kept(path, digest),
+    // A sink that already has this file, made by this very ddmc from the same inputs, keeps
+    // it: it was validated against Apple's schema when it was rendered, and is neither
+    // validated nor rendered again, nor its ServerToken worked out again.
+    let digest = match (render, &path) {
+        (Render::Into(sink), Some(path)) => {
+            let digest = declaration::digest(d, &payload);
+            if let Some(token) = sink.kept(path, &digest) {
+                debug_assert!(
+                    token == declaration::token_of(d, &payload),
+                    "`{}` was kept by its digest with another ServerToken",
+                    d.identifier
+                );
+                return (Some((None, manifest::Emitted { declaration: d, server_token: token })), Vec::new());
+            }
+            Some(digest)
+        }
         _ => None,
     };
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.
-    let token = match (render, kept.clone()) {
-        (Render::ValidateOnly, _) => String::new(),
-        (_, Some(token)) => token,
-        (Render::Files | Render::Into(_), None) => declaration::token_of(d, &payload),
+    let token = match render {
+        Render::ValidateOnly => String::new(),
+        Render::Files | Render::Into(_) => declaration::token_of(d, &payload),
     };
-    debug_assert!(
-        kept.is_none() || token == declaration::token_of(d, &payload),
-        "`{}` was kept by its digest with another ServerToken",
-        d.identifier
-    );
     let envelope = declaration::wrap(d, &token, payload);
     let problems = schemas::violations(d.ty().as_str(), &envelope)
         .into_iter()
@@ -195,13 +197,8 @@ fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rende
         })
         .collect();
     let file = path.map(|path| {
-        let file = match kept {
-            Some(_) => None,
-            None => {
-                let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
-                placed(render, &path, bytes, digest.and_then(|digest| Made::new(digest, &token)))
-            }
-        };
+        let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
+        let file = placed(render, &path, bytes, digest.and_then(|digest| Made::new(digest, &token)));
         (file, manifest::Emitted { declaration: d, server_token: token })
     });
     (file, problems)

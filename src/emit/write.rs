@@ -197,10 +197,10 @@ impl Staging {
         if self.has_failed.load(Ordering::Relaxed) {
             return;
         }
-        let print = fingerprint(bytes);
-        let placed =
-            self.folders_of(path).and_then(|()| self.put(path, Some(&Content::Bytes(bytes)), Want::Print(print)));
-        self.record(path, placed.map(|placed| placed.holding(Known { print, made })));
+        let (print, key) = (fingerprint(bytes), key(path.as_bytes()));
+        let content = Some(&Content::Bytes(bytes));
+        let placed = self.folders_of(path).and_then(|()| self.put(path, key, content, Want::Print(print)));
+        self.record(key, placed.map(|placed| placed.holding(Known { print, made })));
     }
 
     /// The ServerToken of the declaration file at `path` if the spare or the output holds the
@@ -210,11 +210,12 @@ impl Staging {
         if self.has_failed.load(Ordering::Relaxed) || self.known.is_none() {
             return None;
         }
-        let placed = self.folders_of(path).and_then(|()| self.put(path, None, Want::Made(*digest)));
+        let key = key(path.as_bytes());
+        let placed = self.folders_of(path).and_then(|()| self.put(path, key, None, Want::Made(*digest)));
         match placed {
             Ok(Placement::Known(known, stamp)) => {
                 let token = known.made.map(|made| made.server_token());
-                self.record(path, Ok((known, stamp)));
+                self.record(key, Ok((known, stamp)));
                 token
             }
             // Nothing there, or a failure (which placing it will meet and keep).
@@ -239,17 +240,18 @@ impl Staging {
             Ok((hashing.len, hashing.print.finish()))
         });
         let placed = written.and_then(|(len, print)| {
-            let placed = self.put(path, Some(&Content::Written { partial: &partial, len }), Want::Print(print));
+            let content = Some(&Content::Written { partial: &partial, len });
+            let placed = self.put(path, key(path.as_bytes()), content, Want::Print(print));
             remove(&partial).map_err(io(&partial))?;
             placed.map(|placed| placed.holding(Known { print, made: None }))
         });
-        self.record(path, placed);
+        self.record(key(path.as_bytes()), placed);
     }
 
-    fn record(&self, path: &str, placed: Result<(Known, Option<Stamp>), WriteError>) {
+    /// A file placed (`key`: its path's digest), or the failure to place it.
+    fn record(&self, key: Key, placed: Result<(Known, Option<Stamp>), WriteError>) {
         match placed {
             Ok((known, stamp)) => {
-                let key = key(path.as_bytes());
                 let list = rayon::current_thread_index().map_or(0, |i| i + 1);
                 guard(&self.placed[list.min(self.placed.len() - 1)]).push(Placed { key, known, stamp });
             }
@@ -319,12 +321,18 @@ impl Staging {
 
     /// One file into the spare (`content`, or with none only an existing file known to be
     /// the one wanted); what it holds and its stamp there.
-    fn put(&self, relative: &str, content: Option<&Content<'_>>, want: Want) -> Result<Placement, WriteError> {
+    fn put(
+        &self,
+        relative: &str,
+        key: Key,
+        content: Option<&Content<'_>>,
+        want: Want,
+    ) -> Result<Placement, WriteError> {
         let path = self.spare.join(relative);
         // What the index knows a file to hold: the bytes it recorded at this path, while it is
         // the file recorded, unchanged since (a write, and adding or removing a name, move its
         // change time). Other files are read.
-        let known = |stamp: Option<Stamp>| self.known.as_ref().and_then(|index| index.knows(relative, stamp?));
+        let known = |stamp: Option<Stamp>| self.known.as_ref().and_then(|index| index.knows(key, stamp?));
         // The spare's file, shared with the output and unchanged: kept after one `lstat`, in
         // the steady state.
         let kept = self.look(relative, &path);
@@ -1052,7 +1060,8 @@ mod tests {
         super::super::index::aged(&index);
         let known = Index::load(&index, &out).expect("an index");
         let stamp = stamp(&fs::symlink_metadata(&b).expect("b")).expect("a file");
-        assert_eq!(known.knows("declarations/b.json", stamp).map(|k| k.print), Some(fingerprint(b"2")), "recorded");
+        let b_key = key(b"declarations/b.json");
+        assert_eq!(known.knows(b_key, stamp).map(|k| k.print), Some(fingerprint(b"2")), "recorded");
     }
 
     /// The spare is only ever a real folder of ddmc's: a link planted in its place is
