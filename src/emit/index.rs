@@ -154,6 +154,9 @@ impl Index {
         // A record at a time: the file is never held whole beside the entries.
         let length = file.get_ref().metadata().ok()?.len();
         let records = usize::try_from(length).ok()?.saturating_sub(HEADER.len() + 24) / RECORD;
+        if records > crate::limits::MAX_OUTPUT_FILES {
+            return None;
+        }
         let mut entries = Vec::with_capacity(records);
         let mut r = [0; RECORD];
         loop {
@@ -338,6 +341,11 @@ mod tests {
         assert!(Index::load(&index, &out).is_some_and(|i| i.knows(key(b"a.json"), meta("a.json")).is_some()));
         let bytes = fs::read(&index).expect("index");
         fs::write(&index, &bytes[..bytes.len() - 1]).expect("cut");
+        assert!(Index::load(&index, &out).is_none());
+        // And one of more records than a build may have files (a sparse file: no disk used).
+        fs::write(&index, &bytes).expect("write");
+        let huge = (HEADER.len() + 24 + (crate::limits::MAX_OUTPUT_FILES + 1) * RECORD) as u64;
+        fs::File::options().write(true).open(&index).expect("open").set_len(huge).expect("grow");
         assert!(Index::load(&index, &out).is_none());
     }
 
