@@ -57,8 +57,9 @@ pub trait Sink: Sync {
 
 /// The output tree. Every declaration (`sorted`: in Identifier order) is first validated
 /// against Apple's schema for its type: a failure is ddmc's bug, reported as an internal
-/// error, and nothing is written. With [`Render::ValidateOnly`] the same validation runs and
-/// no file is returned.
+/// error, and nothing is written. (One a sink keeps, as the file this ddmc made from the same
+/// inputs, was validated when it was rendered.) With [`Render::ValidateOnly`] the same
+/// validation runs and no file is returned.
 pub fn tree(
     project: &Project,
     sorted: &[&Declaration],
