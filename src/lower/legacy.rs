@@ -45,7 +45,7 @@ pub struct Profile {
 }
 
 /// A policy and its file.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PolicySource {
     pub policy: String,
     pub source: String,

@@ -16,7 +16,6 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics, Severity};
 use crate::document::Document;
 use crate::model::{GROUP_ALL, OsVersion, Platform, Policy, Secret};
 use predicate::Predicate;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -130,17 +129,11 @@ impl Declaration {
 /// only with the `supervised` enrollment there), or some of its keys.
 pub type Supervision = BTreeMap<Platform, Supervised>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Supervised {
-    /// Serialised as the word `declaration`.
-    #[serde(serialize_with = "declaration_word")]
+    /// Written as the word `declaration` in the manifest.
     Declaration,
     Keys(Vec<String>),
-}
-
-fn declaration_word<S: serde::Serializer>(s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str("declaration")
 }
 
 /// A configuration and the ranges its activation must be limited to.
