@@ -4,7 +4,6 @@ use super::payload::payload;
 use crate::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
-use sha2::{Digest as _, Sha256};
 
 /// ServerToken: a hash of Type, Identifier and canonical Payload as served (secrets
 /// included), so it changes exactly when the content does, a rotated seeding token too.
@@ -125,9 +124,7 @@ pub fn digest(declaration: &Declaration, payload: &Value) -> Digest {
         part(&mut bytes, pointer.as_bytes());
         part(&mut bytes, secret.expose().as_bytes());
     }
-    let mut out = [0; 16];
-    out.copy_from_slice(&Sha256::digest(&bytes)[..16]);
-    out
+    super::index::fingerprint(&bytes)
 }
 
 /// `bytes` with their length first, so that no two lists of parts run together alike.

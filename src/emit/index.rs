@@ -30,7 +30,7 @@ const HEADER: &[u8] = b"ddmc-index 2\n";
 /// what it was made from ([`Made`], 32 bytes; zeros for another file).
 const RECORD: usize = 112;
 
-/// 128 bits of SHA-256 over a file's bytes.
+/// 128 bits of SHA-256 over a file's bytes (or any others: a path, a declaration's inputs).
 pub(super) type Fingerprint = [u8; 16];
 
 pub(super) fn fingerprint(bytes: &[u8]) -> Fingerprint {
@@ -122,6 +122,36 @@ struct Entry {
     known: Known,
 }
 
+impl Entry {
+    /// Its [`RECORD`]: the layout is written here and read in [`Entry::decode`], nowhere else.
+    fn encode(&self) -> [u8; RECORD] {
+        let (s, mut r) = (self.stamp, [0; RECORD]);
+        r[..16].copy_from_slice(&self.key.to_le_bytes());
+        for (at, n) in [(16, s.ino), (24, s.size)] {
+            r[at..at + 8].copy_from_slice(&n.to_le_bytes());
+        }
+        for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
+            r[at..at + 8].copy_from_slice(&n.to_le_bytes());
+        }
+        r[64..80].copy_from_slice(&self.known.print);
+        if let Some(made) = self.known.made {
+            r[80..].copy_from_slice(&made.to_bytes());
+        }
+        r
+    }
+
+    fn decode(r: &[u8; RECORD]) -> Entry {
+        let stamp = Stamp {
+            ino: u64_at(r, 16),
+            size: u64_at(r, 24),
+            mtime: (i64_at(r, 32), i64_at(r, 40)),
+            ctime: (i64_at(r, 48), i64_at(r, 56)),
+        };
+        let known = Known { print: take(r, 64), made: Made::from_bytes(&take(r, 80)) };
+        Entry { key: Key::from_le_bytes(take(r, 0)), stamp, known }
+    }
+}
+
 /// What the index says a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Known {
@@ -165,15 +195,9 @@ impl Index {
                 Ok(_) => file.read_exact(&mut r[1..]).ok()?,
                 Err(_) => return None,
             }
-            let stamp = Stamp {
-                ino: u64_at(&r, 16),
-                size: u64_at(&r, 24),
-                mtime: (i64_at(&r, 32), i64_at(&r, 40)),
-                ctime: (i64_at(&r, 48), i64_at(&r, 56)),
-            };
-            if stamp.ctime.0 < racy {
-                let known = Known { print: take(&r, 64), made: Made::from_bytes(&take(&r, 80)) };
-                entries.push(Entry { key: Key::from_le_bytes(take(&r, 0)), stamp, known });
+            let entry = Entry::decode(&r);
+            if entry.stamp.ctime.0 < racy {
+                entries.push(entry);
             }
         }
         entries.par_sort_unstable_by_key(|e| e.key);
@@ -228,20 +252,8 @@ impl Index {
         for number in [dev, ino, taken] {
             file.write_all(&number.to_le_bytes())?;
         }
-        for (key, known, s) in files {
-            let mut r = [0; RECORD];
-            r[..16].copy_from_slice(&key.to_le_bytes());
-            for (at, n) in [(16, s.ino), (24, s.size)] {
-                r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-            }
-            for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
-                r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-            }
-            r[64..80].copy_from_slice(&known.print);
-            if let Some(made) = known.made {
-                r[80..].copy_from_slice(&made.to_bytes());
-            }
-            file.write_all(&r)?;
+        for (key, known, stamp) in files {
+            file.write_all(&Entry { key, stamp, known }.encode())?;
         }
         file.into_inner().map_err(io::IntoInnerError::into_error)?;
         fs::rename(temporary, path)
@@ -251,7 +263,7 @@ impl Index {
 /// A path's digest: 128 bits of SHA-256, so that no two paths share one, by chance or by
 /// design.
 pub(super) fn key(path: &[u8]) -> Key {
-    Key::from_le_bytes(take(&Sha256::digest(path), 0))
+    Key::from_le_bytes(fingerprint(path))
 }
 
 /// `N` bytes of `bytes` from `at` (a record's field; its length was checked).
