@@ -320,7 +320,7 @@ impl Staging {
     /// (2.9 against 3.9 us per `lstat` on the benchmark's machine).
     /// Each thread opens the folder for itself: one handle shared by all had every look
     /// contend for its reference count.
-    fn look(&self, own: &mut Own, relative: &str, path: &Path) -> Option<Seen> {
+    fn look(&self, own: &mut Own, relative: &str) -> Option<Seen> {
         #[cfg(unix)]
         {
             let (folder, name) = relative.rsplit_once('/').unwrap_or(("", relative));
@@ -337,7 +337,9 @@ impl Staging {
         // Elsewhere, or where the folder cannot be opened: by the whole path.
         #[cfg(not(unix))]
         let _ = (own, relative);
-        fs::symlink_metadata(path).ok().map(|meta| Seen { stamp: stamp(&meta), dir: meta.is_dir() })
+        fs::symlink_metadata(self.spare.join(relative))
+            .ok()
+            .map(|meta| Seen { stamp: stamp(&meta), dir: meta.is_dir() })
     }
 
     /// One file into the spare (`content`, or with none only an existing file known to be
@@ -350,20 +352,20 @@ impl Staging {
         content: Option<&Content<'_>>,
         want: Want,
     ) -> Result<Placement, WriteError> {
-        let path = self.spare.join(relative);
         // What the index knows a file to hold: the bytes it recorded at this path, while it is
         // the file recorded, unchanged since (a write, and adding or removing a name, move its
         // change time). Other files are read.
         let known = |stamp: Option<Stamp>| self.known.as_ref().and_then(|index| index.knows(key, stamp?));
         // The spare's file, shared with the output and unchanged: kept after one `lstat`, in
         // the steady state.
-        let kept = self.look(own, relative, &path);
+        let kept = self.look(own, relative);
         let kept_known = kept.and_then(|seen| known(seen.stamp));
         if let (Some(kept), Some(k)) = (kept, kept_known)
             && want.met_by(&k)
         {
             return Ok(Placement::Known(k, kept.stamp));
         }
+        let path = self.spare.join(relative);
         let twin = self.current.as_ref().map(|out| out.join(relative));
         // Looked at only where an index may know it (else `holds` reads it anyway).
         let twin_meta =
