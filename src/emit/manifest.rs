@@ -76,16 +76,23 @@ pub fn render_into(
 ) -> io::Result<()> {
     let artifacts: Vec<Item<'_>> =
         emitted.iter().map(Item::Declaration).chain(profiles.iter().map(Item::Profile)).collect();
-    let groups = groups(emitted, profiles);
     let mut head = Vec::new();
     let mut p = Pretty::inside(&mut head, 0, true);
     p.open(b'{').field("generator", GENERATOR).key("format").raw("1");
     p.field("identifier_prefix", prefix).key("artifacts");
     out.write_all(&head)?;
-    list(out, *b"[]", &artifacts, |p, item| match item {
-        Item::Declaration(e) => artifact(p.item(), e, resolutions.get(&e.declaration.identifier)),
-        Item::Profile(e) => profile_artifact(p.item(), e),
-    })?;
+    // The groups (a pass over every declaration, then their tokens) are worked out while the
+    // artifacts are written, not before.
+    let (groups, written) = rayon::join(
+        || groups(emitted, profiles),
+        || {
+            list(out, *b"[]", &artifacts, |p, item| match item {
+                Item::Declaration(e) => artifact(p.item(), e, resolutions.get(&e.declaration.identifier)),
+                Item::Profile(e) => profile_artifact(p.item(), e),
+            })
+        },
+    );
+    written?;
     out.write_all(b",\n  \"groups\": ")?;
     list(out, *b"{}", &groups, |p, (name, group)| {
         p.key(name).open(b'{').key("declarations").strings(group.declarations.iter().copied());
