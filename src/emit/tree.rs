@@ -155,26 +155,26 @@ type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema.
 fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
-    let payload = serde_json::Value::Object(payload::payload(&d.content));
     let path = (!matches!(render, Render::ValidateOnly)).then(|| manifest::declaration_path(&d.identifier));
     // A sink that already has this file, made by this very ddmc from the same inputs, keeps
     // it: it was validated against Apple's schema when it was rendered, and is neither
-    // validated nor rendered again, nor its ServerToken worked out again.
+    // validated nor rendered again, nor its payload built, nor its ServerToken worked out.
     let digest = match (render, &path) {
         (Render::Into(sink), Some(path)) => {
-            let digest = declaration::digest(d, &payload);
-            if let Some(token) = sink.kept(path, &digest) {
+            let digest = declaration::digest(d);
+            if let Some(token) = digest.as_ref().and_then(|digest| sink.kept(path, digest)) {
                 debug_assert!(
-                    token == declaration::token_of(d, &payload),
+                    token == declaration::server_token(d),
                     "`{}` was kept by its digest with another ServerToken",
                     d.identifier
                 );
                 return (Some((None, manifest::Emitted { declaration: d, server_token: token })), Vec::new());
             }
-            Some(digest)
+            digest
         }
         _ => None,
     };
+    let payload = serde_json::Value::Object(payload::payload(&d.content));
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.
     let token = match render {

@@ -6,11 +6,14 @@ use crate::apple::DeclarationType;
 use crate::apple::fields;
 use crate::apple::fields::Field;
 use crate::model::{BuildVersion, LocalDateTime, OsVersion};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
-/// The content of each kind of declaration ddmc lowers to.
-#[derive(Clone, Debug, PartialEq)]
+/// The content of each kind of declaration ddmc lowers to. As data (`Serialize`: every
+/// field, a version as its text) it is what a declaration's file is made from
+/// (`emit::declaration::digest`), so no field may be skipped.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum Content {
     Settings(Settings),
     /// Boxed: the largest content by far, and the rarest; every declaration pays for the largest.
@@ -69,8 +72,15 @@ impl Settings {
     }
 }
 
+/// Each Apple key path with its value, in order: all a settings payload is made from.
+impl Serialize for Settings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(field, value)| (field.key, value)))
+    }
+}
+
 /// `softwareupdate.enforcement.specific`: one target of one `enforce` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Enforcement {
     /// The policy's `enforce` entry it comes from (from 0): where its messages point.
     pub entry: usize,
@@ -95,7 +105,7 @@ impl Enforcement {
 
 /// Apple installs a BSI only on a device already at its base version: the base version is
 /// one declaration, the BSI build another, and each knows the other's Identifier.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Half {
     /// The base version, for every device below it.
     Base { bsi: String },
@@ -104,7 +114,7 @@ pub enum Half {
 }
 
 /// `activation.simple`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Activation {
     /// `Predicate` as Apple reads it (rendered once, when activations are grouped by it);
     /// `None` activates on every device.
@@ -114,7 +124,7 @@ pub struct Activation {
 }
 
 /// `management.status-subscriptions`: the status items' names, in name order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct StatusSubscriptions {
     pub items: BTreeSet<&'static str>,
 }
