@@ -13,7 +13,6 @@
 //! else is read and compared, as without an index.
 
 use super::declaration::Made;
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io;
@@ -108,12 +107,16 @@ fn folder(_: &Path) -> Option<(u64, u64)> {
 
 /// The index of the folder now at `out`.
 pub(super) struct Index {
-    /// The trusted entries, sorted by their path's digest: 60,000 at 10,000 policies, held
-    /// while the whole build is written, so no path is kept.
+    /// The trusted entries: 60,000 at 10,000 policies, held while the whole build is
+    /// written, so no path is kept.
     entries: Vec<Entry>,
-    /// Each entry's key's first half, searched instead of the entries: 8 bytes an entry
-    /// rather than 120, so a search touches few cache lines.
-    firsts: Vec<u64>,
+    /// Where each entry is (its position, plus one; 0 for none), at a slot its key picks:
+    /// open addressing, at least twice as many slots as entries, so that a search nearly
+    /// always reads one slot and one entry (a sorted search missed the cache at each step).
+    slots: Vec<u32>,
+    /// How a key picks its slot: keyed anew each run (keys are digests of paths a pull
+    /// request chooses; it must not be able to pile them into one run of slots).
+    hasher: std::collections::hash_map::RandomState,
 }
 
 struct Entry {
@@ -163,10 +166,6 @@ pub(super) struct Known {
 /// A path's digest ([`key`]).
 pub(super) type Key = u128;
 
-fn first_half(key: Key) -> u64 {
-    (key >> 64) as u64
-}
-
 impl Index {
     /// The index at `path`, if it describes the folder now at `out`; `None` for anything
     /// else, including a malformed file (then every file is read).
@@ -200,9 +199,7 @@ impl Index {
                 entries.push(entry);
             }
         }
-        entries.par_sort_unstable_by_key(|e| e.key);
-        let firsts = entries.iter().map(|e| first_half(e.key)).collect();
-        Some(Index { entries, firsts })
+        Some(Index::of(entries))
     }
 
     /// What the file whose path's digest is `key` and whose stamp is `stamp` (as `lstat`
@@ -212,27 +209,35 @@ impl Index {
         (stamp == entry.stamp).then_some(entry.known)
     }
 
-    /// The entry of `key`. Keys are digests, spread evenly: it is looked for first among the
-    /// entries around where its share of all keys puts it (four standard deviations of where
-    /// the entry falls either side), then wherever it must be.
+    /// The entries, found by their keys.
+    fn of(entries: Vec<Entry>) -> Index {
+        let hasher = std::collections::hash_map::RandomState::new();
+        let mut index = Index { slots: vec![0; (2 * entries.len()).next_power_of_two().max(16)], entries, hasher };
+        for (at, entry) in index.entries.iter().enumerate() {
+            let slot = index.probe(entry.key).find(|&slot| index.slots[slot] == 0);
+            // (A free slot is always found: there are more slots than entries.)
+            if let Some(slot) = slot {
+                index.slots[slot] = u32::try_from(at + 1).unwrap_or(0);
+            }
+        }
+        index
+    }
+
+    /// The slots where `key` may be, in order: from the one it picks on, round the end.
+    fn probe(&self, key: Key) -> impl Iterator<Item = usize> {
+        use std::hash::BuildHasher;
+        let mask = self.slots.len() - 1;
+        let start = self.hasher.hash_one(key) as usize & mask;
+        (0..self.slots.len()).map(move |i| (start + i) & mask)
+    }
+
+    /// The entry of `key`: looked for from the slot it picks up to the first empty one.
     fn find(&self, key: Key) -> Option<&Entry> {
-        let (n, first) = (self.firsts.len(), first_half(key));
-        let around = 2 * n.isqrt() + 16;
-        let guess = usize::try_from((u128::from(first) * n as u128) >> 64).unwrap_or(n);
-        let (mut low, mut high) = (guess.saturating_sub(around).min(n), guess.saturating_add(around).min(n));
-        if self.firsts.get(low).is_some_and(|&f| f > first) {
-            low = 0;
-        }
-        if high == 0 || self.firsts.get(high - 1).is_some_and(|&f| f < first) {
-            high = n;
-        }
-        let start = low + self.firsts[low..high].partition_point(|&f| f < first);
-        self.firsts[start..]
-            .iter()
-            .take_while(|&&f| f == first)
-            .zip(&self.entries[start..])
-            .map(|(_, e)| e)
-            .find(|e| e.key == key)
+        self.probe(key)
+            .map(|slot| self.slots[slot])
+            .take_while(|&at| at != 0)
+            .filter_map(|at| self.entries.get(at as usize - 1))
+            .find(|entry| entry.key == key)
     }
 
     /// Records the files at `out` (path's digest, fingerprint, stamp as the build left them)
@@ -377,23 +382,22 @@ mod tests {
         assert_eq!(stamp_of(&at(".")), None, "a folder has no stamp");
     }
 
-    /// Keys that share their first half, at either end of the range, or are alone: each is
-    /// found, and no key between them.
+    /// Keys that share a half, at either end of the range, or are alone: each is found, and
+    /// no key between them; nothing in an empty index.
     #[test]
     fn finds_keys_that_share_their_first_half() {
         let stamp = Stamp { ino: 1, size: 1, mtime: (0, 0), ctime: (0, 0) };
         let known = Known { print: [0; 16], made: None };
         let keys = [0, (1 << 64) | 1, (1 << 64) | 2, (1 << 64) | 3, 7 << 100, Key::MAX - 1, Key::MAX];
         let entries: Vec<Entry> = keys.iter().map(|&key| Entry { key, stamp, known }).collect();
-        let firsts = entries.iter().map(|e| first_half(e.key)).collect();
-        let index = Index { entries, firsts };
+        let index = Index::of(entries);
         for key in keys {
             assert_eq!(index.find(key).map(|e| e.key), Some(key), "{key:#x}");
         }
         for key in [1, 1 << 64, (1 << 64) | 4, 6 << 100, Key::MAX - 2] {
             assert!(index.find(key).is_none(), "{key:#x}");
         }
-        assert!(Index { entries: Vec::new(), firsts: Vec::new() }.find(5).is_none());
+        assert!(Index::of(Vec::new()).find(5).is_none());
     }
 
     /// Every one of many entries is found, and no other path.

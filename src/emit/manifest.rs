@@ -10,7 +10,7 @@ use crate::lower::{Declaration, OsRange, Supervised, Supervision};
 use crate::model::GROUP_ALL;
 use crate::resolve::Provenance;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Marks an output folder as ddmc's, so that a build never replaces anything else.
@@ -209,7 +209,12 @@ fn reach<'a>(
     supervision: &Supervision,
 ) {
     p.key("groups").strings(groups);
-    let platforms: BTreeSet<&str> = applies_to.iter().map(|r| r.platform.as_str()).collect();
+    // By name, each once (nearly always one: no set is built for it).
+    let mut platforms: Vec<&str> = applies_to.iter().map(|r| r.platform.as_str()).collect();
+    if platforms.len() > 1 {
+        platforms.sort_unstable();
+        platforms.dedup();
+    }
     p.key("platforms").strings(platforms);
     p.key("os_range").open(b'[');
     for r in applies_to {
