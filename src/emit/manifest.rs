@@ -32,17 +32,13 @@ pub struct Emitted<'a> {
 
 /// Where a declaration's file goes in the output tree.
 pub fn declaration_path(identifier: &str) -> String {
-    DeclarationPath(identifier).to_string()
+    declaration_path_parts(identifier).concat()
 }
 
-/// [`declaration_path`] of an Identifier, written where it is needed: the manifest holds no
-/// string per declaration for it.
-struct DeclarationPath<'a>(&'a str);
-
-impl std::fmt::Display for DeclarationPath<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "declarations/{}.json", self.0)
-    }
+/// [`declaration_path`] in parts, as the manifest writes it (it holds no string per
+/// declaration for it).
+fn declaration_path_parts(identifier: &str) -> [&str; 3] {
+    ["declarations/", identifier, ".json"]
 }
 
 /// The manifest as pretty JSON, newline-terminated. `emitted` is sorted by Identifier.
@@ -163,7 +159,7 @@ fn list<T: Sync>(
 fn artifact(p: &mut Pretty<'_>, e: &Emitted<'_>, resolved: Option<&Provenance>) {
     let d = e.declaration;
     p.open(b'{').field("kind", "declaration").field("Type", d.ty().as_str()).field("Identifier", &d.identifier);
-    p.field("ServerToken", &e.server_token).key("path").display(DeclarationPath(&d.identifier));
+    p.field("ServerToken", &e.server_token).key("path").joined(&declaration_path_parts(&d.identifier));
     if let Some(origin) = &d.origin {
         p.field("policy", &origin.policy).field("source", &origin.source);
     }

@@ -77,6 +77,19 @@ impl<'o> Pretty<'o> {
         self
     }
 
+    /// A JSON string made of `parts` one after the other (a path), without joining them
+    /// first.
+    pub fn joined(&mut self, parts: &[&str]) -> &mut Self {
+        if parts.iter().any(|part| needs_escape(part.as_bytes())) {
+            string(self.out, &parts.concat());
+        } else {
+            self.out.push(b'"');
+            parts.iter().for_each(|part| self.out.extend_from_slice(part.as_bytes()));
+            self.out.push(b'"');
+        }
+        self
+    }
+
     /// A number or a literal (`null`), written as it is.
     pub fn raw(&mut self, text: &str) -> &mut Self {
         self.out.extend_from_slice(text.as_bytes());
@@ -154,10 +167,11 @@ mod tests {
         p.open(b'{').field("a", awkward).key("empty").open(b'[').close(b']');
         p.key("none").open(b'{').close(b'}').key("list").strings(["x", awkward]);
         p.key("nested").open(b'[').item().open(b'{').key("n").raw("1").key("v").display("26.4").close(b'}');
-        p.item().display(format_args!("{awkward}")).close(b']').close(b'}');
+        p.item().display(format_args!("{awkward}")).item().joined(&["a/", awkward, ".json"]);
+        p.item().joined(&["a/", "b", ".json"]).close(b']').close(b'}');
         let expected = json!({
             "a": awkward, "empty": [], "none": {}, "list": ["x", awkward],
-            "nested": [{"n": 1, "v": "26.4"}, awkward],
+            "nested": [{"n": 1, "v": "26.4"}, awkward, format!("a/{awkward}.json"), "a/b.json"],
         });
         let expected = serde_json::to_string_pretty(&expected).expect("json");
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
