@@ -33,25 +33,9 @@ const RECORD: usize = 112;
 pub(super) type Fingerprint = [u8; 16];
 
 pub(super) fn fingerprint(bytes: &[u8]) -> Fingerprint {
-    let mut f = Fingerprinting::default();
-    f.update(bytes);
-    f.finish()
-}
-
-/// A [`fingerprint`] of bytes given a part at a time (a file written as it is rendered).
-#[derive(Default)]
-pub(super) struct Fingerprinting(Sha256);
-
-impl Fingerprinting {
-    pub(super) fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-
-    pub(super) fn finish(self) -> Fingerprint {
-        let mut out = [0; 16];
-        out.copy_from_slice(&self.0.finalize()[..16]);
-        out
-    }
+    let mut out = [0; 16];
+    out.copy_from_slice(&Sha256::digest(bytes)[..16]);
+    out
 }
 
 /// A file's identity as `lstat` gives it.
