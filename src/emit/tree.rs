@@ -68,11 +68,18 @@ pub fn tree(
     render: Render<'_>,
     out: &mut Diagnostics,
 ) -> Vec<OutputFile> {
-    if let Render::Into(sink) = render {
-        sink.start(project.output());
-    }
+    // What each declaration's file is made from, worked out on every other core while the
+    // sink opens the output (a lock, a folder listed, an index read: one core's work).
+    let digests: Vec<Option<Digest>> = match render {
+        Render::Into(sink) => {
+            let digests = || sorted.par_iter().map(|d| declaration::digest(d)).collect();
+            rayon::join(|| sink.start(project.output()), digests).1
+        }
+        Render::Files | Render::ValidateOnly => Vec::new(),
+    };
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let each = sorted.par_iter().map(|d| emit_declaration(d, render));
+    let each =
+        sorted.par_iter().enumerate().map(|(at, d)| emit_declaration(d, render, digests.get(at).copied().flatten()));
     let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
         // Nothing to render: only problems are kept, not a slot per declaration.
         Render::ValidateOnly => each.filter(|(_, problems)| !problems.is_empty()).collect(),
@@ -153,15 +160,18 @@ fn placed(render: Render<'_>, path: &str, bytes: Vec<u8>, made: Option<Made>) ->
 type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
-/// Apple's schema.
-fn emit_declaration<'d>(d: &'d Declaration, render: Render<'_>) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
+/// Apple's schema. `digest`: what its file is made from, where a sink may keep it.
+fn emit_declaration<'d>(
+    d: &'d Declaration,
+    render: Render<'_>,
+    digest: Option<Digest>,
+) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
     let path = (!matches!(render, Render::ValidateOnly)).then(|| manifest::declaration_path(&d.identifier));
     // A sink that already has this file, made by this very ddmc from the same inputs, keeps
     // it: it was validated against Apple's schema when it was rendered, and is neither
     // validated nor rendered again, nor its payload built, nor its ServerToken worked out.
     let digest = match (render, &path) {
         (Render::Into(sink), Some(path)) => {
-            let digest = declaration::digest(d);
             if let Some(token) = digest.as_ref().and_then(|digest| sink.kept(path, digest)) {
                 debug_assert!(
                     token == declaration::server_token(d),
