@@ -170,20 +170,16 @@ fn emit_declaration<'d>(
     // A sink that already has this file, made by this very ddmc from the same inputs, keeps
     // it: it was validated against Apple's schema when it was rendered, and is neither
     // validated nor rendered again, nor its payload built, nor its ServerToken worked out.
-    let digest = match (render, &path) {
-        (Render::Into(sink), Some(path)) => {
-            if let Some(token) = digest.as_ref().and_then(|digest| sink.kept(path, digest)) {
-                debug_assert!(
-                    token == declaration::server_token(d),
-                    "`{}` was kept by its digest with another ServerToken",
-                    d.identifier
-                );
-                return (Some((None, manifest::Emitted { declaration: d, server_token: token })), Vec::new());
-            }
-            digest
-        }
-        _ => None,
-    };
+    if let (Render::Into(sink), Some(path), Some(digest)) = (render, &path, &digest)
+        && let Some(token) = sink.kept(path, digest)
+    {
+        debug_assert!(
+            token == declaration::server_token(d),
+            "`{}` was kept by its digest with another ServerToken",
+            d.identifier
+        );
+        return (Some((None, manifest::Emitted { declaration: d, server_token: token })), Vec::new());
+    }
     let payload = serde_json::Value::Object(payload::payload(&d.content));
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.

@@ -34,8 +34,8 @@ use std::fs;
 use std::io;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
 
 /// Why the output could not be written.
 #[derive(Debug)]
@@ -110,7 +110,7 @@ pub struct Staging {
     held_dirs: Vec<PathBuf>,
     /// Folders of the spare known to exist, as relative paths, and whether this build has a
     /// file in them (or below).
-    dirs: RwLock<HashMap<String, bool>>,
+    dirs: Mutex<HashMap<String, bool>>,
     /// One per thread (rayon's workers, and any other): what placing files needs to keep, so
     /// that threads placing them neither take turns nor share a cache line.
     lanes: Vec<Lane>,
@@ -198,7 +198,7 @@ impl Staging {
             known,
             held_files,
             held_dirs,
-            dirs: RwLock::new(dirs),
+            dirs: Mutex::new(dirs),
             lanes,
             failed: Mutex::new(None),
             has_failed: AtomicBool::new(false),
@@ -294,7 +294,7 @@ impl Staging {
         if own.folders.iter().any(|(seen, _)| seen == folder) {
             return Ok(());
         }
-        let mut dirs = self.dirs.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut dirs = guard(&self.dirs);
         for (i, _) in path.match_indices('/') {
             let dir = &path[..i];
             if let Some(wanted) = dirs.get_mut(dir) {
