@@ -65,6 +65,40 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
 }
 
+/// The running ddmc, as its file's identity (size, times, and on Unix device and inode): what
+/// a build remembers by digest (a declaration's file, a policy's typed model) is reused only
+/// by the very ddmc that made it (another build of ddmc may read or lay out files otherwise).
+/// Where it cannot be read, random: nothing is reused.
+pub fn running_ddmc() -> &'static [u8] {
+    static IDENTITY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(std::fs::metadata);
+        let mut bytes = Vec::new();
+        match meta {
+            Ok(meta) => {
+                let nanos = |t: std::io::Result<std::time::SystemTime>| {
+                    t.ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos())
+                };
+                bytes.extend_from_slice(&meta.len().to_le_bytes());
+                bytes.extend_from_slice(&nanos(meta.modified()).to_le_bytes());
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    for n in [meta.dev(), meta.ino(), meta.ctime() as u64, meta.ctime_nsec() as u64] {
+                        bytes.extend_from_slice(&n.to_le_bytes());
+                    }
+                }
+            }
+            Err(_) => {
+                use std::hash::BuildHasher;
+                let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
+                bytes.extend_from_slice(&random.to_le_bytes());
+            }
+        }
+        bytes
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,16 +6,36 @@
 use crate::model::schema::ALIASES;
 use crate::parse::{Node, Value};
 use crate::source::{Pos, Span};
+use std::sync::{Arc, OnceLock};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Document {
     /// File name relative to the repository, as shown in diagnostics.
     pub file: String,
-    outline: Outline,
+    /// The outline, made at once from a parsed file, or read from `encoded` when a position
+    /// is first asked for: a rebuild asks where a field is in a few files (for its warnings),
+    /// and reading every outline it recalled would cost it a fifth of a `check`.
+    outline: OnceLock<Outline>,
+    encoded: Option<Encoded>,
+}
+
+/// An outline as [`Document::outline_bytes`] wrote it: a range of a policy cache's bytes.
+#[derive(Clone)]
+struct Encoded {
+    bytes: Arc<[u8]>,
+    start: usize,
+    end: usize,
+}
+
+impl std::fmt::Debug for Document {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Document").field("file", &self.file).field("outline", self.outline()).finish()
+    }
 }
 
 /// Every node of a parsed file in document order (the root first), with its key and spans.
-#[derive(Debug, Clone)]
+/// Serialised as it is (MessagePack, [`Document::outline_bytes`]) into the policy cache.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Outline {
     nodes: Vec<Located>,
     /// Each list's and mapping's children (indices into `nodes`), one block per parent, so
@@ -25,7 +45,7 @@ struct Outline {
     keys: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Located {
     /// Byte range of the key in `keys` (empty for list items and the root).
     key: (u32, u32),
@@ -42,7 +62,7 @@ struct Located {
 
 /// A span in 32-bit numbers (a source file is at most 1 MiB, `limits`): thousands of
 /// outlines live to the end of the run, and `Span` counts offsets in `usize`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 struct Packed([u32; 6]);
 
 impl Packed {
@@ -156,7 +176,31 @@ fn small(n: usize) -> u32 {
 impl Document {
     /// The document of `root`, parsed from `file`.
     pub fn new(file: String, root: &Node) -> Document {
-        Document { file, outline: Outline::of(root) }
+        Document { file, outline: OnceLock::from(Outline::of(root)), encoded: None }
+    }
+
+    fn outline(&self) -> &Outline {
+        self.outline.get_or_init(|| {
+            let read = self.encoded.as_ref().and_then(|e| rmp_serde::from_slice(e.bytes.get(e.start..e.end)?).ok());
+            // A cache entry is sealed and written by this very ddmc: an outline that cannot be
+            // read is a bug, and then positions fall back to the start of the file.
+            read.unwrap_or(Outline { nodes: Vec::new(), children: Vec::new(), keys: String::new() })
+        })
+    }
+
+    /// The outline as bytes, for the policy cache of a build: read back by
+    /// [`Document::with_outline`].
+    pub fn outline_bytes(&self) -> Vec<u8> {
+        // Plain numbers, strings and lists: nothing here can fail to serialise.
+        rmp_serde::to_vec(self.outline()).unwrap_or_default()
+    }
+
+    /// The document of `file` whose outline [`Document::outline_bytes`] wrote into `bytes`
+    /// from `start` to `end`; read only when a position is asked for. (An outline whose
+    /// numbers point nowhere cannot mislead a lookup into a panic: every index is looked up
+    /// with `get`.)
+    pub fn with_outline(file: String, bytes: Arc<[u8]>, start: usize, end: usize) -> Document {
+        Document { file, outline: OnceLock::new(), encoded: Some(Encoded { bytes, start, end }) }
     }
 
     /// The span of the value at `path`, or of its nearest ancestor that exists.
@@ -175,14 +219,14 @@ impl Document {
             Some(std::iter::once(*alias).chain(path[1..].iter().copied()).collect())
         });
         for len in (1..=path.len()).rev() {
-            if let Some(found) = self.outline.at(&path[..len]) {
+            if let Some(found) = self.outline().at(&path[..len]) {
                 return span(found);
             }
-            if let Some(found) = aliased.as_ref().and_then(|a| self.outline.at(&a[..len])) {
+            if let Some(found) = aliased.as_ref().and_then(|a| self.outline().at(&a[..len])) {
                 return span(found);
             }
         }
-        let root = self.outline.nodes.first().map(|l| l.span.span()).unwrap_or_default();
+        let root = self.outline().nodes.first().map(|l| l.span.span()).unwrap_or_default();
         Span::point(root.start)
     }
 }

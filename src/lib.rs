@@ -8,7 +8,7 @@
 //!   other tools), `catalog` (Apple's version catalog), `apple` (Apple's schema facts),
 //!   `document` (a parsed file beside its model);
 //! - the stages, in order: `template` -> `validate` -> `resolve` -> `lower` -> `analysis` -> `emit`, run by
-//!   `pipeline`;
+//!   `pipeline`, which a build's `policy_cache` spares reading files that did not change;
 //! - commands built on them: `explain`, `status`, `lint`, `schedule`, `diff`, `report`,
 //!   `init`, `generate` (Apple's schemas into `schemas/apple`); `cli` is the edge.
 
@@ -31,6 +31,7 @@ pub mod lower;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod policy_cache;
 pub mod repo;
 pub mod report;
 pub mod resolve;

@@ -49,6 +49,11 @@ pub const MAX_DEVICE_FILE_BYTES: u64 = 8 * 1024 * 1024;
 /// children can describe 2^40 values in 150 bytes.
 pub const MAX_DEVICE_FILE_VALUES: usize = 1_000_000;
 
+/// A policy cache (`policy_cache`, beside a build's output) larger than this is not read
+/// (and not written): it takes about 1 KB a policy, so this is far above what 100,000
+/// ordinary policies need.
+pub const MAX_POLICY_CACHE_BYTES: u64 = 512 * 1024 * 1024;
+
 /// The largest catalog file or GDMF answer: GDMF answers about 120 KB today.
 pub const MAX_CATALOG_BYTES: usize = 16 * 1024 * 1024;
 

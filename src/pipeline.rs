@@ -10,6 +10,7 @@ use crate::lower::{self, Declaration, identifier::MAX_OCTETS};
 use crate::model::project::{DEFAULT_OUTPUT, DEFAULT_PREFIX, LegacyProfiles};
 use crate::model::{LocalDateTime, Policy, Project};
 use crate::parse::{self, Node};
+use crate::policy_cache::{self, Cache};
 use crate::repo::{self, LoadError, Repository};
 use crate::resolve;
 use crate::source::{SourceFile, Span};
@@ -40,6 +41,8 @@ pub struct Compilation {
     pub profiles: Vec<Profile>,
     /// Apple's catalog, when the repository has one.
     pub catalog: Option<crate::catalog::Catalog>,
+    /// What to write into the policy cache once the build is written ([`Options::cache`]).
+    pub cache: Option<policy_cache::Update>,
 }
 
 pub use crate::resolve::Loaded;
@@ -58,11 +61,15 @@ pub struct Options<'a> {
     /// to a sink as it is rendered (`build`), or every declaration only validated (`check`,
     /// `explain`, `report`, `status`).
     pub render: emit::Render<'a>,
+    /// Where the policy cache of the output is, given the output folder `ddmc.yaml` names
+    /// (`build`): the policy files it remembers are not read again, and
+    /// [`Compilation::cache`] says what to remember of those that were.
+    pub cache: Option<&'a (dyn Fn(&str) -> std::path::PathBuf + Sync)>,
 }
 
 impl<'a> Options<'a> {
     pub fn new(mode: Mode, secret: &'a (dyn Fn(&str) -> Option<String> + Sync)) -> Self {
-        Options { mode, secret, now: None, environment: None, render: emit::Render::Files }
+        Options { mode, secret, now: None, environment: None, render: emit::Render::Files, cache: None }
     }
 }
 
@@ -155,22 +162,47 @@ fn compile_repository(
         missing_secret_is_error: mode == Mode::Build,
         organization: project.organization.name.as_deref(),
     };
-    // Each file is parsed and validated on its own core; results (and their diagnostics) are
-    // merged in file order, so output and messages stay deterministic.
-    let per_file: Vec<(Option<Loaded>, Diagnostics)> = repository
+    let cache = options.cache.map(|at| {
+        let context = policy_cache::context(repository.project.as_ref().map(|f| f.text.as_str()), options.environment);
+        Cache::open(at(project.output()), context)
+    });
+    // Each file is parsed and validated on its own core (or recalled from the cache); results
+    // (and their diagnostics) are merged in file order, so output and messages stay
+    // deterministic.
+    let per_file: Vec<(Option<Loaded>, Diagnostics, Remembered)> = repository
         .policies
         .par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
-            let loaded = load_policy(file, validators, &templates, &mut found);
-            (loaded, found)
+            let Some(cache) = &cache else {
+                return (load_policy(file, validators, &templates, &mut found, None), found, Remembered::No);
+            };
+            let key = cache.key(file);
+            if let Some((policy, doc)) = cache.recall(&key, file) {
+                return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key));
+            }
+            let mut json = Vec::new();
+            let loaded = load_policy(file, validators, &templates, &mut found, Some(&mut json));
+            // Remembered only without a diagnostic: a warning is reported at every build.
+            let fresh = loaded
+                .as_ref()
+                .filter(|_| found.iter().next().is_none())
+                .and_then(|l| policy_cache::Entry::new(key, &json, &l.doc));
+            (loaded, found, fresh.map_or(Remembered::No, Remembered::Fresh))
         })
         .collect();
     let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
-    for (item, found) in per_file {
+    let (mut used, mut fresh) = (Vec::new(), Vec::new());
+    for (item, found, remembered) in per_file {
         diagnostics.extend(found);
         loaded.extend(item);
+        match remembered {
+            Remembered::Used(key) => used.push(key),
+            Remembered::Fresh(entry) => fresh.push(entry),
+            Remembered::No => {}
+        }
     }
+    let cache = cache.map(|cache| cache.update(used, fresh));
     // Then each policy is resolved and lowered on its own core. (In a second pass: parsing's
     // short-lived trees and the declarations that live to the end are then not interleaved
     // in the allocator's pages, which at 10,000 policies kept 5-10 MB more resident.)
@@ -254,7 +286,27 @@ fn compile_repository(
         files.clear();
     }
     let catalog = catalog.map(|(_, c)| c);
-    Ok(Compilation { policies: loaded, declarations, profiles, repository, project, diagnostics, files, catalog })
+    Ok(Compilation {
+        policies: loaded,
+        declarations,
+        profiles,
+        repository,
+        project,
+        diagnostics,
+        files,
+        catalog,
+        cache,
+    })
+}
+
+/// What the policy cache has to do with one policy file.
+enum Remembered {
+    /// Nothing: there is no cache, or the file loaded with a diagnostic.
+    No,
+    /// It came from the cache entry with this key.
+    Used(policy_cache::Key),
+    /// It was read, and is to be remembered.
+    Fresh(policy_cache::Entry),
 }
 
 /// What one policy lowered to: its declarations and legacy settings, and the diagnostics of
@@ -356,7 +408,7 @@ pub fn resolution_changes(
     let file = project.catalog();
     let mut lines = Vec::new();
     for source_file in &repository.policies {
-        let Some(item) = load_policy(source_file, validators, &templates, &mut Diagnostics::default()) else {
+        let Some(item) = load_policy(source_file, validators, &templates, &mut Diagnostics::default(), None) else {
             continue;
         };
         let against = |catalog: Option<&crate::catalog::Catalog>| {
@@ -449,10 +501,15 @@ fn typed<T: DeserializeOwned>(
     root: Node,
     validators: &Validators,
     out: &mut Diagnostics,
+    json: Option<&mut Vec<u8>>,
 ) -> Option<(T, Document)> {
     let instance = root.to_json();
     if !validators.check(kind, &file.name, &root, &instance, out) {
         return None;
+    }
+    if let Some(json) = json {
+        // A `Value` always serialises.
+        let _ = serde_json::to_writer(json, &instance);
     }
     match serde_json::from_value::<T>(instance) {
         Ok(value) => Some((value, Document::new(file.name.clone(), &root))),
@@ -476,7 +533,7 @@ fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostic
             return (Project::default(), None);
         }
     };
-    match typed::<Project>(DocumentKind::Project, file, root, validators, out) {
+    match typed::<Project>(DocumentKind::Project, file, root, validators, out, None) {
         Some((project, doc)) => (project, Some(doc)),
         None => (Project::default(), None),
     }
@@ -500,11 +557,14 @@ fn unknown_environment(name: &str, defined: &[&str]) -> String {
     format!("`--env {name}`: ddmc.yaml defines {}{near}", names.join(", "))
 }
 
+/// A policy file parsed, its templates rendered, validated and typed. `json`: where to keep
+/// the document it was validated as (compact JSON), for the policy cache.
 fn load_policy(
     file: &SourceFile,
     validators: &Validators,
     templates: &Templates<'_>,
     out: &mut Diagnostics,
+    json: Option<&mut Vec<u8>>,
 ) -> Option<Loaded> {
     let mut root = parse_file(file, out)?;
     // A template that cannot be rendered leaves text that would only fail validation again.
@@ -515,7 +575,7 @@ fn load_policy(
     if out.count(Severity::Error) > errors {
         return None;
     }
-    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out)?;
+    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out, json)?;
     rules::check_policy(&policy, &doc, out);
     Some(Loaded { doc, policy, targets: Vec::new() })
 }

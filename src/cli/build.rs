@@ -137,8 +137,13 @@ pub(super) fn build(
     // `--deny-conflicts` turns warnings found while the tree is emitted into errors: the
     // tree is rendered first then, so that such a build writes nothing at all.
     let stream = !check && format == crate::emit::format::Format::Raw && !cli.deny_conflicts;
+    // The policy cache is beside the output, which `ddmc.yaml` may name.
+    let cache_at = |configured: &str| {
+        crate::emit::write::policy_cache_path(&out.map_or_else(|| repo.join(configured), Path::to_path_buf))
+    };
     if stream {
         options.render = Render::Into(&streamed);
+        options.cache = Some(&cache_at);
     }
     let mut c = match pipeline::compile_with(repo, &options) {
         Ok(c) => c,
@@ -147,7 +152,14 @@ pub(super) fn build(
     pipeline::package(&mut c, format);
     let code = match report(cli, &mut c, true) {
         exit::OK if stream => match streamed.staging.into_inner() {
-            Some((folder, Ok(staging))) => written(cli, &folder, staging.commit(), &c),
+            Some((folder, Ok(staging))) => {
+                let cache = c.cache.take();
+                // Only a speed-up for the next build: one that cannot be written is no error.
+                let committed = staging.commit_then(|temporary| {
+                    let _ = cache.map(|cache| cache.save(temporary));
+                });
+                written(cli, &folder, committed, &c)
+            }
             Some((_, Err(refused))) => fail(cli, refused),
             None => fail(cli, io("internal error: the build rendered no file")),
         },

@@ -119,7 +119,7 @@ impl Made {
 /// no two lists of values run together alike). `None` if it cannot be (nothing is kept).
 pub fn digest(declaration: &Declaration) -> Option<Digest> {
     let mut bytes = Vec::with_capacity(512);
-    bytes.extend_from_slice(this_ddmc());
+    bytes.extend_from_slice(crate::canonical::running_ddmc());
     part(&mut bytes, declaration.ty().as_str().as_bytes());
     part(&mut bytes, declaration.identifier.as_bytes());
     let before = bytes.len();
@@ -139,39 +139,6 @@ pub fn digest(declaration: &Declaration) -> Option<Digest> {
 fn part(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
     out.extend_from_slice(bytes);
-}
-
-/// The running ddmc, as its file's identity (size, times, and on Unix device and inode): a
-/// file is kept by its digest only by the very ddmc that rendered it (another build of ddmc
-/// may lay files out otherwise). Where it cannot be read, random: nothing is kept by digest.
-fn this_ddmc() -> &'static [u8] {
-    static IDENTITY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    IDENTITY.get_or_init(|| {
-        let meta = std::env::current_exe().and_then(std::fs::metadata);
-        let mut bytes = Vec::new();
-        match meta {
-            Ok(meta) => {
-                let nanos = |t: std::io::Result<std::time::SystemTime>| {
-                    t.ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos())
-                };
-                bytes.extend_from_slice(&meta.len().to_le_bytes());
-                bytes.extend_from_slice(&nanos(meta.modified()).to_le_bytes());
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::MetadataExt;
-                    for n in [meta.dev(), meta.ino(), meta.ctime() as u64, meta.ctime_nsec() as u64] {
-                        bytes.extend_from_slice(&n.to_le_bytes());
-                    }
-                }
-            }
-            Err(_) => {
-                use std::hash::BuildHasher;
-                let random = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-                bytes.extend_from_slice(&random.to_le_bytes());
-            }
-        }
-        bytes
-    })
 }
 
 #[cfg(test)]

@@ -83,6 +83,24 @@ const RETIRED: &str = "ddmc-old-";
 const LOCK: &str = "ddmc-lock";
 /// A file of the spare being written (`.<name>.ddmc-part`, beside where it goes).
 const PARTIAL: &str = "ddmc-part";
+/// The policy cache of `out` ([`crate::policy_cache`]): `.<out>.ddmc-policies`.
+const POLICIES: &str = "ddmc-policies";
+
+/// Where the policy cache of the output folder `out` is: beside it, with the index.
+pub fn policy_cache_path(out: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(out);
+    parent.join(format!(".{name}.{POLICIES}"))
+}
+
+/// The folder `out` is in, and its name.
+fn parent_and_name(out: &Path) -> (PathBuf, String) {
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    (parent, name)
+}
 
 /// Replaces `out` with exactly `files`. `waiting` is called once if another build holds the
 /// lock on `out` and this one has to wait for it.
@@ -118,7 +136,7 @@ pub struct Staging {
     failed: Mutex<Option<WriteError>>,
     /// Whether `failed` holds one: looked at before every file.
     has_failed: AtomicBool,
-    _lock: fs::File,
+    lock: fs::File,
 }
 
 /// A thread's [`Own`], on cache lines of its own.
@@ -147,11 +165,7 @@ impl Staging {
     /// Takes the lock on `out` (calling `waiting` first if another build holds it), refuses an
     /// output that is a link or not ddmc's, and readies the spare.
     pub fn open(out: &Path, waiting: &mut dyn FnMut()) -> Result<Staging, WriteError> {
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
+        let (parent, name) = parent_and_name(out);
         if fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
             return Err(WriteError::Symlink(out.to_path_buf()));
         }
@@ -202,7 +216,7 @@ impl Staging {
             lanes,
             failed: Mutex::new(None),
             has_failed: AtomicBool::new(false),
-            _lock: lock,
+            lock,
         })
     }
 
@@ -434,6 +448,13 @@ impl Staging {
     /// Removes what the spare held and this build does not have, swaps the spare in as `out`
     /// (the old tree becomes the spare), and records the index of the new output.
     pub fn commit(self) -> Result<(), WriteError> {
+        self.commit_then(|_| ())
+    }
+
+    /// [`Staging::commit`], then `then` while the lock is still held, given a free name beside
+    /// `out` for a temporary file (the policy cache is written there, then renamed).
+    pub fn commit_then(self, then: impl FnOnce(&Path)) -> Result<(), WriteError> {
+        let lock = self.lock;
         if let Some(e) = self.failed.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner) {
             return Err(e);
         }
@@ -484,6 +505,8 @@ impl Staging {
         let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
         let entries = placed.iter().flatten().filter_map(|p| Some((p.key, p.known, p.stamp?)));
         let _ = Index::write(&self.index, &temporary, &self.out, entries);
+        then(&temporary);
+        drop(lock);
         Ok(())
     }
 }

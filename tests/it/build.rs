@@ -298,7 +298,11 @@ fn concurrent_builds_of_one_output_never_fail() {
             .map(|e| e.expect("entry").file_name().to_string_lossy().into())
             .collect();
         names.sort();
-        assert_eq!(names, [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-spare", "out"], "round {round}");
+        assert_eq!(
+            names,
+            [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-policies", ".out.ddmc-spare", "out"],
+            "round {round}"
+        );
     }
 }
 

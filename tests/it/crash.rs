@@ -1,8 +1,9 @@
 //! Crash safety of `ddmc build`, end to end: a build SIGKILLed at any instant (while it
 //! parses, while it brings the spare tree up to date, during the swap) leaves the output path
 //! holding a complete old or a complete new build, file for file; the next build succeeds and
-//! leaves nothing beside the output but its lock file, the spare (the build before) and the
-//! index.
+//! leaves nothing beside the output but its lock file, the spare (the build before), the
+//! index and the policy cache (which a kill while it is appended to may leave cut short: the
+//! builds after read what is whole of it, and must give the right output all the same).
 //!
 //! Two generated repositories (a thousand small policies each, so that a build takes about a
 //! second in the debug test build) build into the same output in turn; each build is killed
@@ -139,14 +140,15 @@ fn which(out: &Path, old: &Tree, new: &Tree, after: Duration) -> &'static str {
 }
 
 /// Temporary files and folders of builds beside the output: anything but the lock, the spare
-/// tree and the index.
+/// tree, the index and the policy cache.
 fn temporaries(parent: &Path) -> Vec<PathBuf> {
     fs::read_dir(parent)
         .expect("readable")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
             p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with(".out.") && ![".out.ddmc-lock", ".out.ddmc-spare", ".out.ddmc-index"].contains(&n)
+                n.starts_with(".out.")
+                    && ![".out.ddmc-lock", ".out.ddmc-spare", ".out.ddmc-index", ".out.ddmc-policies"].contains(&n)
             })
         })
         .collect()
@@ -214,8 +216,8 @@ fn a_killed_build_leaves_the_old_or_the_new_output() {
     names.sort();
     assert_eq!(
         names,
-        [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-spare", "out"],
-        "the output, its lock file, the spare and the index"
+        [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-policies", ".out.ddmc-spare", "out"],
+        "the output, its lock file, the spare, the index and the policy cache"
     );
     let before = if holds == "old" { &old } else { &new };
     assert!(&read_tree(&parent.join(".out.ddmc-spare")) == before, "the spare is the build the output held");

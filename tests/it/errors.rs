@@ -806,7 +806,7 @@ fn valid_control_replaces_the_previous_output() {
     names.sort();
     assert_eq!(
         names,
-        [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-spare", "ddmc.yaml", "out", "policies"],
+        [".out.ddmc-index", ".out.ddmc-lock", ".out.ddmc-policies", ".out.ddmc-spare", "ddmc.yaml", "out", "policies"],
         "no temporary folders left"
     );
 }

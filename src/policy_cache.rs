@@ -1,0 +1,467 @@
+//! `.<out>.ddmc-policies`: what the builds of an output read from each policy file, by a
+//! digest of the file's name and text: its typed model (the JSON it was validated as) and its
+//! outline of positions ([`Document`]). A rebuild after one policy changed then parses and
+//! validates that one file, not every file: at 10,000 policies parsing is nearly all of
+//! `check`, and a rebuild that parsed everything again could never be much faster than a
+//! `check` plus the work of writing.
+//!
+//! Only a file that loaded without any diagnostic is remembered (one with a warning is read
+//! each time, so that its warnings are reported each time). An entry is used only by the very
+//! ddmc that wrote it, for the same `ddmc.yaml` and environment (the cache's context), and only
+//! while its seal (a digest of the entry) holds: anything else is a miss, never an error, and
+//! the file is read as if there were no cache. A hit gives what reading the file gives: the
+//! model is deserialised from the validated JSON by the same code, and the outline is the one
+//! the file's parse made.
+//!
+//! The file grows by what each build read anew, appended; it is written again whole when it
+//! holds more than twice what the last build used, or was written for another context. It is
+//! trusted as the output folder beside it and the index are: whoever can write them can write
+//! the output itself.
+
+use crate::document::Document;
+use crate::limits::MAX_POLICY_CACHE_BYTES;
+use crate::model::Policy;
+use crate::source::SourceFile;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The start of the file, with its format version; then the context ([`Key`]) and the entries.
+const HEADER: &[u8; 16] = b"ddmc-policies 1\n";
+
+/// An entry's head: its key, its seal, and the length of its payload (`u32`, little-endian).
+const HEAD: usize = 16 + 16 + 4;
+
+/// 128 bits of SHA-256: a policy file's key (its context, name and text), a context, a seal.
+pub type Key = [u8; 16];
+
+fn digest(parts: &[&[u8]]) -> Key {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part);
+    }
+    let mut key = [0; 16];
+    key.copy_from_slice(&hash.finalize()[..16]);
+    key
+}
+
+/// What a policy file's load depends on besides its name and text: the running ddmc (its
+/// parser, schema and model), `ddmc.yaml` (templates' environments) and the environment
+/// chosen (`--env`).
+pub fn context(project: Option<&str>, environment: Option<&str>) -> Key {
+    let project = project.map_or(&[0xff][..], str::as_bytes);
+    let environment = environment.map_or(&[0xff][..], str::as_bytes);
+    digest(&[HEADER, crate::canonical::running_ddmc(), project, environment])
+}
+
+/// The policy cache of one output, as read before its policies are: only a speed-up, so
+/// whatever cannot be read (no file, another context, a cut or damaged entry) is a miss.
+pub struct Cache {
+    path: PathBuf,
+    context: Key,
+    /// The file as read; the entries are ranges of it. Shared with the documents recalled
+    /// from it, whose outlines are read from it only if asked for.
+    bytes: Arc<[u8]>,
+    /// Each key's entry: where it starts and ends in `bytes`.
+    entries: HashMap<Key, (usize, usize)>,
+    /// The file was of this context and ends with a whole entry: new ones may be appended.
+    appendable: bool,
+}
+
+impl Cache {
+    /// The cache at `path` for `context`; empty if there is none or it cannot be used.
+    pub fn open(path: PathBuf, context: Key) -> Cache {
+        let mut cache = Cache { path, context, bytes: Arc::from([]), entries: HashMap::new(), appendable: false };
+        let Some(bytes) = read_bounded(&cache.path) else { return cache };
+        let Some(rest) = bytes.strip_prefix(HEADER.as_slice()) else { return cache };
+        if rest.get(..16) != Some(&context[..]) {
+            return cache;
+        }
+        let mut at = HEADER.len() + 16;
+        while let Some(end) = entry_end(&bytes, at) {
+            cache.entries.insert(take(&bytes, at), (at, end));
+            at = end;
+        }
+        cache.appendable = at == bytes.len();
+        cache.bytes = Arc::from(bytes);
+        cache
+    }
+
+    /// The key of `file` in this cache.
+    pub fn key(&self, file: &SourceFile) -> Key {
+        digest(&[&self.context, file.name.as_bytes(), file.text.as_bytes()])
+    }
+
+    /// The policy and document that loading `file` (whose key is `key`) gave when it was
+    /// remembered, if it was, without a diagnostic.
+    pub fn recall(&self, key: &Key, file: &SourceFile) -> Option<(Policy, Document)> {
+        let &(start, end) = self.entries.get(key)?;
+        let entry = self.bytes.get(start..end)?;
+        let payload = &entry[HEAD..];
+        if digest(&[key, payload]) != take(entry, 16) {
+            return None;
+        }
+        let json_len = u32::from_le_bytes(payload.get(..4)?.try_into().ok()?) as usize;
+        let json = payload.get(4..4 + json_len)?;
+        let policy = serde_json::from_slice(json).ok()?;
+        let outline = start + HEAD + 4 + json_len;
+        (outline < end).then(|| (policy, Document::with_outline(file.name.clone(), self.bytes.clone(), outline, end)))
+    }
+
+    /// What to write once the build is done: the entries used (`used`, their keys) and the
+    /// ones read anew (`fresh`). The file's bytes are let go.
+    pub fn update(self, used: Vec<Key>, fresh: Vec<Entry>) -> Update {
+        #[cfg(test)]
+        let used_count = used.len();
+        let used: HashSet<Key> = used.into_iter().collect();
+        let kept: usize = used.iter().filter_map(|k| self.entries.get(k)).map(|(s, e)| e - s).sum();
+        let added: usize = fresh.iter().map(|e| e.bytes.len()).sum();
+        let live = kept + added;
+        // Appending is enough while what is no longer used stays at most as large as what is.
+        let append = self.appendable && self.bytes.len() + added <= HEADER.len() + 16 + 2 * live;
+        let how = match (fresh.is_empty(), append) {
+            (true, true) => How::Nothing,
+            (false, true) => How::Append,
+            (_, false) => How::Rewrite { used },
+        };
+        Update {
+            path: self.path,
+            context: self.context,
+            #[cfg(test)]
+            used: used_count,
+            fresh,
+            how,
+        }
+    }
+}
+
+/// The end of the whole entry at `at` in `bytes`, if there is one.
+fn entry_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let head = bytes.get(at..at.checked_add(HEAD)?)?;
+    let len = u32::from_le_bytes(head[32..36].try_into().ok()?) as usize;
+    let end = at.checked_add(HEAD)?.checked_add(len)?;
+    (end <= bytes.len()).then_some(end)
+}
+
+fn take(bytes: &[u8], at: usize) -> Key {
+    let mut key = [0; 16];
+    key.copy_from_slice(&bytes[at..at + 16]);
+    key
+}
+
+/// A policy file read anew, as its entry.
+pub struct Entry {
+    bytes: Vec<u8>,
+}
+
+impl Entry {
+    /// The entry of the file whose key is `key`: `json`, the document it was validated as
+    /// (compact JSON), and its outline.
+    pub fn new(key: Key, json: &[u8], doc: &Document) -> Option<Entry> {
+        let outline = doc.outline_bytes();
+        let mut payload = Vec::with_capacity(4 + json.len() + outline.len());
+        payload.extend_from_slice(&u32::try_from(json.len()).ok()?.to_le_bytes());
+        payload.extend_from_slice(json);
+        payload.extend_from_slice(&outline);
+        let mut bytes = Vec::with_capacity(HEAD + payload.len());
+        bytes.extend_from_slice(&key);
+        bytes.extend_from_slice(&digest(&[&key, &payload]));
+        bytes.extend_from_slice(&u32::try_from(payload.len()).ok()?.to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        Some(Entry { bytes })
+    }
+}
+
+/// What a build leaves for the next: [`Update::save`] writes it.
+pub struct Update {
+    path: PathBuf,
+    context: Key,
+    /// How many files came from the cache.
+    #[cfg(test)]
+    used: usize,
+    fresh: Vec<Entry>,
+    how: How,
+}
+
+enum How {
+    /// The file holds every entry the build used.
+    Nothing,
+    /// The fresh entries go at its end.
+    Append,
+    /// Written anew: the entries used, from the file as it is then, and the fresh ones.
+    Rewrite { used: HashSet<Key> },
+}
+
+impl Update {
+    /// Writes the cache (under the output's lock; `temporary` is a free name beside it). A
+    /// failure leaves a cache the next build can still read, or none.
+    pub fn save(self, temporary: &Path) -> io::Result<()> {
+        match self.how {
+            How::Nothing => Ok(()),
+            How::Append => {
+                let mut file = open_no_follow(&self.path, fs::OpenOptions::new().append(true))?;
+                file.write_all(&self.fresh.iter().flat_map(|e| e.bytes.iter().copied()).collect::<Vec<u8>>())
+            }
+            How::Rewrite { used } => {
+                let mut bytes = Vec::from(HEADER.as_slice());
+                bytes.extend_from_slice(&self.context);
+                // The entries used, from the file as it was (another build's, if one came
+                // between: only whole entries of this context are taken).
+                let old = read_bounded(&self.path);
+                if let Some(old) = old.as_deref().filter(|old| old.get(..HEADER.len() + 16) == Some(&bytes[..])) {
+                    let mut at = bytes.len();
+                    while let Some(end) = entry_end(old, at) {
+                        if used.contains(&take(old, at)) {
+                            bytes.extend_from_slice(&old[at..end]);
+                        }
+                        at = end;
+                    }
+                }
+                for entry in &self.fresh {
+                    bytes.extend_from_slice(&entry.bytes);
+                }
+                if bytes.len() as u64 > MAX_POLICY_CACHE_BYTES {
+                    return remove(&self.path);
+                }
+                remove(temporary)?;
+                let mut file = open_no_follow(temporary, fs::OpenOptions::new().write(true).create_new(true))?;
+                file.write_all(&bytes)?;
+                drop(file);
+                fs::rename(temporary, &self.path)
+            }
+        }
+    }
+}
+
+/// The whole file at `path` if it is a regular file (not a link) within the limit.
+fn read_bounded(path: &Path) -> Option<Vec<u8>> {
+    let mut file = open_no_follow(path, fs::OpenOptions::new().read(true)).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > MAX_POLICY_CACHE_BYTES {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    Read::by_ref(&mut file).take(MAX_POLICY_CACHE_BYTES).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+fn remove(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// `options` opened at `path`, never through a link.
+fn open_no_follow(path: &Path, options: &mut fs::OpenOptions) -> io::Result<fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    #[cfg(not(unix))]
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io::Error::other("a link"));
+    }
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{self, Compilation, Mode, Options, Sources};
+
+    const PROJECT: &str = "organization:\n  name: T\n  identifier_prefix: com.example.t\n\
+                           environments:\n  staging: {days: \"3\"}\n  production: {days: \"9\"}\n";
+
+    fn mac(days: u32) -> String {
+        format!(
+            "id: mac\ntargets:\n  platforms: [macOS]\n  groups: [lab]\n\
+             software_updates:\n  deferrals:\n    minor_days: {days}\n\
+             enforce:\n  - os_version: \"26.4\"\n    deadline: \"2027-01-15T18:00:00\"\n"
+        )
+    }
+
+    /// A policy with a value from the environment's variables.
+    const TEMPLATED: &str = "id: phone\ndescription: \"Ring {{ days }}\"\ntargets:\n  platforms: [iOS]\n\
+                             software_updates:\n  deferrals:\n    combined_days: 3\n";
+
+    /// Compiles `policies` with the policy cache at `path`, writes it as a build does, and
+    /// says how many files came from it and how many were read.
+    fn compile(
+        path: &Path,
+        project: &str,
+        environment: Option<&str>,
+        policies: &[(&str, &str)],
+    ) -> (Compilation, (usize, usize)) {
+        let sources = Sources { project: Some(project), policies, catalog: None };
+        let secret = |_: &str| None;
+        let at = |_: &str| path.to_path_buf();
+        let options = Options { environment, cache: Some(&at), ..Options::new(Mode::Build, &secret) };
+        let mut c = pipeline::compile_sources(&sources, &options).expect("compiles");
+        let update = c.cache.take().expect("a cache update");
+        let counts = (update.used, update.fresh.len());
+        update.save(&path.with_extension("part")).expect("saved");
+        (c, counts)
+    }
+
+    /// What the stages after loading see of each policy: its model and its positions.
+    fn seen(c: &Compilation) -> Vec<String> {
+        c.policies.iter().map(|l| format!("{:?} {:?}", l.policy, l.doc)).collect()
+    }
+
+    /// A file read from the cache is what reading it gives (model, positions, output and
+    /// messages), and only what changed is read again.
+    #[test]
+    fn a_rebuild_reads_only_the_policies_that_changed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.ddmc-policies");
+        let (seven, eight) = (mac(7), mac(8));
+        let policies =
+            |mac: &str| [("policies/mac.yaml", mac.to_owned()), ("policies/phone.yaml", TEMPLATED.to_owned())];
+        let run = |mac: &str| {
+            let owned = policies(mac);
+            let borrowed: Vec<(&str, &str)> = owned.iter().map(|(n, t)| (*n, t.as_str())).collect();
+            compile(&path, PROJECT, Some("staging"), &borrowed)
+        };
+        let (first, counts) = run(&seven);
+        assert_eq!(counts, (0, 2), "nothing remembered yet");
+        let (second, counts) = run(&seven);
+        assert_eq!(counts, (2, 0), "both recalled");
+        assert_eq!(seen(&second), seen(&first));
+        assert_eq!(second.files, first.files);
+        assert_eq!(format!("{:?}", second.diagnostics), format!("{:?}", first.diagnostics));
+        let (changed, counts) = run(&eight);
+        assert_eq!(counts, (1, 1), "only the changed policy is read");
+        assert_ne!(seen(&changed), seen(&first));
+        let (back, counts) = run(&seven);
+        assert_eq!(counts, (2, 0), "and both versions are remembered");
+        assert_eq!(seen(&back), seen(&first));
+    }
+
+    /// Another `ddmc.yaml` or environment (templates may read them) is another context: nothing
+    /// of the old one is used, and what a file is read as follows it.
+    #[test]
+    fn another_project_or_environment_reads_every_file_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.ddmc-policies");
+        let policies = [("policies/phone.yaml", TEMPLATED)];
+        let (staging, _) = compile(&path, PROJECT, Some("staging"), &policies);
+        let (production, counts) = compile(&path, PROJECT, Some("production"), &policies);
+        assert_eq!(counts, (0, 1));
+        assert_ne!(seen(&production), seen(&staging), "the other environment's value");
+        let edited = format!("{PROJECT}output: elsewhere\n");
+        let (_, counts) = compile(&path, &edited, Some("production"), &policies);
+        assert_eq!(counts, (0, 1));
+        let (_, counts) = compile(&path, &edited, Some("production"), &policies);
+        assert_eq!(counts, (1, 0));
+    }
+
+    /// A file with a warning is read at every build, so that the warning is reported again.
+    #[test]
+    fn a_policy_with_a_warning_is_not_remembered() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.ddmc-policies");
+        // `always_on` installs without automatic downloads: a warning.
+        let warned = "id: mac\ntargets:\n  platforms: [macOS]\nsoftware_updates:\n  automatic_download: always_off\n  \
+                      automatic_install: always_on\n";
+        let policies = [("policies/mac.yaml", warned)];
+        let (first, counts) = compile(&path, PROJECT, None, &policies);
+        assert!(first.diagnostics.count(crate::diagnostics::Severity::Warning) > 0, "{:?}", first.diagnostics);
+        assert_eq!(counts, (0, 0));
+        let (second, counts) = compile(&path, PROJECT, None, &policies);
+        assert_eq!(counts, (0, 0));
+        assert_eq!(format!("{:?}", second.diagnostics), format!("{:?}", first.diagnostics));
+    }
+
+    /// Whatever the file holds (cut short, a byte changed, not a cache at all, a link), it is
+    /// never an error: what cannot be used is read again, and the output is the same.
+    #[test]
+    fn a_damaged_cache_is_read_around() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.ddmc-policies");
+        let (seven, eight) = (mac(7), mac(8));
+        let policies =
+            [("policies/a.yaml", seven.as_str()), ("policies/b.yaml", &eight.replace("id: mac", "id: mac-b"))];
+        let (clean, _) = compile(&path, PROJECT, None, &policies);
+        let whole = fs::read(&path).expect("written");
+        let first_end = entry_end(&whole, HEADER.len() + 16).expect("an entry");
+        let damaged: Vec<(Vec<u8>, (usize, usize))> = vec![
+            // The second entry cut short: the first is still used.
+            (whole[..whole.len() - 10].to_vec(), (1, 1)),
+            // A byte of the first entry's payload changed: its seal no longer holds.
+            (
+                {
+                    let mut b = whole.clone();
+                    b[first_end - 5] ^= 1;
+                    b
+                },
+                (1, 1),
+            ),
+            // A length that runs past the end.
+            (
+                {
+                    let mut b = whole.clone();
+                    b[HEADER.len() + 16 + 32..HEADER.len() + 16 + 36].copy_from_slice(&u32::MAX.to_le_bytes());
+                    b
+                },
+                (0, 2),
+            ),
+            (b"not a cache".to_vec(), (0, 2)),
+            (Vec::new(), (0, 2)),
+        ];
+        for (bytes, expected) in damaged {
+            fs::write(&path, &bytes).expect("write");
+            let (c, counts) = compile(&path, PROJECT, None, &policies);
+            assert_eq!(counts, expected);
+            assert_eq!(seen(&c), seen(&clean));
+            assert_eq!(c.files, clean.files);
+            // Written again whole: the next build uses every entry.
+            assert_eq!(compile(&path, PROJECT, None, &policies).1, (2, 0));
+        }
+        #[cfg(unix)]
+        {
+            let elsewhere = dir.path().join("elsewhere");
+            fs::write(&elsewhere, &whole).expect("write");
+            fs::remove_file(&path).expect("remove");
+            std::os::unix::fs::symlink(&elsewhere, &path).expect("link");
+            let (c, counts) = compile(&path, PROJECT, None, &policies);
+            assert_eq!(counts, (0, 2), "a link is not followed");
+            assert_eq!(c.files, clean.files);
+            assert_eq!(fs::read(&elsewhere).expect("read"), whole, "nor written through");
+            assert!(!fs::symlink_metadata(&path).expect("there").file_type().is_symlink(), "it is replaced");
+        }
+    }
+
+    /// New entries are appended while what is no longer used is at most as large as what is;
+    /// past that, the file is written again with only what the last build used.
+    #[test]
+    fn the_cache_grows_by_what_changed_and_is_written_again_when_half_unused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".out.ddmc-policies");
+        let size = || fs::metadata(&path).expect("written").len();
+        let (first, second, third) = (mac(1), mac(2), mac(3));
+        let other = mac(9).replace("id: mac", "id: other");
+        let build =
+            |mac: &str| compile(&path, PROJECT, None, &[("policies/mac.yaml", mac), ("policies/other.yaml", &other)]);
+        build(&first);
+        let two = size();
+        build(&second);
+        let three = size();
+        assert!(three > two, "appended");
+        // Three entries, two used: appended again.
+        build(&third);
+        assert!(size() > three);
+        // Four entries, two used: still appended up to twice what is used...
+        build(&first);
+        assert_eq!(size(), size(), "nothing new");
+        build(&mac(4));
+        // ...and then written again with only what this build used.
+        assert!(size() < three, "{} against {three}", size());
+        assert_eq!(build(&mac(4)).1, (2, 0));
+    }
+}
