@@ -22,7 +22,7 @@ pub struct Document {
 /// An outline as [`Document::outline_bytes`] wrote it: a range of a policy cache's bytes.
 #[derive(Clone)]
 struct Encoded {
-    bytes: Arc<[u8]>,
+    bytes: Arc<Vec<u8>>,
     start: usize,
     end: usize,
 }
@@ -199,7 +199,7 @@ impl Document {
     /// from `start` to `end`; read only when a position is asked for. (An outline whose
     /// numbers point nowhere cannot mislead a lookup into a panic: every index is looked up
     /// with `get`.)
-    pub fn with_outline(file: String, bytes: Arc<[u8]>, start: usize, end: usize) -> Document {
+    pub fn with_outline(file: String, bytes: Arc<Vec<u8>>, start: usize, end: usize) -> Document {
         Document { file, outline: OnceLock::new(), encoded: Some(Encoded { bytes, start, end }) }
     }
 

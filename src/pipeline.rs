@@ -184,23 +184,20 @@ fn compile_repository(
             let mut json = Vec::new();
             let loaded = load_policy(file, validators, &templates, &mut found, Some(&mut json));
             // Remembered only without a diagnostic: a warning is reported at every build.
-            let fresh = loaded
-                .as_ref()
-                .filter(|_| found.iter().next().is_none())
-                .and_then(|l| policy_cache::Entry::new(key, &json, &l.doc));
-            (loaded, found, fresh.map_or(Remembered::No, Remembered::Fresh))
+            let fresh = loaded.is_some() && found.iter().next().is_none();
+            (loaded, found, if fresh { Remembered::Fresh(key, json) } else { Remembered::No })
         })
         .collect();
     let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
-    let (mut used, mut fresh) = (Vec::new(), Vec::new());
+    let (mut used, mut fresh) = (Vec::new(), policy_cache::Fresh::default());
     for (item, found, remembered) in per_file {
         diagnostics.extend(found);
-        loaded.extend(item);
         match remembered {
             Remembered::Used(key) => used.push(key),
-            Remembered::Fresh(entry) => fresh.push(entry),
+            Remembered::Fresh(key, json) => fresh.add(key, loaded.len(), &json),
             Remembered::No => {}
         }
+        loaded.extend(item);
     }
     let cache = cache.map(|cache| cache.update(used, fresh));
     // Then each policy is resolved and lowered on its own core. (In a second pass: parsing's
@@ -305,8 +302,8 @@ enum Remembered {
     No,
     /// It came from the cache entry with this key.
     Used(policy_cache::Key),
-    /// It was read, and is to be remembered.
-    Fresh(policy_cache::Entry),
+    /// It was read, and is to be remembered: its key and the JSON it was validated as.
+    Fresh(policy_cache::Key, Vec<u8>),
 }
 
 /// What one policy lowered to: its declarations and legacy settings, and the diagnostics of

@@ -156,7 +156,7 @@ pub(super) fn build(
                 let cache = c.cache.take();
                 // Only a speed-up for the next build: one that cannot be written is no error.
                 let committed = staging.commit_then(|temporary| {
-                    let _ = cache.map(|cache| cache.save(temporary));
+                    let _ = cache.map(|cache| cache.save(temporary, &|i| c.policies.get(i).map(|l| &l.doc)));
                 });
                 written(cli, &folder, committed, &c)
             }

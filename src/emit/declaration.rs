@@ -4,6 +4,7 @@ use super::payload::payload;
 use crate::canonical::{canonical_json, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
 
 /// ServerToken: a hash of Type, Identifier and canonical Payload as served (secrets
 /// included), so it changes exactly when the content does, a rotated seeding token too.
@@ -116,29 +117,43 @@ impl Made {
 ///
 /// The content is written as MessagePack: every field (`Serialize`), a version as its text,
 /// an object's keys in their order, each value marked with its kind (`"1"` is not `1`, and
-/// no two lists of values run together alike). `None` if it cannot be (nothing is kept).
+/// no two lists of values run together alike; one value is self-delimiting, so nothing after
+/// it can be read as part of it). It goes straight into the hash, not through a buffer.
+/// `None` if it cannot be (nothing is kept).
 pub fn digest(declaration: &Declaration) -> Option<Digest> {
-    let mut bytes = Vec::with_capacity(512);
-    bytes.extend_from_slice(crate::canonical::running_ddmc());
-    part(&mut bytes, declaration.ty().as_str().as_bytes());
-    part(&mut bytes, declaration.identifier.as_bytes());
-    let before = bytes.len();
-    bytes.extend_from_slice(&[0; 8]);
-    rmp_serde::encode::write(&mut bytes, &declaration.content).ok()?;
-    let length = (bytes.len() - before - 8) as u64;
-    bytes[before..before + 8].copy_from_slice(&length.to_le_bytes());
-    bytes.extend_from_slice(&(declaration.secrets.len() as u64).to_le_bytes());
+    static RUNNING: std::sync::OnceLock<Sha256> = std::sync::OnceLock::new();
+    let mut hash = RUNNING.get_or_init(|| Sha256::new().chain_update(crate::canonical::running_ddmc())).clone();
+    part(&mut hash, declaration.ty().as_str().as_bytes());
+    part(&mut hash, declaration.identifier.as_bytes());
+    rmp_serde::encode::write(&mut Hashing(&mut hash), &declaration.content).ok()?;
+    hash.update((declaration.secrets.len() as u64).to_le_bytes());
     for (pointer, secret) in &declaration.secrets {
-        part(&mut bytes, pointer.as_bytes());
-        part(&mut bytes, secret.expose().as_bytes());
+        part(&mut hash, pointer.as_bytes());
+        part(&mut hash, secret.expose().as_bytes());
     }
-    Some(super::index::fingerprint(&bytes))
+    let mut digest = [0; 16];
+    digest.copy_from_slice(&hash.finalize()[..16]);
+    Some(digest)
+}
+
+/// What is written to it goes into the hash.
+struct Hashing<'h>(&'h mut Sha256);
+
+impl std::io::Write for Hashing<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `bytes` with their length first, so that no two lists of parts run together alike.
-fn part(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-    out.extend_from_slice(bytes);
+fn part(hash: &mut Sha256, bytes: &[u8]) {
+    hash.update((bytes.len() as u64).to_le_bytes());
+    hash.update(bytes);
 }
 
 #[cfg(test)]
