@@ -164,9 +164,9 @@ impl Fresh {
         self.files.push((key, policy, self.json.len()));
     }
 
-    /// Each file's entry, its outline from `doc(policy)`.
-    fn entries<'d>(&self, doc: &dyn Fn(usize) -> Option<&'d Document>, out: &mut Vec<u8>) {
-        let mut start = 0;
+    /// Each file's entry, its outline from `doc(policy)`, written into `out` one at a time.
+    fn write<'d>(&self, doc: &dyn Fn(usize) -> Option<&'d Document>, out: &mut impl Write) -> io::Result<usize> {
+        let (mut start, mut written, mut entry) = (0, 0, Vec::new());
         for &(key, policy, end) in &self.files {
             let json = &self.json[start..end];
             start = end;
@@ -176,16 +176,19 @@ impl Fresh {
             else {
                 continue;
             };
-            let payload = out.len() + HEAD;
-            out.extend_from_slice(&key);
-            out.extend_from_slice(&[0; 16]);
-            out.extend_from_slice(&len.to_le_bytes());
-            out.extend_from_slice(&json_len.to_le_bytes());
-            out.extend_from_slice(json);
-            out.extend_from_slice(&outline);
-            let seal = digest(&[&key, &out[payload..]]);
-            out[payload - 20..payload - 4].copy_from_slice(&seal);
+            entry.clear();
+            entry.extend_from_slice(&key);
+            entry.extend_from_slice(&[0; 16]);
+            entry.extend_from_slice(&len.to_le_bytes());
+            entry.extend_from_slice(&json_len.to_le_bytes());
+            entry.extend_from_slice(json);
+            entry.extend_from_slice(&outline);
+            let seal = digest(&[&key, &entry[HEAD..]]);
+            entry[16..32].copy_from_slice(&seal);
+            out.write_all(&entry)?;
+            written += entry.len();
         }
+        Ok(written)
     }
 }
 
@@ -211,45 +214,58 @@ impl Update {
     /// large as what is; else the file is written anew. A failure leaves a cache the next
     /// build can still read, or none.
     pub fn save<'d>(self, temporary: &Path, doc: &dyn Fn(usize) -> Option<&'d Document>) -> io::Result<()> {
-        let mut fresh = Vec::new();
-        self.fresh.entries(doc, &mut fresh);
-        let live = self.kept + fresh.len();
-        match self.appendable {
-            Some(len) if len + fresh.len() <= HEADER.len() + 16 + 2 * live => {
-                if fresh.is_empty() {
-                    return Ok(());
-                }
-                let mut file = open_no_follow(&self.path, fs::OpenOptions::new().append(true))?;
-                file.write_all(&fresh)
+        // Written a block at a time, never assembled whole: saving comes at the end of a build,
+        // with everything the build made still held.
+        let added = self.fresh.json.len() + self.fresh.files.len() * (HEAD + 4 + OUTLINE_GUESS);
+        if let Some(len) = self.appendable
+            && len + added <= HEADER.len() + 16 + 2 * (self.kept + added)
+        {
+            if self.fresh.files.is_empty() {
+                return Ok(());
             }
-            _ => {
-                let mut bytes = Vec::from(HEADER.as_slice());
-                bytes.extend_from_slice(&self.context);
-                // The entries used, from the file as it is now (another build's, if one came
-                // between: only whole entries of this context are taken).
-                let old = read_bounded(&self.path);
-                if let Some(old) = old.as_deref().filter(|old| old.get(..HEADER.len() + 16) == Some(&bytes[..])) {
-                    let mut at = bytes.len();
-                    while let Some(end) = entry_end(old, at) {
-                        if self.used_keys.contains(&take(old, at)) {
-                            bytes.extend_from_slice(&old[at..end]);
-                        }
-                        at = end;
-                    }
+            let file = open_no_follow(&self.path, fs::OpenOptions::new().append(true))?;
+            let mut out = io::BufWriter::with_capacity(BLOCK, file);
+            self.fresh.write(doc, &mut out)?;
+            return out.flush();
+        }
+        let old = read_bounded(&self.path);
+        remove(temporary)?;
+        let file = open_no_follow(temporary, fs::OpenOptions::new().write(true).create_new(true))?;
+        let mut out = io::BufWriter::with_capacity(BLOCK, file);
+        out.write_all(HEADER)?;
+        out.write_all(&self.context)?;
+        let mut written = HEADER.len() + 16;
+        // The entries used, from the file as it is now (another build's, if one came between:
+        // only whole entries of this context are taken).
+        if let Some(old) =
+            old.as_deref().filter(|old| old.starts_with(HEADER) && old.get(16..32) == Some(&self.context))
+        {
+            let mut at = HEADER.len() + 16;
+            while let Some(end) = entry_end(old, at) {
+                if self.used_keys.contains(&take(old, at)) {
+                    out.write_all(&old[at..end])?;
+                    written += end - at;
                 }
-                bytes.extend_from_slice(&fresh);
-                if bytes.len() as u64 > MAX_POLICY_CACHE_BYTES {
-                    return remove(&self.path);
-                }
-                remove(temporary)?;
-                let mut file = open_no_follow(temporary, fs::OpenOptions::new().write(true).create_new(true))?;
-                file.write_all(&bytes)?;
-                drop(file);
-                fs::rename(temporary, &self.path)
+                at = end;
             }
         }
+        drop(old);
+        written += self.fresh.write(doc, &mut out)?;
+        out.flush()?;
+        drop(out);
+        if written as u64 > MAX_POLICY_CACHE_BYTES {
+            remove(temporary)?;
+            return remove(&self.path);
+        }
+        fs::rename(temporary, &self.path)
     }
 }
+
+/// About how large a policy's outline is, to weigh appending against writing anew.
+const OUTLINE_GUESS: usize = 600;
+
+/// How much of the cache is written at a time.
+const BLOCK: usize = 1 << 16;
 
 /// The whole file at `path` if it is a regular file (not a link) within the limit.
 fn read_bounded(path: &Path) -> Option<Vec<u8>> {

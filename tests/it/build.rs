@@ -186,6 +186,57 @@ fn output_does_not_depend_on_file_order() {
     assert_eq!(a, again, "a second run gives the same bytes");
 }
 
+/// Rebuilds into one output, each reading the unchanged policies from the policy cache the
+/// build before left (and one from a cache cut in half), write what a first build writes,
+/// messages included.
+#[test]
+fn rebuilds_from_the_policy_cache_write_what_a_first_build_writes() {
+    let repo = tempfile::tempdir().expect("tempdir");
+    write_tree(repo.path(), &read_tree(&fixture("every-field").join("repo")));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let cache = dir.path().join(".out.ddmc-policies");
+    let env = [(BETA_VAR, "x")];
+    let rebuild = || {
+        let mut cmd = ddmc();
+        cmd.arg("build").arg(repo.path()).arg("--out").arg(&out).args(["--now", crate::common::NOW]).envs(env);
+        let output = cmd.output().expect("runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "build failed:\n{stderr}");
+        (read_tree(&out), stderr)
+    };
+    let policies = repo.path().join("policies");
+    let name = read_tree(&policies).into_keys().find(|n| n.ends_with(".yaml")).expect("a policy");
+    let first = policies.join(name);
+    let text = fs::read_to_string(&first).expect("policy");
+    for step in 0..4 {
+        match step {
+            // One policy changed (a comment: its positions move).
+            2 => fs::write(&first, format!("# changed\n{text}")).expect("write"),
+            // The cache cut in half.
+            3 => {
+                let bytes = fs::read(&cache).expect("a policy cache");
+                fs::write(&cache, &bytes[..bytes.len() / 2]).expect("write");
+            }
+            _ => {}
+        }
+        let (cached, messages) = rebuild();
+        assert!(cache.is_file(), "step {step}: the build left its policy cache");
+        let (fresh, fresh_messages) = build(repo.path(), &env);
+        assert!(cached == fresh, "step {step}: the same files");
+        assert_eq!(messages, fresh_messages.replace(&fresh_out(&fresh_messages), &out.display().to_string()));
+    }
+}
+
+/// The output folder a build's summary names.
+fn fresh_out(messages: &str) -> String {
+    messages
+        .rsplit_once(" into `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(out, _)| out.to_owned())
+        .unwrap_or_default()
+}
+
 /// A ServerToken changes exactly when its declaration's content does.
 #[test]
 fn server_tokens_follow_content() {
