@@ -62,9 +62,9 @@ pub struct Options<'a> {
     /// `explain`, `report`, `status`).
     pub render: emit::Render<'a>,
     /// Where the policy cache of the output is, given the output folder `ddmc.yaml` names
-    /// (`build`): the policy files it remembers are not read again, and
-    /// [`Compilation::cache`] says what to remember of those that were.
-    pub cache: Option<&'a (dyn Fn(&str) -> std::path::PathBuf + Sync)>,
+    /// (`build`; none for an output the build will refuse): the policy files it remembers are
+    /// not read again, and [`Compilation::cache`] says what to remember of those that were.
+    pub cache: Option<&'a (dyn Fn(&str) -> Option<std::path::PathBuf> + Sync)>,
 }
 
 impl<'a> Options<'a> {
@@ -162,9 +162,9 @@ fn compile_repository(
         missing_secret_is_error: mode == Mode::Build,
         organization: project.organization.name.as_deref(),
     };
-    let cache = options.cache.map(|at| {
+    let cache = options.cache.and_then(|at| at(project.output())).map(|path| {
         let context = policy_cache::context(repository.project.as_ref().map(|f| f.text.as_str()), options.environment);
-        Cache::open(at(project.output()), context)
+        Cache::open(path, context)
     });
     // Each file is parsed and validated on its own core (or recalled from the cache); results
     // (and their diagnostics) are merged in file order, so output and messages stay

@@ -330,7 +330,7 @@ mod tests {
     ) -> (Compilation, (usize, usize)) {
         let sources = Sources { project: Some(project), policies, catalog: None };
         let secret = |_: &str| None;
-        let at = |_: &str| path.to_path_buf();
+        let at = |_: &str| Some(path.to_path_buf());
         let options = Options { environment, cache: Some(&at), ..Options::new(Mode::Build, &secret) };
         let mut c = pipeline::compile_sources(&sources, &options).expect("compiles");
         let update = c.cache.take().expect("a cache update");

@@ -137,9 +137,11 @@ pub(super) fn build(
     // `--deny-conflicts` turns warnings found while the tree is emitted into errors: the
     // tree is rendered first then, so that such a build writes nothing at all.
     let stream = !check && format == crate::emit::format::Format::Raw && !cli.deny_conflicts;
-    // The policy cache is beside the output, which `ddmc.yaml` may name.
+    // The policy cache is beside the output, which `ddmc.yaml` may name: not read beside one
+    // the build will refuse (a pull request could point it at a cache planted elsewhere).
     let cache_at = |configured: &str| {
-        crate::emit::write::policy_cache_path(&out.map_or_else(|| repo.join(configured), Path::to_path_buf))
+        let out = out.map_or_else(|| repo.join(configured), Path::to_path_buf);
+        unsafe_output(repo, &out).is_none().then(|| crate::emit::write::policy_cache_path(&out))
     };
     if stream {
         options.render = Render::Into(&streamed);
