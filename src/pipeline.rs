@@ -64,8 +64,11 @@ pub struct Options<'a> {
     /// Where the policy cache of the output is, given the output folder `ddmc.yaml` names
     /// (`build`; none for an output the build will refuse): the policy files it remembers are
     /// not read again, and [`Compilation::cache`] says what to remember of those that were.
-    pub cache: Option<&'a (dyn Fn(&str) -> Option<std::path::PathBuf> + Sync)>,
+    pub cache: Option<&'a CacheAt<'a>>,
 }
+
+/// Where the policy cache is, given the output folder `ddmc.yaml` names ([`Options::cache`]).
+pub type CacheAt<'a> = dyn Fn(&str) -> Option<std::path::PathBuf> + Sync + 'a;
 
 impl<'a> Options<'a> {
     pub fn new(mode: Mode, secret: &'a (dyn Fn(&str) -> Option<String> + Sync)) -> Self {
