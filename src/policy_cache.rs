@@ -19,6 +19,7 @@
 //! the output itself.
 
 use crate::document::Document;
+use crate::emit::write::remove;
 use crate::limits::MAX_POLICY_CACHE_BYTES;
 use crate::model::Policy;
 use crate::source::SourceFile;
@@ -115,21 +116,10 @@ impl Cache {
     /// What to write once the build is done: the entries used (`used`, their keys) and the
     /// files read anew (`fresh`). The file's bytes are let go (but by the documents recalled).
     pub fn update(self, used: Vec<Key>, fresh: Fresh) -> Update {
-        #[cfg(test)]
-        let used_count = used.len();
         let used: HashSet<Key> = used.into_iter().collect();
         let kept = used.iter().filter_map(|k| self.entries.get(k)).map(|(s, e)| e - s).sum();
         let appendable = self.appendable.then_some(self.bytes.len());
-        Update {
-            path: self.path,
-            context: self.context,
-            #[cfg(test)]
-            used: used_count,
-            used_keys: used,
-            kept,
-            appendable,
-            fresh,
-        }
+        Update { path: self.path, context: self.context, used_keys: used, kept, appendable, fresh }
     }
 }
 
@@ -196,9 +186,7 @@ impl Fresh {
 pub struct Update {
     path: PathBuf,
     context: Key,
-    /// How many files came from the cache.
-    #[cfg(test)]
-    used: usize,
+    /// The keys of the entries used (each file's once: names are unique).
     used_keys: HashSet<Key>,
     /// The bytes of the entries used.
     kept: usize,
@@ -279,13 +267,6 @@ fn read_bounded(path: &Path) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-fn remove(path: &Path) -> io::Result<()> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
 /// `options` opened at `path`, never through a link.
 fn open_no_follow(path: &Path, options: &mut fs::OpenOptions) -> io::Result<fs::File> {
     #[cfg(unix)]
@@ -334,7 +315,7 @@ mod tests {
         let options = Options { environment, cache: Some(&at), ..Options::new(Mode::Build, &secret) };
         let mut c = pipeline::compile_sources(&sources, &options).expect("compiles");
         let update = c.cache.take().expect("a cache update");
-        let counts = (update.used, update.fresh.files.len());
+        let counts = (update.used_keys.len(), update.fresh.files.len());
         update.save(&path.with_extension("part"), &|i| c.policies.get(i).map(|l| &l.doc)).expect("saved");
         (c, counts)
     }

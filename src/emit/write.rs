@@ -83,7 +83,7 @@ const RETIRED: &str = "ddmc-old-";
 const LOCK: &str = "ddmc-lock";
 /// A file of the spare being written (`.<name>.ddmc-part`, beside where it goes).
 const PARTIAL: &str = "ddmc-part";
-/// The policy cache of `out` ([`crate::policy_cache`]): `.<out>.ddmc-policies`.
+/// The policy cache of `out` (a build's `policy_cache`): `.<out>.ddmc-policies`.
 const POLICIES: &str = "ddmc-policies";
 
 /// Where the policy cache of the output folder `out` is: beside it, with the index.
@@ -598,7 +598,7 @@ fn list(dir: &Path) -> io::Result<(Vec<PathBuf>, Vec<PathBuf>)> {
 }
 
 /// Removes the file or link at `path`, if there is one.
-fn remove(path: &Path) -> io::Result<()> {
+pub(crate) fn remove(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
