@@ -12,19 +12,21 @@ use std::sync::{Arc, OnceLock};
 pub struct Document {
     /// File name relative to the repository, as shown in diagnostics.
     pub file: String,
-    /// The outline, made at once from a parsed file, or read from `encoded` when a position
-    /// is first asked for: a rebuild asks where a field is in a few files (for its warnings),
-    /// and reading every outline it recalled would cost it a fifth of a `check`.
+    /// The outline: made at once from a parsed tree, or from `later` when a position is first
+    /// asked for. Nearly every policy is never asked (only those a diagnostic names), and
+    /// 10,000 outlines held to the end of a run were a sixth of `check`'s memory.
     outline: OnceLock<Outline>,
-    encoded: Option<Encoded>,
+    later: Option<Later>,
 }
 
-/// An outline as [`Document::outline_bytes`] wrote it: a range of a policy cache's bytes.
+/// Where an outline comes from when it is first needed.
 #[derive(Clone)]
-struct Encoded {
-    bytes: Arc<Vec<u8>>,
-    start: usize,
-    end: usize,
+enum Later {
+    /// As [`Document::outline_bytes`] wrote it: a range of a policy cache's bytes.
+    Encoded { bytes: Arc<Vec<u8>>, start: usize, end: usize },
+    /// The file's text, parsed again (the same parser, the same tree: only for a file whose
+    /// tree nothing changed after parsing, such as templates).
+    Text { text: Arc<str>, json: bool },
 }
 
 impl std::fmt::Debug for Document {
@@ -176,15 +178,29 @@ fn small(n: usize) -> u32 {
 impl Document {
     /// The document of `root`, parsed from `file`.
     pub fn new(file: String, root: &Node) -> Document {
-        Document { file, outline: OnceLock::from(Outline::of(root)), encoded: None }
+        Document { file, outline: OnceLock::from(Outline::of(root)), later: None }
+    }
+
+    /// The document of `file`, whose `text` parses (as JSON if `json`, else YAML) to the
+    /// tree that was typed; parsed again only when a position is asked for.
+    pub fn of_text(file: String, text: Arc<str>, json: bool) -> Document {
+        Document { file, outline: OnceLock::new(), later: Some(Later::Text { text, json }) }
     }
 
     fn outline(&self) -> &Outline {
         self.outline.get_or_init(|| {
-            let read = self.encoded.as_ref().and_then(|e| rmp_serde::from_slice(e.bytes.get(e.start..e.end)?).ok());
-            // A cache entry is sealed and written by this very ddmc: an outline that cannot be
-            // read is a bug, and then positions fall back to the start of the file.
-            read.unwrap_or(Outline { nodes: Vec::new(), children: Vec::new(), keys: String::new() })
+            let made = match &self.later {
+                Some(Later::Encoded { bytes, start, end }) => {
+                    bytes.get(*start..*end).and_then(|bytes| rmp_serde::from_slice(bytes).ok())
+                }
+                Some(Later::Text { text, json: true }) => crate::parse::parse_json(text).ok().map(|r| Outline::of(&r)),
+                Some(Later::Text { text, json: false }) => crate::parse::parse_yaml(text).ok().map(|r| Outline::of(&r)),
+                None => None,
+            };
+            // A cache entry is sealed and written by this very ddmc, and a text parsed once
+            // parses again: an outline that cannot be made is a bug, and then positions fall
+            // back to the start of the file.
+            made.unwrap_or(Outline { nodes: Vec::new(), children: Vec::new(), keys: String::new() })
         })
     }
 
@@ -200,7 +216,7 @@ impl Document {
     /// numbers point nowhere cannot mislead a lookup into a panic: every index is looked up
     /// with `get`.)
     pub fn with_outline(file: String, bytes: Arc<Vec<u8>>, start: usize, end: usize) -> Document {
-        Document { file, outline: OnceLock::new(), encoded: Some(Encoded { bytes, start, end }) }
+        Document { file, outline: OnceLock::new(), later: Some(Later::Encoded { bytes, start, end }) }
     }
 
     /// The span of the value at `path`, or of its nearest ancestor that exists.
@@ -252,5 +268,24 @@ mod tests {
         // A list index is only ever its canonical decimal form.
         assert_eq!(doc.span(&["targets", "groups", "01"]), root.pointer(&["targets", "groups"]).expect("groups").span);
         assert_eq!(doc.span(&["nothing"]), Span::point(root.span.start));
+    }
+
+    /// A document kept as its text is parsed again only when a position is first asked for,
+    /// and then answers as one outlined at once from the same YAML or JSON.
+    #[test]
+    fn a_document_of_text_is_outlined_when_asked_and_alike() {
+        let yaml = "id: a\ntargets:\n  groups: [g1, g2]\nenforce:\n  - os_version: \"26.4\"\n";
+        let json = "{\"id\": \"a\",\n \"targets\": {\"groups\": [\"g1\", \"g2\"]},\n \"enforce\": [{\"os_version\": \"26.4\"}]}";
+        for (text, is_json) in [(yaml, false), (json, true)] {
+            let root = if is_json { crate::parse::parse_json(text) } else { parse_yaml(text) }.expect("parses");
+            let at_once = Document::new("p".into(), &root);
+            let later = Document::of_text("p".into(), text.into(), is_json);
+            assert!(later.outline.get().is_none(), "nothing parsed before a position is asked for");
+            for path in [&["id"][..], &["targets", "groups", "1"], &["enforce", "0", "os_version"], &["missing"]] {
+                assert_eq!(later.span(path), at_once.span(path), "{path:?}");
+                assert_eq!(later.key_span(path), at_once.key_span(path), "{path:?}");
+            }
+            assert!(later.outline.get().is_some());
+        }
     }
 }

@@ -106,7 +106,7 @@ pub struct Sources<'a> {
 
 /// [`compile_with`] for a repository given as text.
 pub fn compile_sources(sources: &Sources<'_>, options: &Options<'_>) -> Result<Compilation, LoadError> {
-    let file = |name: &str, text: &str| SourceFile { name: name.to_owned(), path: name.into(), text: text.to_owned() };
+    let file = |name: &str, text: &str| SourceFile { name: name.to_owned(), path: name.into(), text: text.into() };
     let mut policies: Vec<SourceFile> = sources.policies.iter().map(|(name, text)| file(name, text)).collect();
     policies.sort_by(|a, b| a.name.cmp(&b.name));
     let repository = Repository {
@@ -166,7 +166,7 @@ fn compile_repository(
         organization: project.organization.name.as_deref(),
     };
     let cache = options.cache.and_then(|at| at(project.output())).map(|path| {
-        let context = policy_cache::context(repository.project.as_ref().map(|f| f.text.as_str()), options.environment);
+        let context = policy_cache::context(repository.project.as_ref().map(|f| &*f.text), options.environment);
         Cache::open(path, context)
     });
     // Each file is parsed and validated on its own core (or recalled from the cache); results
@@ -474,9 +474,13 @@ pub fn project(root: &Path) -> Result<(Repository, Project, Diagnostics), LoadEr
     Ok((repository, project, diagnostics))
 }
 
+/// Whether a policy file is read as JSON (else YAML).
+fn is_json(file: &SourceFile) -> bool {
+    file.name.to_ascii_lowercase().ends_with(".json")
+}
+
 fn parse_file(file: &SourceFile, out: &mut Diagnostics) -> Option<Node> {
-    let is_json = file.name.to_ascii_lowercase().ends_with(".json");
-    let parsed = if is_json { parse::parse_json(&file.text) } else { parse::parse_yaml(&file.text) };
+    let parsed = if is_json(file) { parse::parse_json(&file.text) } else { parse::parse_yaml(&file.text) };
     parsed.map_err(|e| out.push(parse_error(file, e))).ok()
 }
 
@@ -494,7 +498,8 @@ fn parse_error(file: &SourceFile, e: parse::ParseError) -> Diagnostic {
 }
 
 /// Parse, validate against the schema, then deserialise: a document is typed only once
-/// it is known to be valid, so serde never has to explain anything to a user.
+/// it is known to be valid, so serde never has to explain anything to a user. `document`
+/// makes the [`Document`] of the tree that was typed.
 fn typed<T: DeserializeOwned>(
     kind: DocumentKind,
     file: &SourceFile,
@@ -502,6 +507,7 @@ fn typed<T: DeserializeOwned>(
     validators: &Validators,
     out: &mut Diagnostics,
     json: Option<&mut Vec<u8>>,
+    document: impl FnOnce(&Node) -> Document,
 ) -> Option<(T, Document)> {
     let instance = root.to_json();
     if !validators.check(kind, &file.name, &root, &instance, out) {
@@ -512,7 +518,7 @@ fn typed<T: DeserializeOwned>(
         let _ = serde_json::to_writer(json, &instance);
     }
     match serde_json::from_value::<T>(instance) {
-        Ok(value) => Some((value, Document::new(file.name.clone(), &root))),
+        Ok(value) => Some((value, document(&root))),
         Err(e) => {
             out.push(
                 Diagnostic::error(Code::Internal, format!("valid document that ddmc cannot read: {e}"))
@@ -533,7 +539,8 @@ fn load_project(file: &SourceFile, validators: &Validators, out: &mut Diagnostic
             return (Project::default(), None);
         }
     };
-    match typed::<Project>(DocumentKind::Project, file, root, validators, out, None) {
+    let document = |root: &Node| Document::new(file.name.clone(), root);
+    match typed::<Project>(DocumentKind::Project, file, root, validators, out, None, document) {
         Some((project, doc)) => (project, Some(doc)),
         None => (Project::default(), None),
     }
@@ -569,13 +576,21 @@ fn load_policy(
     let mut root = parse_file(file, out)?;
     // A template that cannot be rendered leaves text that would only fail validation again.
     let errors = out.count(Severity::Error);
-    if template::may_hold(&file.text) {
+    let rendered = template::may_hold(&file.text);
+    if rendered {
         template::render(&mut root, &file.name, templates.environment, templates.defined, out);
     }
     if out.count(Severity::Error) > errors {
         return None;
     }
-    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out, json)?;
+    // Positions come from the text, parsed again if a diagnostic ever asks for one, unless
+    // templates changed the tree, or the policy cache is to remember the outline at once.
+    let later = !rendered && json.is_none();
+    let document = |root: &Node| match later {
+        true => Document::of_text(file.name.clone(), file.text.clone(), is_json(file)),
+        false => Document::new(file.name.clone(), root),
+    };
+    let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out, json, document)?;
     rules::check_policy(&policy, &doc, out);
     Some(Loaded { doc, policy, targets: Vec::new() })
 }
@@ -703,7 +718,8 @@ fn load_catalog(
         }
     };
     // The file's text goes with the diagnostics, so that they show the line.
-    let mut show = |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text });
+    let mut show =
+        |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text: text.into() });
     let found = match origin {
         Origin::Disk(_) => crate::catalog::load(&path),
         Origin::Memory { catalog } => {

@@ -260,7 +260,9 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
         return Ok(Outcome::Refused(Box::new(too_large(name)), None));
     }
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Outcome::Text(SourceFile { name: name.to_string(), path: path.to_path_buf(), text })),
+        Ok(text) => {
+            Ok(Outcome::Text(SourceFile { name: name.to_string(), path: path.to_path_buf(), text: text.into() }))
+        }
         Err(e) => {
             let (pos, fragment) = first_invalid(e.as_bytes(), e.utf8_error().valid_up_to());
             let mut d = Diagnostic::error(Code::Syntax, format!("`{name}` is not UTF-8 text"))
@@ -270,7 +272,7 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
             if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
                 d = d.note("it starts with a UTF-16 byte order mark: it was saved as UTF-16");
             }
-            let fragment = SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment };
+            let fragment = SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment.into() };
             Ok(Outcome::Refused(Box::new(d), Some(fragment)))
         }
     }

@@ -1,6 +1,7 @@
 //! Source files and positions: every diagnostic points into one of these.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A position in a source file. `line` and `column` are 1-based, the column counted in
 /// characters (what editors show); `offset` is the byte offset, for snippet rendering.
@@ -36,5 +37,7 @@ pub struct SourceFile {
     pub name: String,
     /// Path on disk.
     pub path: PathBuf,
-    pub text: String,
+    /// Shared: a policy's document keeps it, to find positions in when
+    /// a diagnostic asks for one, instead of an outline of every file.
+    pub text: Arc<str>,
 }

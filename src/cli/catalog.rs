@@ -17,7 +17,7 @@ pub(super) fn catalog(cli: &Cli, command: &CatalogCommand) -> i32 {
         Ok(loaded) => loaded,
         Err(e) => return load_failed(cli, &e),
     };
-    let sources: Sources<'_> = repository.project.iter().map(|f| (f.name.as_str(), f.text.as_str())).collect();
+    let sources: Sources<'_> = repository.project.iter().map(|f| (f.name.as_str(), &*f.text)).collect();
     if diagnostics.has_errors() {
         print_diagnostics(cli, &diagnostics, &sources);
         return exit::POLICY;

@@ -82,7 +82,7 @@ pub(super) fn report(cli: &Cli, c: &mut Compilation, builds: bool) -> i32 {
         .iter()
         .chain(&c.repository.policies)
         .chain(&c.repository.fragments)
-        .map(|f| (f.name.as_str(), f.text.as_str()))
+        .map(|f| (f.name.as_str(), &*f.text))
         .collect();
     print_diagnostics(cli, &c.diagnostics, &sources);
     if c.diagnostics.count(Severity::Error) > 0 {
