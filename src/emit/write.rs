@@ -426,7 +426,11 @@ impl Staging {
                 twin.filter(|twin| twin_known.is_none() && holds(twin, bytes, Some(&path)).is_some()).map(|t| (t, None))
             }
         };
-        clear_seen(&path, kept.is_some_and(|seen| seen.dir)).map_err(io(&path))?;
+        // Where the look found nothing there is nothing to remove: no `unlink` for each file of
+        // a first build (what appeared since is refused by `create`, then removed).
+        if let Some(seen) = kept {
+            clear_seen(&path, seen.dir).map_err(io(&path))?;
+        }
         if let Some((twin, k)) = from_current
             && fs::hard_link(&twin, &path).is_ok()
         {
@@ -436,7 +440,13 @@ impl Staging {
         match content {
             None => Ok(Placement::Absent),
             Some(Content::Bytes(bytes)) => {
-                create(&path, bytes).map(|m| Placement::Placed(stamp(&m))).map_err(io(&path))
+                let created = match create(&path, bytes) {
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                        clear(&path).and_then(|()| create(&path, bytes))
+                    }
+                    created => created,
+                };
+                created.map(|m| Placement::Placed(stamp(&m))).map_err(io(&path))
             }
             Some(Content::Written(partial)) => {
                 fs::rename(partial, &path).map_err(io(&path))?;
@@ -1128,6 +1138,39 @@ mod tests {
     /// A link planted in the output, symbolic or hard (another name for a file elsewhere), is
     /// never shared into the new tree, even when it has the right bytes: the new tree holds a
     /// regular file of its own, and a later change to that file cannot reach the output.
+    /// A file is created without removing anything first where the look found nothing; what
+    /// appeared there since (a link, a file, a folder) is refused by the creation, removed,
+    /// and the file created in its place, never written through.
+    #[test]
+    #[cfg(unix)]
+    fn what_appears_after_the_look_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("out");
+        let outside = dir.path().join("outside.json");
+        for (kind, plant) in [("link", 0), ("file", 1), ("folder", 2)] {
+            fs::write(&outside, "outside").expect("write");
+            write_tree(&out, &[manifest()], &mut || {}).expect("build");
+            let staging = Staging::open(&out, &mut || {}).expect("open");
+            let own = &mut staging.own();
+            staging.folders_of(own, "declarations/a.json").expect("folder");
+            let path = staging.spare.join("declarations/a.json");
+            match plant {
+                0 => std::os::unix::fs::symlink(&outside, &path).expect("link"),
+                1 => fs::write(&path, "planted").expect("file"),
+                _ => fs::create_dir_all(path.join("inside")).expect("folder"),
+            }
+            let bytes = b"1";
+            let content = Content::Bytes(bytes);
+            let want = Want::Print(fingerprint(bytes));
+            let key = key(b"declarations/a.json");
+            staging.put_seen("declarations/a.json", key, Some(&content), want, None).expect("placed");
+            let meta = fs::symlink_metadata(&path).expect("there");
+            assert!(meta.file_type().is_file(), "{kind}: a regular file");
+            assert_eq!(fs::read(&path).expect("read"), bytes, "{kind}");
+            assert_eq!(fs::read_to_string(&outside).expect("outside"), "outside", "{kind}: not written through");
+        }
+    }
+
     #[test]
     #[cfg(unix)]
     fn a_planted_link_in_the_output_is_replaced_by_a_file() {
