@@ -24,8 +24,8 @@ pub struct Document {
 enum Later {
     /// As [`Document::outline_bytes`] wrote it: a range of a policy cache's bytes.
     Encoded { bytes: Arc<Vec<u8>>, start: usize, end: usize },
-    /// The file's text, parsed again (the same parser, the same tree: only for a file whose
-    /// tree nothing changed after parsing, such as templates).
+    /// The file's text, parsed again (the same parser, the same tree: only for a file that
+    /// nothing, such as a template, changed after it was parsed).
     Text { text: Arc<str>, json: bool },
 }
 

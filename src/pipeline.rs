@@ -585,10 +585,13 @@ fn load_policy(
     }
     // Positions come from the text, parsed again if a diagnostic ever asks for one, unless
     // templates changed the tree, or the policy cache is to remember the outline at once.
-    let later = !rendered && json.is_none();
-    let document = |root: &Node| match later {
-        true => Document::of_text(file.name.clone(), file.text.clone(), is_json(file)),
-        false => Document::new(file.name.clone(), root),
+    let from_text = !rendered && json.is_none();
+    let document = |root: &Node| {
+        if from_text {
+            Document::of_text(file.name.clone(), file.text.clone(), is_json(file))
+        } else {
+            Document::new(file.name.clone(), root)
+        }
     };
     let (policy, doc) = typed::<Policy>(DocumentKind::Policy, file, root, validators, out, json, document)?;
     rules::check_policy(&policy, &doc, out);

@@ -1135,9 +1135,6 @@ mod tests {
         assert_eq!(fs::read_dir(&elsewhere).expect("dir").count(), 1);
     }
 
-    /// A link planted in the output, symbolic or hard (another name for a file elsewhere), is
-    /// never shared into the new tree, even when it has the right bytes: the new tree holds a
-    /// regular file of its own, and a later change to that file cannot reach the output.
     /// A file is created without removing anything first where the look found nothing; what
     /// appeared there since (a link, a file, a folder) is refused by the creation, removed,
     /// and the file created in its place, never written through.
@@ -1171,6 +1168,9 @@ mod tests {
         }
     }
 
+    /// A link planted in the output, symbolic or hard (another name for a file elsewhere), is
+    /// never shared into the new tree, even when it has the right bytes: the new tree holds a
+    /// regular file of its own, and a later change to that file cannot reach the output.
     #[test]
     #[cfg(unix)]
     fn a_planted_link_in_the_output_is_replaced_by_a_file() {
