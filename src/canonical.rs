@@ -48,15 +48,32 @@ fn scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
-/// 32 hex digits (128 bits) of SHA-256 over the parts, each length-prefixed so that no
-/// two different part lists hash alike. Well under Apple's 64-octet limit.
+/// 32 hex digits (128 bits) of SHA-256 over the parts ([`part`]). Well under Apple's
+/// 64-octet limit.
 pub fn token(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part.as_bytes());
+    let mut hash = Sha256::new();
+    for p in parts {
+        part(&mut hash, p.as_bytes());
     }
-    hex(&hasher.finalize()[..16])
+    hex(&hash.finalize()[..16])
+}
+
+/// 128 bits of SHA-256 over the parts ([`part`]): what a build remembers things by.
+pub fn digest(parts: &[&[u8]]) -> [u8; 16] {
+    let mut hash = Sha256::new();
+    for p in parts {
+        part(&mut hash, p);
+    }
+    let mut digest = [0; 16];
+    digest.copy_from_slice(&hash.finalize()[..16]);
+    digest
+}
+
+/// `bytes` into `hash`, their length first, so that no two different lists of parts hash
+/// alike: how every digest and token of ddmc frames what it is made of.
+pub fn part(hash: &mut Sha256, bytes: &[u8]) {
+    hash.update((bytes.len() as u64).to_be_bytes());
+    hash.update(bytes);
 }
 
 /// Lower-case hex digits of `bytes`.

@@ -18,12 +18,12 @@
 //! trusted as the output folder beside it and the index are: whoever can write them can write
 //! the output itself.
 
+use crate::canonical::digest;
 use crate::document::Document;
 use crate::emit::write::remove;
 use crate::limits::MAX_POLICY_CACHE_BYTES;
 use crate::model::Policy;
 use crate::source::SourceFile;
-use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Read, Write};
@@ -38,17 +38,6 @@ const HEAD: usize = 16 + 16 + 4;
 
 /// 128 bits of SHA-256: a policy file's key (its context, name and text), a context, a seal.
 pub type Key = [u8; 16];
-
-fn digest(parts: &[&[u8]]) -> Key {
-    let mut hash = Sha256::new();
-    for part in parts {
-        hash.update((part.len() as u64).to_le_bytes());
-        hash.update(part);
-    }
-    let mut key = [0; 16];
-    key.copy_from_slice(&hash.finalize()[..16]);
-    key
-}
 
 /// What a policy file's load depends on besides its name and text: the running ddmc (its
 /// parser, schema and model), `ddmc.yaml` (templates' environments) and the environment

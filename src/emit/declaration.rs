@@ -1,7 +1,7 @@
 //! A declaration as an MDM serves it: `Type`, `Identifier`, `ServerToken`, `Payload`.
 
 use super::payload::payload;
-use crate::canonical::{canonical_json, token};
+use crate::canonical::{canonical_json, part, token};
 use crate::lower::Declaration;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
@@ -148,12 +148,6 @@ impl std::io::Write for Hashing<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-}
-
-/// `bytes` with their length first, so that no two lists of parts run together alike.
-fn part(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update((bytes.len() as u64).to_le_bytes());
-    hash.update(bytes);
 }
 
 #[cfg(test)]
