@@ -66,12 +66,8 @@ impl Cache {
     /// The cache at `path` for `context`; empty if there is none or it cannot be used.
     pub fn open(path: PathBuf, context: Key) -> Cache {
         let mut cache = Cache { path, context, bytes: Arc::default(), entries: HashMap::new(), appendable: false };
-        let Some(bytes) = read_bounded(&cache.path) else { return cache };
-        let Some(rest) = bytes.strip_prefix(HEADER.as_slice()) else { return cache };
-        if rest.get(..16) != Some(&context[..]) {
-            return cache;
-        }
-        let mut at = HEADER.len() + 16;
+        let Some(bytes) = read_bounded(&cache.path).filter(|bytes| of_context(bytes, &context)) else { return cache };
+        let mut at = ENTRIES;
         while let Some(end) = entry_end(&bytes, at) {
             cache.entries.insert(take(&bytes, at), (at, end));
             at = end;
@@ -110,6 +106,14 @@ impl Cache {
         let appendable = self.appendable.then_some(self.bytes.len());
         Update { path: self.path, context: self.context, used_keys: used, kept, appendable, fresh }
     }
+}
+
+/// Where the entries start: after the header and the context.
+const ENTRIES: usize = HEADER.len() + 16;
+
+/// Whether `bytes` are a cache of `context` (its entries start at [`ENTRIES`]).
+fn of_context(bytes: &[u8], context: &Key) -> bool {
+    bytes.starts_with(HEADER) && bytes.get(HEADER.len()..ENTRIES) == Some(&context[..])
 }
 
 /// The end of the whole entry at `at` in `bytes`, if there is one.
@@ -195,7 +199,7 @@ impl Update {
         // with everything the build made still held.
         let added = self.fresh.json.len() + self.fresh.files.len() * (HEAD + 4 + OUTLINE_GUESS);
         if let Some(len) = self.appendable
-            && len + added <= HEADER.len() + 16 + 2 * (self.kept + added)
+            && len + added <= ENTRIES + 2 * (self.kept + added)
         {
             if self.fresh.files.is_empty() {
                 return Ok(());
@@ -211,13 +215,11 @@ impl Update {
         let mut out = io::BufWriter::with_capacity(BLOCK, file);
         out.write_all(HEADER)?;
         out.write_all(&self.context)?;
-        let mut written = HEADER.len() + 16;
+        let mut written = ENTRIES;
         // The entries used, from the file as it is now (another build's, if one came between:
         // only whole entries of this context are taken).
-        if let Some(old) =
-            old.as_deref().filter(|old| old.starts_with(HEADER) && old.get(16..32) == Some(&self.context))
-        {
-            let mut at = HEADER.len() + 16;
+        if let Some(old) = old.as_deref().filter(|old| of_context(old, &self.context)) {
+            let mut at = ENTRIES;
             while let Some(end) = entry_end(old, at) {
                 if self.used_keys.contains(&take(old, at)) {
                     out.write_all(&old[at..end])?;
@@ -389,7 +391,7 @@ mod tests {
             [("policies/a.yaml", seven.as_str()), ("policies/b.yaml", &eight.replace("id: mac", "id: mac-b"))];
         let (clean, _) = compile(&path, PROJECT, None, &policies);
         let whole = fs::read(&path).expect("written");
-        let first_end = entry_end(&whole, HEADER.len() + 16).expect("an entry");
+        let first_end = entry_end(&whole, ENTRIES).expect("an entry");
         let damaged: Vec<(Vec<u8>, (usize, usize))> = vec![
             // The second entry cut short: the first is still used.
             (whole[..whole.len() - 10].to_vec(), (1, 1)),
@@ -406,7 +408,7 @@ mod tests {
             (
                 {
                     let mut b = whole.clone();
-                    b[HEADER.len() + 16 + 32..HEADER.len() + 16 + 36].copy_from_slice(&u32::MAX.to_le_bytes());
+                    b[ENTRIES + 32..ENTRIES + 36].copy_from_slice(&u32::MAX.to_le_bytes());
                     b
                 },
                 (0, 2),
