@@ -12,7 +12,7 @@ use crate::lower::legacy::Profile;
 use crate::model::Project;
 use crate::resolve;
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 /// The manifest's path in the output tree.
@@ -78,8 +78,9 @@ pub fn tree(
         Render::Files | Render::ValidateOnly => Vec::new(),
     };
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let each =
-        sorted.par_iter().enumerate().map(|(at, d)| emit_declaration(d, render, digests.get(at).copied().flatten()));
+    let each = sorted.par_iter().enumerate().map_init(Validated::new, |validated, (at, d)| {
+        emit_declaration(d, render, digests.get(at).copied().flatten(), validated)
+    });
     let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
         // Nothing to render: only problems are kept, not a slot per declaration.
         Render::ValidateOnly => each.filter(|(_, problems)| !problems.is_empty()).collect(),
@@ -159,12 +160,19 @@ fn placed(render: Render<'_>, path: &str, bytes: Vec<u8>, made: Option<Made>) ->
 /// A declaration's file (unless a sink has it) and its manifest entry.
 type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 
+/// How payloads broke Apple's schema, by what they are made from ([`payload::Key`]), on one
+/// core's share of the declarations. Apple's schemas ask of a declaration's Identifier and
+/// ServerToken only a string (a test holds them to it), so declarations whose payloads are
+/// alike (thousands of policies set the same deferrals and targets) validate alike: once.
+type Validated<'d> = HashMap<payload::Key<'d>, Vec<String>>;
+
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema. `digest`: what its file is made from, where a sink may keep it.
 fn emit_declaration<'d>(
     d: &'d Declaration,
     render: Render<'_>,
     digest: Option<Digest>,
+    validated: &mut Validated<'d>,
 ) -> (Option<Rendered<'d>>, Vec<Diagnostic>) {
     let path = (!matches!(render, Render::ValidateOnly)).then(|| manifest::declaration_path(&d.identifier));
     // A sink that already has this file, made by this very ddmc from the same inputs, keeps
@@ -180,6 +188,13 @@ fn emit_declaration<'d>(
         );
         return (Some((None, manifest::Emitted { declaration: d, server_token: token })), Vec::new());
     }
+    let key = payload::key(&d.content);
+    // Only validating, a payload alike to one validated before is not even built.
+    if path.is_none()
+        && let Some(known) = key.as_ref().and_then(|key| validated.get(key))
+    {
+        return (None, internal_errors(d, known));
+    }
     let payload = serde_json::Value::Object(payload::payload(&d.content));
     // Only a file needs the ServerToken (a hash of the served bytes); Apple's schema asks of
     // it only a string, so validation alone leaves it empty.
@@ -188,8 +203,23 @@ fn emit_declaration<'d>(
         Render::Files | Render::Into(_) => declaration::token_of(d, &payload),
     };
     let envelope = declaration::wrap(d, &token, payload);
-    let problems = schemas::violations(d.ty().as_str(), &envelope)
-        .into_iter()
+    let violations = || schemas::violations(d.ty().as_str(), &envelope);
+    let problems = match key {
+        Some(key) => internal_errors(d, validated.entry(key).or_insert_with(violations)),
+        None => internal_errors(d, &violations()),
+    };
+    let file = path.map(|path| {
+        let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
+        let file = placed(render, &path, bytes, digest.and_then(|digest| Made::new(digest, &token)));
+        (file, manifest::Emitted { declaration: d, server_token: token })
+    });
+    (file, problems)
+}
+
+/// An internal error for each way `d` breaks Apple's schema.
+fn internal_errors(d: &Declaration, violations: &[String]) -> Vec<Diagnostic> {
+    violations
+        .iter()
         .map(|problem| {
             Diagnostic::error(
                 Code::Internal,
@@ -199,16 +229,10 @@ fn emit_declaration<'d>(
                     d.ty().as_str()
                 ),
             )
-            .note(problem)
+            .note(problem.clone())
             .help("this is a bug in ddmc; please report it with the policy that caused it")
         })
-        .collect();
-    let file = path.map(|path| {
-        let bytes = declaration::pretty(&declaration::served(d, envelope)).into_bytes();
-        let file = placed(render, &path, bytes, digest.and_then(|digest| Made::new(digest, &token)));
-        (file, manifest::Emitted { declaration: d, server_token: token })
-    });
-    (file, problems)
+        .collect()
 }
 
 #[cfg(test)]
@@ -358,24 +382,46 @@ mod tests {
         assert_eq!(text, serde_json::to_string_pretty(&value).expect("json") + "\n");
     }
 
-    /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects.
+    /// A lowering bug must not reach a device: emit refuses what Apple's schema rejects, in
+    /// every declaration with the broken payload (validated once, reported for each).
     #[test]
     fn emit_reports_a_declaration_apple_would_reject() {
         let settings = crate::lower::Settings::of([("Notifications", serde_json::json!("yes"))]);
-        let bad = Declaration {
-            identifier: "com.example.ddm.broken.settings".into(),
-            content: crate::lower::Content::Settings(settings),
+        let broken = |identifier: &str| Declaration {
+            identifier: identifier.into(),
+            content: crate::lower::Content::Settings(settings.clone()),
             origin: None,
             applies_to: Vec::new(),
             supervision: Default::default(),
             secrets: Vec::new(),
         };
-        let mut out = Diagnostics::default();
-        tree(&Project::default(), &[&bad], &[], &BTreeMap::new(), Render::ValidateOnly, &mut out);
-        let errors = out.into_sorted();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].code, Code::Internal);
-        assert!(errors[0].message.contains("com.example.ddm.broken.settings"), "{:?}", errors[0]);
-        assert!(errors[0].notes[0].starts_with("/Payload/Notifications"), "{:?}", errors[0]);
+        let (one, two) = (broken("com.example.ddm.one.settings"), broken("com.example.ddm.two.settings"));
+        for render in [Render::ValidateOnly, Render::Files] {
+            let mut out = Diagnostics::default();
+            tree(&Project::default(), &[&one, &two], &[], &BTreeMap::new(), render, &mut out);
+            let errors = out.into_sorted();
+            assert_eq!(errors.len(), 2);
+            for (error, d) in errors.iter().zip([&one, &two]) {
+                assert_eq!(error.code, Code::Internal);
+                assert!(error.message.contains(&d.identifier), "{error:?}");
+                assert!(error.notes[0].starts_with("/Payload/Notifications"), "{error:?}");
+            }
+        }
+    }
+
+    /// Declarations with alike payloads are validated once ([`Validated`]): sound only while
+    /// Apple asks nothing of their Identifier and ServerToken but a string.
+    #[test]
+    fn apple_asks_of_identifier_and_server_token_only_a_string() {
+        use crate::apple::DeclarationType as T;
+        for ty in [T::SoftwareUpdateSettings, T::SoftwareUpdateEnforcement, T::StatusSubscriptions, T::ActivationSimple]
+        {
+            let schema = &schemas::get(ty.as_str()).expect("embedded").schema;
+            for key in ["Identifier", "ServerToken"] {
+                let mut asks = schema["properties"][key].as_object().expect("a property").clone();
+                asks.remove("description");
+                assert_eq!(serde_json::Value::Object(asks), serde_json::json!({"type": "string"}), "{ty:?} {key}");
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::model::{BuildVersion, LocalDateTime, OsVersion};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
 /// The content of each kind of declaration ddmc lowers to. As data (`Serialize`: every
 /// field, a version as its text) it is what a declaration's file is made from
@@ -36,8 +37,36 @@ impl Content {
 /// `softwareupdate.settings`: Apple's keys, each a row of the one table
 /// (`apple::fields`), with its value as Apple spells it (`"AlwaysOn"`, `30`), in the order
 /// of Apple's schema. Values stay JSON because Apple's combine rules are defined on them.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Settings(Vec<(&'static Field, Value)>);
+
+/// Consistent with `Eq`: equal settings hash alike (an object's keys in any order).
+impl Hash for Settings {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.len());
+        for (field, value) in &self.0 {
+            field.key.hash(state);
+            hash_json(value, state);
+        }
+    }
+}
+
+/// `serde_json::Value` has `Eq` but no `Hash`. An object hashes only its length: its `Eq`
+/// ignores the order of keys, and settings hold few objects.
+fn hash_json<H: Hasher>(value: &Value, state: &mut H) {
+    std::mem::discriminant(value).hash(state);
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => b.hash(state),
+        Value::Number(n) => n.hash(state),
+        Value::String(s) => s.hash(state),
+        Value::Array(items) => {
+            state.write_usize(items.len());
+            items.iter().for_each(|item| hash_json(item, state));
+        }
+        Value::Object(map) => state.write_usize(map.len()),
+    }
+}
 
 impl Settings {
     /// Adds a key; keys come in the order they are to be written.
