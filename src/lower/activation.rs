@@ -3,17 +3,17 @@
 //! reports `Info.NotReferencedByActivation`.
 
 use super::identifier::Identifiers;
-use super::predicate::Predicate;
-use super::{Activation, Configuration, Content, Declaration, Origin, Supervision};
+use super::{Activation, Content, Declaration, Origin, OsRange, Supervision};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
+/// `configurations` are each limited to where they apply (`applies_to`).
+pub(super) fn lower(configurations: &[Declaration], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     // Grouped by rendered predicate, in the order of first use.
-    let mut groups: Vec<(Arc<str>, Vec<&Configuration>)> = Vec::new();
+    let mut groups: Vec<(Arc<str>, Vec<&Declaration>)> = Vec::new();
     for configuration in configurations {
-        let rendered = rendered(&configuration.predicate);
+        let rendered = rendered(&configuration.applies_to);
         match groups.iter_mut().find(|(p, _)| *p == rendered) {
             Some((_, members)) => members.push(configuration),
             None => groups.push((rendered, vec![configuration])),
@@ -26,7 +26,6 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
         .map(|(index, (predicate, members))| {
             let n = (index + 1).to_string();
             let identifier = ids.make("activation", numbered.then_some(n.as_str()));
-            let members: Vec<&Declaration> = members.iter().map(|c| &c.declaration).collect();
             activation(identifier, Some(predicate), &members, Some(origin.clone()))
         })
         .collect()
@@ -35,20 +34,21 @@ pub(super) fn lower(configurations: &[Configuration], ids: &Identifiers<'_>, ori
 /// How many distinct predicates each thread keeps to share.
 const SHARED_PREDICATES: usize = 1024;
 
-/// `predicate` as text, shared with the activations of the same predicate before: thousands
-/// of policies target the same platforms and versions, and each activation would render
-/// (a twentieth of `check`'s work at 10,000 policies) and hold its own copy.
-fn rendered(predicate: &Predicate) -> Arc<str> {
+/// The predicate of `ranges` ([`OsRange::any`]) as text, shared with the activations of the
+/// same ranges before: thousands of policies target the same platforms and versions, and
+/// each activation would build and render its predicate (a twentieth of `check`'s work at
+/// 10,000 policies) and hold its own copy. Looked up by the ranges, a few numbers each.
+fn rendered(ranges: &[OsRange]) -> Arc<str> {
     thread_local! {
-        static SEEN: RefCell<HashMap<Predicate, Arc<str>>> = RefCell::new(HashMap::new());
+        static SEEN: RefCell<HashMap<Vec<OsRange>, Arc<str>>> = RefCell::new(HashMap::new());
     }
     SEEN.with_borrow_mut(|seen| {
-        if let Some(found) = seen.get(predicate) {
+        if let Some(found) = seen.get(ranges) {
             return found.clone();
         }
-        let new: Arc<str> = Arc::from(predicate.to_string());
+        let new: Arc<str> = Arc::from(OsRange::any(ranges).to_string());
         if seen.len() < SHARED_PREDICATES {
-            seen.insert(predicate.clone(), new.clone());
+            seen.insert(ranges.to_vec(), new.clone());
         }
         new
     })

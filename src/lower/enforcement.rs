@@ -4,12 +4,12 @@
 //! requires exactly that base version.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Content, Declaration, Enforcement, Half, Origin, OsRange, Supervised, Supervision};
+use super::{Content, Declaration, Enforcement, Half, Origin, OsRange, Supervised, Supervision};
 use crate::apple::{DeclarationType, support};
 use crate::resolve::Resolved;
 use std::sync::Arc;
 
-pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Configuration> {
+pub(super) fn lower(targets: &[Resolved], ids: &Identifiers<'_>, origin: &Arc<Origin>) -> Vec<Declaration> {
     let mut out = Vec::new();
     for entry in targets {
         let platform = entry.platform;
@@ -52,17 +52,13 @@ fn configuration(
     range: OsRange,
     supervision: &Supervision,
     origin: &Arc<Origin>,
-) -> Configuration {
-    let predicate = range.predicate();
-    Configuration {
-        declaration: Declaration {
-            identifier,
-            content: Content::Enforcement(Box::new(target)),
-            origin: Some(origin.clone()),
-            applies_to: vec![range],
-            supervision: supervision.clone(),
-            secrets: Vec::new(),
-        },
-        predicate,
+) -> Declaration {
+    Declaration {
+        identifier,
+        content: Content::Enforcement(Box::new(target)),
+        origin: Some(origin.clone()),
+        applies_to: vec![range],
+        supervision: supervision.clone(),
+        secrets: Vec::new(),
     }
 }

@@ -34,7 +34,7 @@ pub struct Context<'a> {
 }
 
 /// Where a declaration applies on one platform.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct OsRange {
     pub platform: Platform,
     pub min: OsVersion,
@@ -54,6 +54,12 @@ impl OsRange {
         };
         let below = self.below.map(|b| Predicate::os_below(b.major(), b.minor(), b.patch().unwrap_or(0)));
         Predicate::All([family, version].into_iter().chain(below).collect())
+    }
+
+    /// The activation predicate of a configuration that applies to `ranges`: any of them.
+    /// (Equal ranges give equal predicates: `26.4` and `26.4.0` are one version to a device.)
+    pub fn any(ranges: &[OsRange]) -> Predicate {
+        Predicate::Any(ranges.iter().map(OsRange::predicate).collect())
     }
 }
 
@@ -136,12 +142,6 @@ pub enum Supervised {
     Keys(Vec<String>),
 }
 
-/// A configuration and the ranges its activation must be limited to.
-struct Configuration {
-    declaration: Declaration,
-    predicate: Predicate,
-}
-
 /// All declarations of one policy: its configurations, then their activations.
 /// A policy with settings that lowered to no declaration and no profile (an iOS policy whose
 /// only setting is macOS's `major_days`) would build nothing and look fine: an error, naming
@@ -185,10 +185,9 @@ pub fn lower_policy(
     let origin =
         Arc::new(Origin { policy: policy.id.clone(), source: doc.file.clone(), groups: policy.targets.groups.clone() });
     let ids = identifier::Identifiers::new(cx.identifier_prefix, &policy.id, doc);
-    let mut configurations = settings::lower(policy, doc, cx, &ids, &origin, out);
-    configurations.extend(enforcement::lower(targets, &ids, &origin));
-    let activations = activation::lower(&configurations, &ids, &origin);
-    let mut declarations: Vec<Declaration> = configurations.into_iter().map(|c| c.declaration).collect();
+    let mut declarations = settings::lower(policy, doc, cx, &ids, &origin, out);
+    declarations.extend(enforcement::lower(targets, &ids, &origin));
+    let activations = activation::lower(&declarations, &ids, &origin);
     declarations.extend(activations);
     // One error per policy, for its longest Identifier, says by how much to shorten it.
     if let Some(longest) = declarations.iter().map(|d| d.identifier.as_str()).max_by_key(|i| i.len()) {

@@ -3,12 +3,11 @@
 //! warning that cites Apple's schema.
 
 use super::identifier::Identifiers;
-use super::{Configuration, Content, Context, Declaration, Origin, OsRange, Settings, Supervised, Supervision};
+use super::{Content, Context, Declaration, Origin, OsRange, Settings, Supervised, Supervision};
 use crate::apple::fields::{self, Field};
 use crate::apple::{DeclarationType, support};
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::document::Document;
-use crate::lower::predicate::Predicate;
 use crate::model::secret::{self, Secret};
 use crate::model::{BetaProgram, Control, Platform, Policy};
 use serde_json::{Value, json};
@@ -144,7 +143,7 @@ pub(super) fn lower(
     ids: &Identifiers<'_>,
     origin: &Arc<Origin>,
     out: &mut Diagnostics,
-) -> Vec<Configuration> {
+) -> Vec<Declaration> {
     let (settings, secrets) = collect(policy, doc, cx, out);
     if settings.is_empty() {
         return Vec::new();
@@ -187,32 +186,29 @@ pub(super) fn lower(
     let shared = payloads.windows(2).all(|w| w[0].settings == w[1].settings);
     let mut configurations = if shared && !payloads.is_empty() {
         let ranges: Vec<OsRange> = payloads.iter().map(|p| p.range.clone()).collect();
-        let predicate = Predicate::Any(ranges.iter().map(OsRange::predicate).collect());
         let first = payloads.swap_remove(0);
         let supervised = std::iter::once((first.platform, first.supervised))
             .chain(payloads.into_iter().map(|p| (p.platform, p.supervised)))
             .filter_map(|(platform, s)| Some((platform, s?)))
             .collect();
-        vec![configuration(ids.make("settings", None), first.settings, ranges, supervised, predicate, origin)]
+        vec![configuration(ids.make("settings", None), first.settings, ranges, supervised, origin)]
     } else {
         payloads
             .into_iter()
             .map(|p| {
-                let predicate = p.range.predicate();
                 configuration(
                     ids.make("settings", Some(p.platform.slug())),
                     p.settings,
                     vec![p.range],
                     p.supervised.map(|s| Supervision::from([(p.platform, s)])).unwrap_or_default(),
-                    predicate,
                     origin,
                 )
             })
             .collect()
     };
-    for c in &mut configurations {
-        let settings = c.declaration.settings();
-        c.declaration.secrets = secrets
+    for d in &mut configurations {
+        let settings = d.settings();
+        d.secrets = secrets
             .iter()
             .filter(|(key, _, _)| settings.is_some_and(|s| s.get(key).is_some()))
             .map(|(_, pointer, secret)| (pointer.clone(), secret.clone()))
@@ -226,19 +222,15 @@ fn configuration(
     settings: Settings,
     applies_to: Vec<OsRange>,
     supervision: Supervision,
-    predicate: Predicate,
     origin: &Arc<Origin>,
-) -> Configuration {
-    Configuration {
-        declaration: Declaration {
-            identifier,
-            content: Content::Settings(settings),
-            origin: Some(origin.clone()),
-            applies_to,
-            supervision,
-            secrets: Vec::new(),
-        },
-        predicate,
+) -> Declaration {
+    Declaration {
+        identifier,
+        content: Content::Settings(settings),
+        origin: Some(origin.clone()),
+        applies_to,
+        supervision,
+        secrets: Vec::new(),
     }
 }
 
