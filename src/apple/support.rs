@@ -8,8 +8,7 @@ use super::later;
 use crate::model::{OsVersion, Platform};
 use serde_json::Value;
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
 
 /// Where something is available on one platform.
@@ -98,17 +97,18 @@ fn cached(
     platform: Platform,
     read: impl FnOnce() -> Option<Availability>,
 ) -> Option<Arc<Availability>> {
-    type Answers = HashMap<u64, Vec<(String, Option<String>, Platform, Option<Arc<Availability>>)>>;
+    type Answers = foldhash::HashMap<u64, Vec<(String, Option<String>, Platform, Option<Arc<Availability>>)>>;
     thread_local! {
         static ANSWERS: RefCell<Answers> = Default::default();
     }
-    let mut hasher = std::hash::DefaultHasher::new();
-    (subject, key, platform).hash(&mut hasher);
-    let hash = hasher.finish();
     let same = |(s, k, p, _): &&(String, Option<String>, Platform, Option<Arc<Availability>>)| {
         s == subject && k.as_deref() == key && *p == platform
     };
-    let known = ANSWERS.with_borrow(|answers| answers.get(&hash)?.iter().find(same).map(|(_, _, _, a)| a.clone()));
+    // Hashed with the map's own randomly seeded hasher: `lint` asks of keys it was given.
+    let (hash, known) = ANSWERS.with_borrow(|answers| {
+        let hash = answers.hasher().hash_one((subject, key, platform));
+        (hash, answers.get(&hash).and_then(|same_hash| same_hash.iter().find(same).map(|(_, _, _, a)| a.clone())))
+    });
     if let Some(answer) = known {
         return answer;
     }
@@ -126,7 +126,17 @@ pub fn combine_type(subject: &str, path: &str) -> Option<&'static str> {
 
 /// Position of a key in Apple's schema order, for payloads that read like Apple's examples.
 pub fn order(subject: &str, path: &str) -> Option<usize> {
-    table().get(subject)?.get("keys")?.as_object()?.keys().position(|k| k == path)
+    /// Every (subject, key) of the table and its position, read once.
+    static ORDER: OnceLock<foldhash::HashMap<(&'static str, &'static str), usize>> = OnceLock::new();
+    let order: &foldhash::HashMap<(&str, &str), usize> = ORDER.get_or_init(|| {
+        let subjects = table().as_object().into_iter().flatten();
+        let keys = subjects.filter_map(|(subject, entry)| Some((subject, entry.get("keys")?.as_object()?)));
+        keys.flat_map(|(subject, keys)| {
+            keys.keys().enumerate().map(move |(i, key)| ((subject.as_str(), key.as_str()), i))
+        })
+        .collect()
+    });
+    order.get(&(subject, path)).copied()
 }
 
 pub fn declaration(ty: DeclarationType, platform: Platform) -> Option<Arc<Availability>> {

@@ -12,7 +12,7 @@ use crate::lower::legacy::Profile;
 use crate::model::Project;
 use crate::resolve;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// The manifest's path in the output tree.
@@ -78,7 +78,7 @@ pub fn tree(
         Render::Files | Render::ValidateOnly => Vec::new(),
     };
     // Self-validation is the expensive part: one declaration per task, results in order.
-    let each = sorted.par_iter().enumerate().map_init(Validated::new, |validated, (at, d)| {
+    let each = sorted.par_iter().enumerate().map_init(Validated::default, |validated, (at, d)| {
         emit_declaration(d, render, digests.get(at).copied().flatten(), validated)
     });
     let rendered: Vec<(Option<Rendered>, Vec<Diagnostic>)> = match render {
@@ -164,7 +164,7 @@ type Rendered<'a> = (Option<OutputFile>, manifest::Emitted<'a>);
 /// core's share of the declarations. Apple's schemas ask of a declaration's Identifier and
 /// ServerToken only a string (a test holds them to it), so declarations whose payloads are
 /// alike (thousands of policies set the same deferrals and targets) validate alike: once.
-type Validated<'d> = HashMap<payload::Key<'d>, Vec<String>>;
+type Validated<'d> = foldhash::HashMap<payload::Key<'d>, Vec<String>>;
 
 /// One declaration's file, its manifest entry, and an internal error for each way it breaks
 /// Apple's schema. `digest`: what its file is made from, where a sink may keep it.

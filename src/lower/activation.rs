@@ -5,7 +5,6 @@
 use super::identifier::Identifiers;
 use super::{Activation, Content, Declaration, Origin, OsRange, Supervision};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `configurations` are each limited to where they apply (`applies_to`).
@@ -40,7 +39,7 @@ const SHARED_PREDICATES: usize = 1024;
 /// 10,000 policies) and hold its own copy. Looked up by the ranges, a few numbers each.
 fn rendered(ranges: &[OsRange]) -> Arc<str> {
     thread_local! {
-        static SEEN: RefCell<HashMap<Vec<OsRange>, Arc<str>>> = RefCell::new(HashMap::new());
+        static SEEN: RefCell<foldhash::HashMap<Vec<OsRange>, Arc<str>>> = RefCell::default();
     }
     SEEN.with_borrow_mut(|seen| {
         if let Some(found) = seen.get(ranges) {

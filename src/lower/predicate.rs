@@ -258,7 +258,7 @@ fn more_components(max: u8) -> String {
 pub fn version_at_least(major: u16, minor: u16, patch: u16) -> String {
     // Thousands of policies share a handful of floors: each is built once per thread.
     thread_local! {
-        static BUILT: std::cell::RefCell<std::collections::HashMap<(u16, u16, u16), String>> = Default::default();
+        static BUILT: std::cell::RefCell<foldhash::HashMap<(u16, u16, u16), String>> = Default::default();
     }
     BUILT.with(|built| {
         built.borrow_mut().entry((major, minor, patch)).or_insert_with(|| build_at_least(major, minor, patch)).clone()

@@ -22,6 +22,16 @@ pub fn forbidden(c: char) -> bool {
     (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{7f}' | '\u{fffe}' | '\u{ffff}')
 }
 
+/// The first forbidden character of `s`. Its bytes are looked at first: a forbidden
+/// character is a control byte, or starts with 0xEF (U+FFFE and U+FFFF), and nearly no
+/// text has either.
+fn first_forbidden(s: &str) -> Option<char> {
+    if !s.bytes().any(|b| b < b' ' || b == 0x7f || b == 0xef) {
+        return None;
+    }
+    s.chars().find(|c| forbidden(*c))
+}
+
 /// Reports every string value or key with a forbidden character (at the character, or at the
 /// escape that writes it) and every text field over its limit. Returns whether all is well.
 pub fn check(file: &str, root: &Node, out: &mut Diagnostics) -> bool {
@@ -33,7 +43,7 @@ pub fn check(file: &str, root: &Node, out: &mut Diagnostics) -> bool {
 fn walk<'a>(file: &str, node: &'a Node, path: &mut Vec<&'a str>, ok: &mut bool, out: &mut Diagnostics) {
     match &node.value {
         Value::String(s) => {
-            if let Some(c) = s.chars().find(|c| forbidden(*c)) {
+            if let Some(c) = first_forbidden(s) {
                 *ok = false;
                 let at = node.raw.as_deref().and_then(|raw| locate(raw, node.span.start)).unwrap_or(node.span);
                 out.push(control(c, &pattern(path)).at(file, at));
@@ -67,7 +77,7 @@ fn walk<'a>(file: &str, node: &'a Node, path: &mut Vec<&'a str>, ok: &mut bool, 
         }
         Value::Map(entries) => {
             for entry in entries {
-                if let Some(c) = entry.key.chars().find(|c| forbidden(*c)) {
+                if let Some(c) = first_forbidden(&entry.key) {
                     *ok = false;
                     out.push(control(c, &format!("{} key", pattern(path))).at(file, entry.key_span));
                 }
@@ -194,6 +204,18 @@ mod tests {
     fn start(d: &Diagnostic) -> (u32, u32) {
         let span = d.location.as_ref().expect("location").span;
         (span.start.line, span.start.column)
+    }
+
+    /// The look at bytes first misses no character, alone or after others.
+    #[test]
+    fn every_forbidden_character_is_found() {
+        let mut buffer = [0u8; 8];
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let alone = c.encode_utf8(&mut buffer[1..]).len();
+            buffer[0] = b'a';
+            let text = std::str::from_utf8(&buffer[..=alone]).expect("utf-8");
+            assert_eq!(first_forbidden(text), forbidden(c).then_some(c), "U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]
