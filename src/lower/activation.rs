@@ -64,6 +64,8 @@ pub(super) fn activation(
     let mut applies_to: Vec<_> = members.iter().flat_map(|d| d.applies_to.iter().cloned()).collect();
     applies_to.sort();
     applies_to.dedup();
+    // Held to the end, tens of thousands of them: no room to spare.
+    applies_to.shrink_to_fit();
     Declaration {
         identifier,
         content: Content::Activation(Activation { predicate, configurations }),

@@ -69,6 +69,10 @@ fn hash_json<H: Hasher>(value: &Value, state: &mut H) {
 }
 
 impl Settings {
+    pub fn with_capacity(keys: usize) -> Settings {
+        Settings(Vec::with_capacity(keys))
+    }
+
     /// Adds a key; keys come in the order they are to be written.
     pub fn push(&mut self, field: &'static Field, value: Value) {
         self.0.push((field, value));

@@ -156,7 +156,7 @@ pub(super) fn lower(
         };
         let mut entry = PlatformSettings {
             platform,
-            settings: Settings::default(),
+            settings: Settings::with_capacity(missing.len()),
             range: OsRange { platform, min: declaration.introduced, exactly: None, below: None },
             supervised: declaration.supervised_only.then_some(Supervised::Declaration),
         };

@@ -76,7 +76,7 @@ pub fn resolve(policy: &Policy, doc: &Document, source: Option<Source<'_>>, out:
         [only] => Some(*only),
         _ => None,
     };
-    policy
+    let mut resolved: Vec<Resolved> = policy
         .enforce
         .iter()
         .enumerate()
@@ -84,7 +84,10 @@ pub fn resolve(policy: &Policy, doc: &Document, source: Option<Source<'_>>, out:
             let platform = entry.platform.or(only)?;
             Entry { doc, index, entry, platform, source }.resolve(out)
         })
-        .collect()
+        .collect();
+    // Held to the end, one list per policy: no room to spare.
+    resolved.shrink_to_fit();
+    resolved
 }
 
 struct Entry<'a> {
