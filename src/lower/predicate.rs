@@ -58,7 +58,7 @@ impl fmt::Display for StatusItem {
 /// - any other compound operand is parenthesised, an `All` inside an `Any` as much as an
 ///   `Any` inside an `All`: Apple documents no precedence for NSPredicate's AND and OR, and
 ///   parsers other than Apple's were seen to bind OR tighter, so nothing may rest on it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Predicate {
     /// `@status(item) == 'value'`
     StatusEquals { item: StatusItem, value: String },
