@@ -37,6 +37,7 @@ pub mod report;
 pub mod resolve;
 pub mod schedule;
 pub mod source;
+pub mod stamp;
 pub mod status;
 pub mod template;
 pub mod validate;

@@ -14,6 +14,7 @@ use crate::policy_cache::{self, Cache};
 use crate::repo::{self, LoadError, Repository};
 use crate::resolve;
 use crate::source::{SourceFile, Span};
+use crate::stamp::Stamp;
 use crate::template;
 use crate::validate::{DocumentKind, Validators, rules};
 use rayon::prelude::*;
@@ -85,8 +86,9 @@ pub fn compile(
 }
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
-    // The schemas compile on another core while the repository is walked and read.
-    let (repository, _) = rayon::join(|| repo::load(root), Validators::shared);
+    // The schemas compile on another core while the repository is walked (its policy files
+    // are read once the policy cache, if any, is open: it may vouch for them unread).
+    let (repository, _) = rayon::join(|| repo::find(root), Validators::shared);
     let repository = repository?;
     compile_repository(repository, Origin::Disk(root), options)
 }
@@ -106,16 +108,10 @@ pub struct Sources<'a> {
 
 /// [`compile_with`] for a repository given as text.
 pub fn compile_sources(sources: &Sources<'_>, options: &Options<'_>) -> Result<Compilation, LoadError> {
-    let file = |name: &str, text: &str| SourceFile { name: name.to_owned(), path: name.into(), text: text.into() };
+    let file = |name: &str, text: &str| SourceFile::new(name, name, text);
     let mut policies: Vec<SourceFile> = sources.policies.iter().map(|(name, text)| file(name, text)).collect();
     policies.sort_by(|a, b| a.name.cmp(&b.name));
-    let repository = Repository {
-        root: std::path::PathBuf::new(),
-        project: sources.project.map(|text| file(repo::PROJECT_FILE, text)),
-        policies,
-        problems: Vec::new(),
-        fragments: Vec::new(),
-    };
+    let repository = Repository::given(sources.project.map(|text| file(repo::PROJECT_FILE, text)), policies);
     compile_repository(repository, Origin::Memory { catalog: sources.catalog }, options)
 }
 
@@ -165,44 +161,86 @@ fn compile_repository(
         missing_secret_is_error: mode == Mode::Build,
         organization: project.organization.name.as_deref(),
     };
-    let cache = options.cache.and_then(|at| at(project.output())).map(|path| {
-        let context = policy_cache::context(repository.project.as_ref().map(|f| &*f.text), options.environment);
-        Cache::open(path, context)
-    });
+    // The cache is read while the policy files' stamps are taken, by which it may vouch for
+    // them unread.
+    let cache = match options.cache.and_then(|at| at(project.output())) {
+        Some(path) => {
+            let context = policy_cache::context(repository.project.as_ref().map(|f| &*f.text), options.environment);
+            Some(rayon::join(|| Cache::open(path, context), || repository.stamp_policies()).0)
+        }
+        None => None,
+    };
+    let problems = repository.problems.len();
+    let unchanged = |name: &str, stamp: &Stamp| cache.as_ref().is_some_and(|c| c.unchanged(name, stamp).is_some());
+    repository.read_policies(cache.as_ref().map(|_| &unchanged as repo::Unchanged<'_>))?;
+    for problem in &repository.problems[problems..] {
+        diagnostics.push(problem.clone());
+    }
     // Each file is parsed and validated on its own core (or recalled from the cache); results
     // (and their diagnostics) are merged in file order, so output and messages stay
     // deterministic.
-    let per_file: Vec<(Option<Loaded>, Diagnostics, Remembered)> = repository
+    let per_file: Vec<(Option<Loaded>, Diagnostics, Remembered, Option<SourceFile>)> = repository
         .policies
         .par_iter()
         .map(|file| {
             let mut found = Diagnostics::default();
             let Some(cache) = &cache else {
-                return (load_policy(file, validators, &templates, &mut found, None), found, Remembered::No);
+                return (load_policy(file, validators, &templates, &mut found, None), found, Remembered::No, None);
             };
-            let key = cache.key(file);
-            if let Some((policy, doc)) = cache.recall(&key, file) {
-                return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key));
-            }
+            let read_now;
+            let (file, key) = if file.unread {
+                // Vouched for by its stamp: its entry gives what reading it gives.
+                let key = file.stamp.and_then(|stamp| cache.unchanged(&file.name, &stamp));
+                if let Some(key) = key
+                    && let Some((policy, doc)) = cache.recall(&key, file)
+                {
+                    return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key), None);
+                }
+                // (Only where the entry cannot be used after all: the file is read.)
+                read_now = repo::read_again(file, &mut found);
+                match &read_now {
+                    Some(read) => (read, cache.key(read)),
+                    None => return (None, found, Remembered::No, None),
+                }
+            } else {
+                read_now = None;
+                let key = cache.key(file);
+                if let Some((policy, doc)) = cache.recall(&key, file) {
+                    return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key), None);
+                }
+                (file, key)
+            };
             let mut json = Vec::new();
             let loaded = load_policy(file, validators, &templates, &mut found, Some(&mut json));
             // Remembered only without a diagnostic: a warning is reported at every build.
             let fresh = loaded.is_some() && found.iter().next().is_none();
-            (loaded, found, if fresh { Remembered::Fresh(key, json) } else { Remembered::No })
+            (loaded, found, if fresh { Remembered::Fresh(key, json) } else { Remembered::No }, read_now)
         })
         .collect();
     let mut loaded: Vec<Loaded> = Vec::with_capacity(per_file.len());
-    let (mut used, mut fresh) = (Vec::new(), policy_cache::Fresh::default());
-    for (item, found, remembered) in per_file {
+    let (mut used, mut fresh, mut stamps) = (Vec::new(), policy_cache::Fresh::default(), Vec::new());
+    for (i, (item, found, remembered, read_now)) in per_file.into_iter().enumerate() {
         diagnostics.extend(found);
-        match remembered {
-            Remembered::Used(key) => used.push(key),
-            Remembered::Fresh(key, json) => fresh.add(key, loaded.len(), &json),
-            Remembered::No => {}
+        if let Some(file) = read_now {
+            repository.policies[i] = file;
         }
+        let key = match remembered {
+            Remembered::Used(key) => {
+                used.push(key);
+                Some(key)
+            }
+            Remembered::Fresh(key, json) => {
+                fresh.add(key, loaded.len(), &json);
+                Some(key)
+            }
+            Remembered::No => None,
+        };
+        // By its stamp the next build knows the file unchanged, and recalls it unread.
+        stamps.extend(key.and_then(|key| Some((i, repository.policies[i].stamp?, key))));
         loaded.extend(item);
     }
-    let cache = cache.map(|cache| cache.update(used, fresh));
+    let stamps = stamps.into_iter().map(|(i, stamp, key)| (repository.policies[i].name.as_str(), stamp, key)).collect();
+    let cache = cache.map(|cache| cache.update(used, fresh, stamps));
     // Then each policy is resolved and lowered on its own core. (In a second pass: parsing's
     // short-lived trees and the declarations that live to the end are then not interleaved
     // in the allocator's pages, which at 10,000 policies kept 5-10 MB more resident.)
@@ -285,6 +323,8 @@ fn compile_repository(
     if diagnostics.has_errors() {
         files.clear();
     }
+    // A diagnostic's snippet needs the text of a file the cache vouched for unread.
+    repository.read_pointed_at(diagnostics.iter());
     let catalog = catalog.map(|(_, c)| c);
     Ok(Compilation {
         policies: loaded,
@@ -721,8 +761,7 @@ fn load_catalog(
         }
     };
     // The file's text goes with the diagnostics, so that they show the line.
-    let mut show =
-        |text: String| shown.push(SourceFile { name: name.to_owned(), path: path.clone(), text: text.into() });
+    let mut show = |text: String| shown.push(SourceFile::new(name, path.clone(), text));
     let found = match origin {
         Origin::Disk(_) => crate::catalog::load(&path),
         Origin::Memory { catalog } => {

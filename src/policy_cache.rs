@@ -17,6 +17,11 @@
 //! holds more than twice what the last build used, or was written for another context. It is
 //! trusted as the output folder beside it and the index are: whoever can write them can write
 //! the output itself.
+//!
+//! Each build also appends the stamps of the policy files it remembers ([`crate::stamp`]: inode,
+//! size, times), by name, with their entries' keys (the last such table is the one read): a
+//! file whose stamp is still the one recorded, and was settled then, is not even read by the
+//! next build ([`Cache::unchanged`]); its entry gives what reading it would.
 
 use crate::canonical::digest;
 use crate::document::Document;
@@ -24,6 +29,7 @@ use crate::emit::write::remove;
 use crate::limits::MAX_POLICY_CACHE_BYTES;
 use crate::model::Policy;
 use crate::source::SourceFile;
+use crate::stamp::{STAMP_BYTES, Stamp};
 use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Read, Write};
@@ -60,12 +66,16 @@ pub struct Cache {
     entries: HashMap<Key, (usize, usize)>,
     /// The file was of this context and ends with a whole entry: new ones may be appended.
     appendable: bool,
+    /// The last build's stamps of the files it remembered, by their names' keys ([`name_key`]):
+    /// each one's stamp when read and its entry's key. Only the settled ones.
+    stamps: HashMap<Key, (Stamp, Key)>,
 }
 
 impl Cache {
     /// The cache at `path` for `context`; empty if there is none or it cannot be used.
     pub fn open(path: PathBuf, context: Key) -> Cache {
-        let mut cache = Cache { path, context, bytes: Arc::default(), entries: HashMap::new(), appendable: false };
+        let (entries, stamps) = (HashMap::new(), HashMap::new());
+        let mut cache = Cache { path, context, bytes: Arc::default(), entries, appendable: false, stamps };
         let Some(bytes) = read_bounded(&cache.path).filter(|bytes| of_context(bytes, &context)) else { return cache };
         let mut at = ENTRIES;
         while let Some(end) = entry_end(&bytes, at) {
@@ -73,8 +83,20 @@ impl Cache {
             at = end;
         }
         cache.appendable = at == bytes.len();
+        // The last table of stamps: not an entry of a file.
+        if let Some(payload) = cache.entries.remove(&STAMPS).and_then(|(start, end)| sealed(&bytes[start..end])) {
+            cache.stamps = stamps_of(payload);
+        }
         cache.bytes = Arc::new(bytes);
         cache
+    }
+
+    /// The key of the entry that gives what the policy file `name` holds, if the last build
+    /// remembered it with this stamp (so it is unchanged since, and need not be read) and the
+    /// entry is there ([`Cache::recall`] checks its seal).
+    pub fn unchanged(&self, name: &str, stamp: &Stamp) -> Option<Key> {
+        let (recorded, key) = self.stamps.get(&name_key(name))?;
+        (recorded == stamp && self.entries.contains_key(key)).then_some(*key)
     }
 
     /// The key of `file` in this cache.
@@ -86,11 +108,7 @@ impl Cache {
     /// remembered, if it was, without a diagnostic.
     pub fn recall(&self, key: &Key, file: &SourceFile) -> Option<(Policy, Document)> {
         let &(start, end) = self.entries.get(key)?;
-        let entry = self.bytes.get(start..end)?;
-        let payload = &entry[HEAD..];
-        if digest(&[key, payload]) != take(entry, 16) {
-            return None;
-        }
+        let payload = sealed(self.bytes.get(start..end)?)?;
         let json_len = u32::from_le_bytes(payload.get(..4)?.try_into().ok()?) as usize;
         let json = payload.get(4..4 + json_len)?;
         let policy = serde_json::from_slice(json).ok()?;
@@ -100,12 +118,96 @@ impl Cache {
 
     /// What to write once the build is done: the entries used (`used`, their keys) and the
     /// files read anew (`fresh`). The file's bytes are let go (but by the documents recalled).
-    pub fn update(self, used: Vec<Key>, fresh: Fresh) -> Update {
+    /// `stamps`: each policy file remembered (used or fresh) that has a stamp, by name, with
+    /// its entry's key.
+    pub fn update(self, used: Vec<Key>, fresh: Fresh, stamps: Vec<(&str, Stamp, Key)>) -> Update {
         let used: HashSet<Key> = used.into_iter().collect();
         let kept = used.iter().filter_map(|k| self.entries.get(k)).map(|(s, e)| e - s).sum();
         let appendable = self.appendable.then_some(self.bytes.len());
-        Update { path: self.path, context: self.context, used_keys: used, kept, appendable, fresh }
+        let stamps = stamps.into_iter().map(|(name, stamp, key)| (name_key(name), stamp, key)).collect();
+        Update { path: self.path, context: self.context, used_keys: used, kept, appendable, fresh, stamps }
     }
+}
+
+/// The key of the table of stamps among the entries (those of files are digests).
+const STAMPS: Key = *b"ddmc-stamps\0\0\0\0\0";
+
+/// A stamp's record in the table: its file's name key, the stamp, the entry's key.
+const STAMP_RECORD: usize = 16 + STAMP_BYTES + 16;
+
+/// The key of a policy file's name, in the table of stamps.
+fn name_key(name: &str) -> Key {
+    digest(&[b"name", name.as_bytes()])
+}
+
+/// The payload of a whole `entry` whose seal holds.
+fn sealed(entry: &[u8]) -> Option<&[u8]> {
+    let payload = entry.get(HEAD..)?;
+    (digest(&[&take(entry, 0), payload]) == take(entry, 16)).then_some(payload)
+}
+
+/// The table of stamps in `payload` (when it was taken, in seconds, then the records): those
+/// settled then.
+fn stamps_of(payload: &[u8]) -> HashMap<Key, (Stamp, Key)> {
+    let Some((taken, records)) = payload.split_first_chunk::<8>() else { return HashMap::new() };
+    let taken = u64::from_le_bytes(*taken);
+    records
+        .chunks_exact(STAMP_RECORD)
+        .map(|r| {
+            (
+                take(r, 0),
+                Stamp::from_bytes(r[16..16 + STAMP_BYTES].try_into().unwrap_or(&[0; STAMP_BYTES])),
+                take(r, 16 + STAMP_BYTES),
+            )
+        })
+        .filter(|(_, stamp, _)| stamp.settled(taken))
+        .map(|(name, stamp, key)| (name, (stamp, key)))
+        .collect()
+}
+
+/// The table of `stamps` as an entry, taken now (after every stamp in it: a file changed since
+/// it was stamped within the same second is not trusted by the next build).
+fn stamps_entry(stamps: &[(Key, Stamp, Key)]) -> Option<Vec<u8>> {
+    if stamps.is_empty() {
+        return None;
+    }
+    let taken = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let mut entry = Vec::with_capacity(HEAD + 8 + stamps.len() * STAMP_RECORD);
+    entry.extend_from_slice(&STAMPS);
+    entry.extend_from_slice(&[0; 16]);
+    entry.extend_from_slice(&u32::try_from(8 + stamps.len() * STAMP_RECORD).ok()?.to_le_bytes());
+    entry.extend_from_slice(&taken.to_le_bytes());
+    for (name, stamp, key) in stamps {
+        entry.extend_from_slice(name);
+        entry.extend_from_slice(&stamp.to_bytes());
+        entry.extend_from_slice(key);
+    }
+    seal(&mut entry);
+    Some(entry)
+}
+
+/// Seals a whole entry: the digest of its key and payload.
+fn seal(entry: &mut [u8]) {
+    let seal = digest(&[&take(entry, 0), &entry[HEAD..]]);
+    entry[16..32].copy_from_slice(&seal);
+}
+
+/// Back-dates the table of stamps in the cache at `path` as if taken two seconds later than it
+/// was, so that its stamps are settled (for tests, which build many times a second).
+#[cfg(test)]
+pub fn aged(path: &Path) {
+    let Ok(mut bytes) = fs::read(path) else { return };
+    let mut at = ENTRIES;
+    while let Some(end) = entry_end(&bytes, at) {
+        if take(&bytes, at) == STAMPS {
+            let taken = at + HEAD..at + HEAD + 8;
+            let later = u64::from_le_bytes(bytes[taken.clone()].try_into().unwrap_or_default()) + 2;
+            bytes[taken].copy_from_slice(&later.to_le_bytes());
+            seal(&mut bytes[at..end]);
+        }
+        at = end;
+    }
+    let _ = fs::write(path, bytes);
 }
 
 /// Where the entries start: after the header and the context.
@@ -166,8 +268,7 @@ impl Fresh {
             entry.extend_from_slice(&json_len.to_le_bytes());
             entry.extend_from_slice(json);
             entry.extend_from_slice(&outline);
-            let seal = digest(&[&key, &entry[HEAD..]]);
-            entry[16..32].copy_from_slice(&seal);
+            seal(&mut entry);
             out.write_all(&entry)?;
             written += entry.len();
         }
@@ -186,6 +287,8 @@ pub struct Update {
     /// The length of the file as read, if it was of this context and ended with a whole entry.
     appendable: Option<usize>,
     fresh: Fresh,
+    /// The table of stamps to leave: (name key, stamp, entry key).
+    stamps: Vec<(Key, Stamp, Key)>,
 }
 
 impl Update {
@@ -197,16 +300,19 @@ impl Update {
     pub fn save<'d>(self, temporary: &Path, doc: &dyn Fn(usize) -> Option<&'d Document>) -> io::Result<()> {
         // Written a block at a time, never assembled whole: saving comes at the end of a build,
         // with everything the build made still held.
-        let added = self.fresh.json.len() + self.fresh.files.len() * (HEAD + 4 + OUTLINE_GUESS);
+        let stamps = stamps_entry(&self.stamps);
+        let stamps_len = stamps.as_ref().map_or(0, Vec::len);
+        let added = self.fresh.json.len() + self.fresh.files.len() * (HEAD + 4 + OUTLINE_GUESS) + stamps_len;
         if let Some(len) = self.appendable
             && len + added <= ENTRIES + 2 * (self.kept + added)
         {
-            if self.fresh.files.is_empty() {
+            if self.fresh.files.is_empty() && stamps.is_none() {
                 return Ok(());
             }
             let file = open_no_follow(&self.path, fs::OpenOptions::new().append(true))?;
             let mut out = io::BufWriter::with_capacity(BLOCK, file);
             self.fresh.write(doc, &mut out)?;
+            out.write_all(stamps.as_deref().unwrap_or_default())?;
             return out.flush();
         }
         let old = read_bounded(&self.path);
@@ -230,6 +336,8 @@ impl Update {
         }
         drop(old);
         written += self.fresh.write(doc, &mut out)?;
+        out.write_all(stamps.as_deref().unwrap_or_default())?;
+        written += stamps_len;
         out.flush()?;
         drop(out);
         if written as u64 > MAX_POLICY_CACHE_BYTES {
@@ -451,10 +559,7 @@ mod tests {
         let (clean, _) = compile(&path, PROJECT, None, &policies);
         let whole = fs::read(&path).expect("written");
         let context = context(Some(PROJECT), None);
-        let files: Vec<SourceFile> = policies
-            .iter()
-            .map(|(name, text)| SourceFile { name: (*name).into(), path: (*name).into(), text: (*text).into() })
-            .collect();
+        let files: Vec<SourceFile> = policies.iter().map(|(name, text)| SourceFile::new(*name, *name, *text)).collect();
         let mut recalled = 0;
         for at in 0..whole.len() {
             for flip in [0x01, 0x80] {
@@ -500,5 +605,100 @@ mod tests {
         // ...and then written again with only what this build used.
         assert!(size() < three, "{} against {three}", size());
         assert_eq!(build(&mac(4)).1, (2, 0));
+    }
+
+    /// Compiles the repository at `repo` as a build does, with the policy cache at `path`,
+    /// saves the cache, and ages its stamps as if the build had been two seconds ago.
+    #[cfg(unix)]
+    fn build_on_disk(repo: &Path, path: &Path) -> Compilation {
+        let secret = |_: &str| None;
+        let at = |_: &str| Some(path.to_path_buf());
+        let options = Options { cache: Some(&at), ..Options::new(Mode::Build, &secret) };
+        let mut c = pipeline::compile_with(repo, &options).expect("compiles");
+        let update = c.cache.take().expect("a cache update");
+        update.save(&path.with_extension("part"), &|i| c.policies.get(i).map(|l| &l.doc)).expect("saved");
+        aged(path);
+        c
+    }
+
+    /// The names of the policy files a compilation did not read.
+    #[cfg(unix)]
+    fn unread(c: &Compilation) -> Vec<&str> {
+        c.repository.policies.iter().filter(|f| f.unread).map(|f| f.name.as_str()).collect()
+    }
+
+    /// A policy file whose stamp is the one the cache recorded is not read at all, and
+    /// compiles as reading it would; any change to a file (even one that keeps its size and
+    /// modification time) has it read again. A diagnostic pointing into a file not read gets
+    /// its text all the same.
+    #[cfg(unix)]
+    #[test]
+    fn a_rebuild_does_not_even_read_the_unchanged_policy_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (repo, path) = (dir.path().join("repo"), dir.path().join(".out.ddmc-policies"));
+        fs::create_dir_all(repo.join("policies")).expect("mkdir");
+        fs::write(repo.join("ddmc.yaml"), PROJECT).expect("write");
+        let (a, b) = (repo.join("policies/a.yaml"), repo.join("policies/b.yaml"));
+        fs::write(&a, mac(7)).expect("write");
+        // Another minor deferral for the same Macs: a conflict, pointing into both files.
+        fs::write(&b, mac(8).replace("id: mac", "id: mac-b")).expect("write");
+        let first = build_on_disk(&repo, &path);
+        assert!(unread(&first).is_empty());
+        let conflict = first.diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::Conflict);
+        assert!(conflict, "{:?}", first.diagnostics);
+        let second = build_on_disk(&repo, &path);
+        assert_eq!(second.files, first.files);
+        assert_eq!(seen(&second), seen(&first));
+        assert_eq!(format!("{:?}", second.diagnostics), format!("{:?}", first.diagnostics));
+        // Both were vouched for; the conflict's snippets still have their text.
+        assert!(second.repository.policies.iter().all(|f| !f.text.is_empty() && !f.unread));
+        // Without a diagnostic pointing into them, they stay unread.
+        fs::write(&b, mac(7).replace("id: mac", "id: mac-b")).expect("write");
+        let agreeing = build_on_disk(&repo, &path);
+        assert_eq!(unread(&agreeing), ["policies/a.yaml"], "b changed: read");
+        let third = build_on_disk(&repo, &path);
+        assert_eq!(unread(&third), ["policies/a.yaml", "policies/b.yaml"]);
+        assert_eq!(third.files, agreeing.files);
+        // The same size and modification time, other bytes: the change time gives it away.
+        let modified = fs::metadata(&a).expect("meta").modified().expect("mtime");
+        fs::write(&a, mac(7).replace("id: mac", "id: mad")).expect("write");
+        fs::File::options().write(true).open(&a).expect("open").set_modified(modified).expect("mtime");
+        let changed = build_on_disk(&repo, &path);
+        assert_eq!(unread(&changed), ["policies/b.yaml"]);
+        assert_ne!(changed.files, third.files, "the new id");
+    }
+
+    /// A stamp is trusted only when it was settled (the file unchanged in the second before
+    /// the table was taken), and only in the table's own seal: otherwise the file is read.
+    #[cfg(unix)]
+    #[test]
+    fn a_racy_or_damaged_table_of_stamps_vouches_for_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (repo, path) = (dir.path().join("repo"), dir.path().join(".out.ddmc-policies"));
+        fs::create_dir_all(repo.join("policies")).expect("mkdir");
+        fs::write(repo.join("ddmc.yaml"), PROJECT).expect("write");
+        fs::write(repo.join("policies/a.yaml"), mac(7)).expect("write");
+        let secret = |_: &str| None;
+        let at = |_: &str| Some(path.clone());
+        let options = Options { cache: Some(&at), ..Options::new(Mode::Build, &secret) };
+        let build = || {
+            let mut c = pipeline::compile_with(&repo, &options).expect("compiles");
+            let update = c.cache.take().expect("a cache update");
+            update.save(&path.with_extension("part"), &|i| c.policies.get(i).map(|l| &l.doc)).expect("saved");
+            c
+        };
+        build();
+        // Taken now, within a second of the file's writing: not trusted.
+        assert!(unread(&build()).is_empty(), "racy");
+        aged(&path);
+        let bytes = fs::read(&path).expect("cache");
+        // The last entry is the table; a byte of it changed breaks its seal.
+        let mut damaged = bytes.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        fs::write(&path, &damaged).expect("write");
+        assert!(unread(&build()).is_empty(), "damaged");
+        aged(&path);
+        assert_eq!(unread(&build()), ["policies/a.yaml"]);
     }
 }

@@ -10,6 +10,7 @@
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::limits;
 use crate::source::{Pos, SourceFile, Span};
+use crate::stamp::{Stamp, stamp};
 use rayon::prelude::*;
 use std::fs;
 use std::io::{self, Read};
@@ -27,6 +28,10 @@ pub struct Repository {
     pub problems: Vec<Diagnostic>,
     /// The readable start of files that are not UTF-8, so that a diagnostic can show the line.
     pub fragments: Vec<SourceFile>,
+    /// Policy files found and not read yet ([`Repository::read_policies`]), in name order.
+    found: Vec<Found>,
+    /// Their stamps, once taken ([`Repository::stamp_policies`]).
+    stamps: Vec<Option<Stamp>>,
 }
 
 #[derive(Debug)]
@@ -49,7 +54,16 @@ impl std::fmt::Display for LoadError {
     }
 }
 
+/// The repository at `root`, every file read.
 pub fn load(root: &Path) -> Result<Repository, LoadError> {
+    let mut repo = find(root)?;
+    repo.read_policies(None)?;
+    Ok(repo)
+}
+
+/// The repository at `root` with `ddmc.yaml` read and its policy files found, not read:
+/// [`Repository::read_policies`] reads them.
+pub fn find(root: &Path) -> Result<Repository, LoadError> {
     if !root.is_dir() {
         return Err(LoadError::NoRepository(root.to_path_buf()));
     }
@@ -60,6 +74,8 @@ pub fn load(root: &Path) -> Result<Repository, LoadError> {
         policies: Vec::new(),
         problems: Vec::new(),
         fragments: Vec::new(),
+        found: Vec::new(),
+        stamps: Vec::new(),
     };
     let walker = Walker { root, canonical: &canonical, max_files: limits::MAX_POLICY_FILES };
     let project = root.join(PROJECT_FILE);
@@ -71,15 +87,91 @@ pub fn load(root: &Path) -> Result<Repository, LoadError> {
         walker.walk(&dir, &display_name(root, &dir), 0, &mut found, &mut repo.problems)?;
     }
     found.sort();
-    // Read on every core; kept (and the first I/O error reported) in name order.
-    let read: Vec<Result<Outcome, LoadError>> =
-        found.par_iter().map(|(name, open, path)| read(open, path, name)).collect();
-    for outcome in read {
-        if let Some(file) = outcome?.keep(&mut repo) {
-            repo.policies.push(file);
+    repo.found = found;
+    Ok(repo)
+}
+
+/// Whether a policy file, by its name and stamp, holds what it held when a build's policy
+/// cache remembered it.
+pub type Unchanged<'a> = &'a (dyn Fn(&str, &Stamp) -> bool + Sync);
+
+impl Repository {
+    /// A repository of files given, not found on disk (`policies` in name order).
+    pub fn given(project: Option<SourceFile>, policies: Vec<SourceFile>) -> Repository {
+        let (problems, fragments, found, stamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        Repository { root: PathBuf::new(), project, policies, problems, fragments, found, stamps }
+    }
+
+    /// Takes the stamp of each policy file [`find`] found that is a regular file (not a
+    /// link), on every core: what [`Repository::read_policies`] asks a build's policy cache
+    /// about. Each folder is opened once and its files looked up by name in it (an `lstat`
+    /// by the whole path walks every folder above it again).
+    #[cfg(unix)]
+    pub fn stamp_policies(&mut self) {
+        let in_one_folder = |a: &Found, b: &Found| a.2.parent() == b.2.parent();
+        let stamps: Vec<Vec<Option<Stamp>>> = self
+            .found
+            .par_chunk_by(in_one_folder)
+            .map(|files| {
+                let folder = files[0].2.parent().and_then(|dir| fs::File::open(dir).ok());
+                let at = |(_, open, path): &Found| {
+                    let name = path.file_name().filter(|_| open == path)?;
+                    let stat = rustix::fs::statat(folder.as_ref()?, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW);
+                    crate::stamp::stamp_of(&stat.ok()?)
+                };
+                files.iter().map(at).collect()
+            })
+            .collect();
+        self.stamps = stamps.into_iter().flatten().collect();
+    }
+
+    /// Elsewhere no file has a stamp: every file is read.
+    #[cfg(not(unix))]
+    pub fn stamp_policies(&mut self) {}
+
+    /// Reads the policy files [`find`] found, on every core, kept (and the first I/O error
+    /// reported) in name order. One whose stamp was taken and `unchanged` vouches for is not
+    /// read ([`SourceFile::unread`]): an `lstat` instead of opening and reading it.
+    pub fn read_policies(&mut self, unchanged: Option<Unchanged<'_>>) -> Result<(), LoadError> {
+        let (found, stamps) = (std::mem::take(&mut self.found), std::mem::take(&mut self.stamps));
+        let read: Vec<Result<Outcome, LoadError>> = found
+            .par_iter()
+            .enumerate()
+            .map(|(i, (name, open, path))| {
+                if let (Some(unchanged), Some(&Some(stamp))) = (unchanged, stamps.get(i))
+                    && unchanged(name, &stamp)
+                {
+                    let file = SourceFile { stamp: Some(stamp), unread: true, ..SourceFile::new(name, path, "") };
+                    return Ok(Outcome::Text(file));
+                }
+                read(open, path, name)
+            })
+            .collect();
+        for outcome in read {
+            if let Some(file) = outcome?.keep(self) {
+                self.policies.push(file);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the policy files not read ([`SourceFile::unread`]) that a diagnostic points
+    /// into, for its snippet. One that cannot be read now keeps no text (the diagnostic is
+    /// shown without its snippet).
+    pub fn read_pointed_at<'d>(&mut self, diagnostics: impl Iterator<Item = &'d Diagnostic>) {
+        if !self.policies.iter().any(|f| f.unread) {
+            return;
+        }
+        let mut pointed: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        for d in diagnostics {
+            pointed.extend(d.location.iter().chain(d.related.iter().map(|r| &r.location)).map(|l| l.file.as_str()));
+        }
+        for file in self.policies.iter_mut().filter(|f| f.unread && pointed.contains(f.name.as_str())) {
+            if let Ok(Outcome::Text(read)) = read(&file.path, &file.path, &file.name) {
+                *file = read;
+            }
         }
     }
-    Ok(repo)
 }
 
 pub fn is_policy_file(path: &Path) -> bool {
@@ -244,6 +336,23 @@ impl Outcome {
     }
 }
 
+/// A policy file not read ([`SourceFile::unread`]) read now, or why it cannot be, in
+/// `problems`.
+pub fn read_again(file: &SourceFile, problems: &mut crate::diagnostics::Diagnostics) -> Option<SourceFile> {
+    match read(&file.path, &file.path, &file.name) {
+        Ok(outcome) => {
+            let mut repo = Repository::given(None, Vec::new());
+            let read = outcome.keep(&mut repo);
+            repo.problems.into_iter().for_each(|p| problems.push(p));
+            read
+        }
+        Err(e) => {
+            problems.push(Diagnostic::error(Code::Io, e.to_string()).at(&file.name, Span::default()));
+            None
+        }
+    }
+}
+
 /// Reads at most [`limits::MAX_SOURCE_BYTES`] of `open`. Never blocks: the file was a regular
 /// file when looked at, and is opened non-blocking and checked again once open, in case it was
 /// swapped for a FIFO in between.
@@ -261,7 +370,9 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            Ok(Outcome::Text(SourceFile { name: name.to_string(), path: path.to_path_buf(), text: text.into() }))
+            // Taken before reading: a change made while it was read moves its change time.
+            let stamp = if open == path { stamp(&meta) } else { None };
+            Ok(Outcome::Text(SourceFile { stamp, ..SourceFile::new(name, path, text) }))
         }
         Err(e) => {
             let (pos, fragment) = first_invalid(e.as_bytes(), e.utf8_error().valid_up_to());
@@ -272,7 +383,7 @@ fn read(open: &Path, path: &Path, name: &str) -> Result<Outcome, LoadError> {
             if e.as_bytes().starts_with(&[0xFF, 0xFE]) || e.as_bytes().starts_with(&[0xFE, 0xFF]) {
                 d = d.note("it starts with a UTF-16 byte order mark: it was saved as UTF-16");
             }
-            let fragment = SourceFile { name: name.to_string(), path: path.to_path_buf(), text: fragment.into() };
+            let fragment = SourceFile::new(name, path, fragment);
             Ok(Outcome::Refused(Box::new(d), Some(fragment)))
         }
     }

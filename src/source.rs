@@ -1,5 +1,6 @@
 //! Source files and positions: every diagnostic points into one of these.
 
+use crate::stamp::Stamp;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,4 +41,19 @@ pub struct SourceFile {
     /// Shared: a policy's document keeps it, to find positions in when
     /// a diagnostic asks for one, instead of an outline of every file.
     pub text: Arc<str>,
+    /// The file's stamp, taken before it was read (or instead of reading it): by it a build's
+    /// policy cache knows the file unchanged next time. `None` for text not read from a
+    /// regular file (a link's target, text given by a test).
+    pub stamp: Option<Stamp>,
+    /// Not read: a build's policy cache vouched for the file by its stamp and holds what
+    /// reading it gives; `text` is empty until a diagnostic points into the file
+    /// (`Repository::read_pointed_at`, in `repo`).
+    pub unread: bool,
+}
+
+impl SourceFile {
+    /// A file of `text`, read (or given), without a stamp.
+    pub fn new(name: impl Into<String>, path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> SourceFile {
+        SourceFile { name: name.into(), path: path.into(), text: text.into(), stamp: None, unread: false }
+    }
 }

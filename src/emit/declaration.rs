@@ -118,14 +118,23 @@ impl Made {
 /// The content is written as MessagePack: every field (`Serialize`), a version as its text,
 /// an object's keys in their order, each value marked with its kind (`"1"` is not `1`, and
 /// no two lists of values run together alike; one value is self-delimiting, so nothing after
-/// it can be read as part of it). It goes straight into the hash, not through a buffer.
+/// it can be read as part of it). It is written into a buffer of the thread's, then hashed
+/// at once: written straight into the hash, its hundreds of small pieces cost a third more.
 /// `None` if it cannot be (nothing is kept).
 pub fn digest(declaration: &Declaration) -> Option<Digest> {
     static RUNNING: std::sync::OnceLock<Sha256> = std::sync::OnceLock::new();
     let mut hash = RUNNING.get_or_init(|| Sha256::new().chain_update(crate::canonical::running_ddmc())).clone();
     part(&mut hash, declaration.ty().as_str().as_bytes());
     part(&mut hash, declaration.identifier.as_bytes());
-    rmp_serde::encode::write(&mut Hashing(&mut hash), &declaration.content).ok()?;
+    thread_local! {
+        static CONTENT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    CONTENT.with_borrow_mut(|content| {
+        content.clear();
+        rmp_serde::encode::write(content, &declaration.content).ok()?;
+        hash.update(&content[..]);
+        Some(())
+    })?;
     hash.update((declaration.secrets.len() as u64).to_le_bytes());
     for (pointer, secret) in &declaration.secrets {
         part(&mut hash, pointer.as_bytes());
@@ -134,20 +143,6 @@ pub fn digest(declaration: &Declaration) -> Option<Digest> {
     let mut digest = [0; 16];
     digest.copy_from_slice(&hash.finalize()[..16]);
     Some(digest)
-}
-
-/// What is written to it goes into the hash.
-struct Hashing<'h>(&'h mut Sha256);
-
-impl std::io::Write for Hashing<'_> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -4,15 +4,16 @@
 //! the output folder's own identity. Binary, a fixed record per file: at 10,000 policies it
 //! holds 60,000 of them, read and written by every build.
 //!
-//! An entry vouches for a file only while all of that is unchanged. The change time (ctime)
-//! cannot be set by anyone: any write, `touch`, `chmod`, link or unlink moves it. Entries whose
-//! ctime lies within a second of when the index was taken are not trusted ("racy": the file
-//! could change again within the clock's granularity), nor is an index taken of another
-//! folder (a killed build's, or one moved in by hand). A file an entry vouches for holds the
-//! bytes recorded: it is kept if they are the wanted ones, and replaced unread if not. Anything
-//! else is read and compared, as without an index.
+//! An entry vouches for a file only while its stamp is the one recorded and was settled when
+//! recorded ([`crate::stamp`]), and only for the folder the index was taken of (not a killed
+//! build's, or one moved in by hand). A file an entry vouches for holds the bytes recorded: it
+//! is kept if they are the wanted ones, and replaced unread if not. Anything else is read and
+//! compared, as without an index.
 
 use super::declaration::Made;
+#[cfg(unix)]
+pub(super) use crate::stamp::stamp_of;
+pub(super) use crate::stamp::{STAMP_BYTES, Stamp, stamp};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io;
@@ -36,45 +37,6 @@ pub(super) fn fingerprint(bytes: &[u8]) -> Fingerprint {
     let mut out = [0; 16];
     out.copy_from_slice(&Sha256::digest(bytes)[..16]);
     out
-}
-
-/// A file's identity as `lstat` gives it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Stamp {
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-/// The stamp of a regular file.
-#[cfg(unix)]
-pub(super) fn stamp(meta: &fs::Metadata) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
-    meta.is_file().then(|| Stamp {
-        ino: meta.ino(),
-        size: meta.size(),
-        mtime: (meta.mtime(), meta.mtime_nsec()),
-        ctime: (meta.ctime(), meta.ctime_nsec()),
-    })
-}
-
-/// [`stamp`] from `fstatat` (the fields `lstat` gives, as [`fs::Metadata`] reads them).
-#[cfg(unix)]
-#[allow(clippy::unnecessary_cast)] // The fields' types differ between systems.
-pub(super) fn stamp_of(stat: &rustix::fs::Stat) -> Option<Stamp> {
-    use rustix::fs::FileType;
-    (FileType::from_raw_mode(stat.st_mode as _) == FileType::RegularFile).then_some(Stamp {
-        ino: stat.st_ino as u64,
-        size: stat.st_size as u64,
-        mtime: (stat.st_mtime as i64, stat.st_mtime_nsec as i64),
-        ctime: (stat.st_ctime as i64, stat.st_ctime_nsec as i64),
-    })
-}
-
-#[cfg(not(unix))]
-pub(super) fn stamp(_: &fs::Metadata) -> Option<Stamp> {
-    None
 }
 
 /// A folder's identity (device, inode).
@@ -112,14 +74,9 @@ struct Entry {
 impl Entry {
     /// Its [`RECORD`]: the layout is written here and read in [`Entry::decode`], nowhere else.
     fn encode(&self) -> [u8; RECORD] {
-        let (s, mut r) = (self.stamp, [0; RECORD]);
+        let mut r = [0; RECORD];
         r[..16].copy_from_slice(&self.key.to_le_bytes());
-        for (at, n) in [(16, s.ino), (24, s.size)] {
-            r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-        }
-        for (at, n) in [(32, s.mtime.0), (40, s.mtime.1), (48, s.ctime.0), (56, s.ctime.1)] {
-            r[at..at + 8].copy_from_slice(&n.to_le_bytes());
-        }
+        r[16..16 + STAMP_BYTES].copy_from_slice(&self.stamp.to_bytes());
         r[64..80].copy_from_slice(&self.known.print);
         if let Some(made) = self.known.made {
             r[80..].copy_from_slice(&made.to_bytes());
@@ -128,12 +85,7 @@ impl Entry {
     }
 
     fn decode(r: &[u8; RECORD]) -> Entry {
-        let stamp = Stamp {
-            ino: u64_at(r, 16),
-            size: u64_at(r, 24),
-            mtime: (i64_at(r, 32), i64_at(r, 40)),
-            ctime: (i64_at(r, 48), i64_at(r, 56)),
-        };
+        let stamp = Stamp::from_bytes(&take(r, 16));
         let known = Known { print: take(r, 64), made: Made::from_bytes(&take(r, 80)) };
         Entry { key: Key::from_le_bytes(take(r, 0)), stamp, known }
     }
@@ -163,7 +115,6 @@ impl Index {
         if folder(out)? != (dev, ino) {
             return None;
         }
-        let racy = i64::try_from(taken).ok()? - 1;
         // A record at a time: the file is never held whole beside the entries.
         let length = file.get_ref().metadata().ok()?.len();
         let records = usize::try_from(length).ok()?.saturating_sub(HEADER.len() + 24) / RECORD;
@@ -179,7 +130,7 @@ impl Index {
                 Err(_) => return None,
             }
             let entry = Entry::decode(&r);
-            if entry.stamp.ctime.0 < racy {
+            if entry.stamp.settled(taken) {
                 entries.push(entry);
             }
         }
@@ -266,10 +217,6 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(take(bytes, at))
 }
 
-fn i64_at(bytes: &[u8], at: usize) -> i64 {
-    i64::from_le_bytes(take(bytes, at))
-}
-
 /// Back-dates the index at `path` as if it was taken two seconds ago, so that its entries are
 /// not racy (for tests, which build many times a second).
 #[cfg(test)]
@@ -350,27 +297,11 @@ mod tests {
         assert!(Index::load(&index, &out).is_none());
     }
 
-    /// A stamp read by name in an open folder (`fstatat`) is the one `lstat` gives: the index
-    /// records the second and a build compares the first.
-    #[test]
-    fn a_stamp_is_the_same_however_it_is_read() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        fs::write(dir.path().join("a.json"), "1").expect("write");
-        std::os::unix::fs::symlink("a.json", dir.path().join("link")).expect("symlink");
-        let folder = fs::File::open(dir.path()).expect("open");
-        let at = |name: &str| rustix::fs::statat(&folder, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW).expect("stat");
-        let by_path = stamp(&fs::symlink_metadata(dir.path().join("a.json")).expect("meta"));
-        assert!(by_path.is_some());
-        assert_eq!(stamp_of(&at("a.json")), by_path);
-        assert_eq!(stamp_of(&at("link")), None, "a link is not followed, and has no stamp");
-        assert_eq!(stamp_of(&at(".")), None, "a folder has no stamp");
-    }
-
     /// Keys that share a half, at either end of the range, or are alone: each is found, and
     /// no key between them; nothing in an empty index.
     #[test]
     fn finds_keys_that_share_their_first_half() {
-        let stamp = Stamp { ino: 1, size: 1, mtime: (0, 0), ctime: (0, 0) };
+        let stamp = crate::stamp::changed_at(0);
         let known = Known { print: [0; 16], made: None };
         let keys = [0, (1 << 64) | 1, (1 << 64) | 2, (1 << 64) | 3, 7 << 100, Key::MAX - 1, Key::MAX];
         let entries: Vec<Entry> = keys.iter().map(|&key| Entry { key, stamp, known }).collect();

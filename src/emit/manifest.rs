@@ -91,7 +91,7 @@ pub fn render_into(
     written?;
     out.write_all(b",\n  \"groups\": ")?;
     list(out, *b"{}", &groups, |p, (name, group)| {
-        p.key(name).open(b'{').key("declarations").strings(group.declarations.iter().copied());
+        p.name(name).open(b'{').key("declarations").strings(group.declarations.iter().copied());
         p.field("DeclarationsToken", &group.declarations_token);
         if !group.profiles.is_empty() {
             p.key("profiles").strings(group.profiles.iter().copied());

@@ -37,8 +37,19 @@ impl<'o> Pretty<'o> {
         self
     }
 
-    /// An object's key; its value follows.
-    pub fn key(&mut self, key: &str) -> &mut Self {
+    /// An object's key of ddmc's own (a literal, which needs no escaping); its value follows.
+    pub fn key(&mut self, key: &'static str) -> &mut Self {
+        debug_assert!(!needs_escape(key.as_bytes()), "{key}");
+        self.item();
+        self.out.reserve(key.len() + 4);
+        self.out.push(b'"');
+        self.out.extend_from_slice(key.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self
+    }
+
+    /// An object's key from the data (a group's name); its value follows.
+    pub fn name(&mut self, key: &str) -> &mut Self {
         self.item();
         string(self.out, key);
         self.out.extend_from_slice(b": ");
@@ -97,7 +108,7 @@ impl<'o> Pretty<'o> {
     }
 
     /// `"key": "value"`.
-    pub fn field(&mut self, key: &str, value: &str) -> &mut Self {
+    pub fn field(&mut self, key: &'static str, value: &str) -> &mut Self {
         self.key(key).str(value)
     }
 
@@ -110,14 +121,16 @@ impl<'o> Pretty<'o> {
         self.close(b']')
     }
 
+    /// A new line, indented to the depth: one copy, but for the deepest.
     fn line(&mut self) {
-        const SPACES: [u8; 32] = [b' '; 32];
-        self.out.push(b'\n');
-        let mut width = 2 * self.depth;
-        while width > 0 {
-            let n = width.min(SPACES.len());
-            self.out.extend_from_slice(&SPACES[..n]);
-            width -= n;
+        const LINE: &[u8; 33] = b"\n                                ";
+        let width = 2 * self.depth;
+        match LINE.get(..1 + width) {
+            Some(line) => self.out.extend_from_slice(line),
+            None => {
+                self.out.extend_from_slice(LINE);
+                self.out.resize(self.out.len() + width - (LINE.len() - 1), b' ');
+            }
         }
     }
 }
@@ -168,11 +181,13 @@ mod tests {
         p.key("none").open(b'{').close(b'}').key("list").strings(["x", awkward]);
         p.key("nested").open(b'[').item().open(b'{').key("n").raw("1").key("v").display("26.4").close(b'}');
         p.item().display(format_args!("{awkward}")).item().joined(&["a/", awkward, ".json"]);
-        p.item().joined(&["a/", "b", ".json"]).close(b']').close(b'}');
+        p.item().joined(&["a/", "b", ".json"]).close(b']').name(awkward).raw("2").close(b'}');
         let expected = json!({
             "a": awkward, "empty": [], "none": {}, "list": ["x", awkward],
             "nested": [{"n": 1, "v": "26.4"}, awkward, format!("a/{awkward}.json"), "a/b.json"],
         });
+        let mut expected = expected;
+        expected.as_object_mut().expect("an object").insert(awkward.into(), json!(2));
         let expected = serde_json::to_string_pretty(&expected).expect("json");
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
     }
