@@ -86,9 +86,10 @@ pub fn compile(
 }
 
 pub fn compile_with(root: &Path, options: &Options<'_>) -> Result<Compilation, LoadError> {
-    // The schemas compile on another core while the repository is walked (its policy files
-    // are read once the policy cache, if any, is open: it may vouch for them unread).
-    let (repository, _) = rayon::join(|| repo::find(root), Validators::shared);
+    // The schemas compile on another core while the repository is walked and read (with a
+    // policy cache, its policy files are read once it is open: it may vouch for them unread).
+    let walk = || if options.cache.is_some() { repo::find(root) } else { repo::load(root) };
+    let (repository, _) = rayon::join(walk, Validators::shared);
     let repository = repository?;
     compile_repository(repository, Origin::Disk(root), options)
 }

@@ -182,7 +182,6 @@ impl Staging {
         let spare = parent.join(format!(".{name}.{SPARE}"));
         let index = parent.join(format!(".{name}.{INDEX}"));
         let current = fs::symlink_metadata(out).is_ok().then(|| out.to_path_buf());
-        let known = current.as_deref().and_then(|out| Index::load(&index, out));
         // The spare must be a real folder: anything else there (a link, a file) goes.
         match fs::symlink_metadata(&spare) {
             Ok(meta) if meta.is_dir() => {}
@@ -191,7 +190,10 @@ impl Staging {
             Err(e) => return Err(WriteError::Io(spare.clone(), e)),
         }
         fs::create_dir_all(&spare).map_err(io(&spare))?;
-        let (held_files, held_dirs) = list(&spare).map_err(io(&spare))?;
+        // The index is read while the spare is listed (tens of milliseconds, in the kernel).
+        let (known, listed) =
+            rayon::join(|| current.as_deref().and_then(|out| Index::load(&index, out)), || list(&spare));
+        let (held_files, held_dirs) = listed.map_err(io(&spare))?;
         let dirs = held_dirs.iter().filter_map(|d| d.to_str().map(|d| (d.to_owned(), false))).collect();
         // About as many files as the spare held: one allocation per thread, not a doubling at
         // 60,000.
