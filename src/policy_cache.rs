@@ -18,10 +18,11 @@
 //! trusted as the output folder beside it and the index are: whoever can write them can write
 //! the output itself.
 //!
-//! Each build also appends the stamps of the policy files it remembers ([`crate::stamp`]: inode,
-//! size, times), by name, with their entries' keys (the last such table is the one read): a
-//! file whose stamp is still the one recorded, and was settled then, is not even read by the
-//! next build ([`Cache::unchanged`]); its entry gives what reading it would.
+//! Each build also leaves, at the end of the file (in place of the last build's), a table of
+//! the stamps of the policy files it remembers ([`crate::stamp`]: inode, size, times), by
+//! name, with their entries' keys: a file whose stamp is still the one recorded, and was
+//! settled then, is not even read by the next build ([`Cache::unchanged`]); its entry gives
+//! what reading it would.
 
 use crate::canonical::digest;
 use crate::document::Document;
@@ -66,6 +67,9 @@ pub struct Cache {
     entries: HashMap<Key, (usize, usize)>,
     /// The file was of this context and ends with a whole entry: new ones may be appended.
     appendable: bool,
+    /// Where the last build's table of stamps starts, if the file ends with it: the next table
+    /// replaces it there (the file does not grow by a table each build).
+    stamps_at: Option<usize>,
     /// The last build's stamps of the files it remembered, by their names' keys ([`name_key`]):
     /// each one's stamp when read and its entry's key. Only the settled ones.
     stamps: HashMap<Key, (Stamp, Key)>,
@@ -75,7 +79,8 @@ impl Cache {
     /// The cache at `path` for `context`; empty if there is none or it cannot be used.
     pub fn open(path: PathBuf, context: Key) -> Cache {
         let (entries, stamps) = (HashMap::new(), HashMap::new());
-        let mut cache = Cache { path, context, bytes: Arc::default(), entries, appendable: false, stamps };
+        let (bytes, appendable, stamps_at) = (Arc::default(), false, None);
+        let mut cache = Cache { path, context, bytes, entries, appendable, stamps_at, stamps };
         let Some(bytes) = read_bounded(&cache.path).filter(|bytes| of_context(bytes, &context)) else { return cache };
         let mut at = ENTRIES;
         while let Some(end) = entry_end(&bytes, at) {
@@ -84,8 +89,9 @@ impl Cache {
         }
         cache.appendable = at == bytes.len();
         // The last table of stamps: not an entry of a file.
-        if let Some(payload) = cache.entries.remove(&STAMPS).and_then(|(start, end)| sealed(&bytes[start..end])) {
-            cache.stamps = stamps_of(payload);
+        if let Some((start, end)) = cache.entries.remove(&STAMPS) {
+            cache.stamps = sealed(&bytes[start..end]).map(stamps_of).unwrap_or_default();
+            cache.stamps_at = (end == bytes.len()).then_some(start);
         }
         cache.bytes = Arc::new(bytes);
         cache
@@ -123,7 +129,7 @@ impl Cache {
     pub fn update(self, used: Vec<Key>, fresh: Fresh, stamps: Vec<(&str, Stamp, Key)>) -> Update {
         let used: HashSet<Key> = used.into_iter().collect();
         let kept = used.iter().filter_map(|k| self.entries.get(k)).map(|(s, e)| e - s).sum();
-        let appendable = self.appendable.then_some(self.bytes.len());
+        let appendable = self.appendable.then(|| (self.bytes.len(), self.stamps_at.unwrap_or(self.bytes.len())));
         let stamps = stamps.into_iter().map(|(name, stamp, key)| (name_key(name), stamp, key)).collect();
         Update { path: self.path, context: self.context, used_keys: used, kept, appendable, fresh, stamps }
     }
@@ -284,8 +290,9 @@ pub struct Update {
     used_keys: HashSet<Key>,
     /// The bytes of the entries used.
     kept: usize,
-    /// The length of the file as read, if it was of this context and ended with a whole entry.
-    appendable: Option<usize>,
+    /// The length of the file as read, if it was of this context and ended with a whole entry,
+    /// and where to append (over the last table of stamps, if it ends with one).
+    appendable: Option<(usize, usize)>,
     fresh: Fresh,
     /// The table of stamps to leave: (name key, stamp, entry key).
     stamps: Vec<(Key, Stamp, Key)>,
@@ -303,17 +310,25 @@ impl Update {
         let stamps = stamps_entry(&self.stamps);
         let stamps_len = stamps.as_ref().map_or(0, Vec::len);
         let added = self.fresh.json.len() + self.fresh.files.len() * (HEAD + 4 + OUTLINE_GUESS) + stamps_len;
-        if let Some(len) = self.appendable
-            && len + added <= ENTRIES + 2 * (self.kept + added)
+        if let Some((len, at)) = self.appendable
+            && at + added <= ENTRIES + 2 * (self.kept + added)
         {
             if self.fresh.files.is_empty() && stamps.is_none() {
                 return Ok(());
             }
-            let file = open_no_follow(&self.path, fs::OpenOptions::new().append(true))?;
-            let mut out = io::BufWriter::with_capacity(BLOCK, file);
-            self.fresh.write(doc, &mut out)?;
-            out.write_all(stamps.as_deref().unwrap_or_default())?;
-            return out.flush();
+            let mut file = open_no_follow(&self.path, fs::OpenOptions::new().write(true))?;
+            // (Unless another build wrote it since it was read: then it is written anew.)
+            if file.metadata()?.len() == len as u64 {
+                use std::io::Seek;
+                // A build killed from here on leaves a file cut short: only its whole entries
+                // are used.
+                file.set_len(at as u64)?;
+                file.seek(io::SeekFrom::Start(at as u64))?;
+                let mut out = io::BufWriter::with_capacity(BLOCK, file);
+                self.fresh.write(doc, &mut out)?;
+                out.write_all(stamps.as_deref().unwrap_or_default())?;
+                return out.flush();
+            }
         }
         let old = read_bounded(&self.path);
         remove(temporary)?;
@@ -659,6 +674,10 @@ mod tests {
         let third = build_on_disk(&repo, &path);
         assert_eq!(unread(&third), ["policies/a.yaml", "policies/b.yaml"]);
         assert_eq!(third.files, agreeing.files);
+        // Each build's table of stamps replaces the last: nothing changed, nothing grows.
+        let size = fs::metadata(&path).expect("cache").len();
+        build_on_disk(&repo, &path);
+        assert_eq!(fs::metadata(&path).expect("cache").len(), size);
         // The same size and modification time, other bytes: the change time gives it away.
         let modified = fs::metadata(&a).expect("meta").modified().expect("mtime");
         fs::write(&a, mac(7).replace("id: mac", "id: mad")).expect("write");
