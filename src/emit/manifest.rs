@@ -158,7 +158,8 @@ fn list<T: Sync>(
 
 fn artifact(p: &mut Pretty<'_>, e: &Emitted<'_>, resolved: Option<&Provenance>) {
     let d = e.declaration;
-    p.open(b'{').field("kind", "declaration").field("Type", d.ty().as_str()).field("Identifier", &d.identifier);
+    p.open(b'{').key("kind").literal("declaration").key("Type").literal(d.ty().as_str());
+    p.field("Identifier", &d.identifier);
     p.field("ServerToken", &e.server_token).key("path").joined(&declaration_path_parts(&d.identifier));
     if let Some(origin) = &d.origin {
         p.field("policy", &origin.policy).field("source", &origin.source);
@@ -205,16 +206,20 @@ fn reach<'a>(
     supervision: &Supervision,
 ) {
     p.key("groups").strings(groups);
-    // By name, each once (nearly always one: no set is built for it).
-    let mut platforms: Vec<&str> = applies_to.iter().map(|r| r.platform.as_str()).collect();
-    if platforms.len() > 1 {
+    // By name, each once (nearly always one: nothing is collected for it).
+    p.key("platforms").open(b'[');
+    if let [one] = applies_to {
+        p.item().literal(one.platform.as_str());
+    } else {
+        let mut platforms: Vec<&'static str> = applies_to.iter().map(|r| r.platform.as_str()).collect();
         platforms.sort_unstable();
         platforms.dedup();
+        platforms.into_iter().for_each(|name| _ = p.item().literal(name));
     }
-    p.key("platforms").strings(platforms);
+    p.close(b']');
     p.key("os_range").open(b'[');
     for r in applies_to {
-        p.item().open(b'{').field("platform", r.platform.as_str());
+        p.item().open(b'{').key("platform").literal(r.platform.as_str());
         match r.exactly {
             Some(v) => p.key("min").display(v).key("max").display(v),
             None => p.key("min").display(r.min),

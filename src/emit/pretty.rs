@@ -39,12 +39,19 @@ impl<'o> Pretty<'o> {
 
     /// An object's key of ddmc's own (a literal, which needs no escaping); its value follows.
     pub fn key(&mut self, key: &'static str) -> &mut Self {
-        debug_assert!(!needs_escape(key.as_bytes()), "{key}");
-        self.item();
-        self.out.reserve(key.len() + 4);
+        self.item().literal(key);
+        self.out.extend_from_slice(b": ");
+        self
+    }
+
+    /// A string of ddmc's own (a literal: a key, an Apple Type, a platform's name), which
+    /// needs no escaping.
+    pub fn literal(&mut self, value: &'static str) -> &mut Self {
+        debug_assert!(!needs_escape(value.as_bytes()), "{value}");
+        self.out.reserve(value.len() + 4);
         self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\": ");
+        self.out.extend_from_slice(value.as_bytes());
+        self.out.push(b'"');
         self
     }
 
