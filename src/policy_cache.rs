@@ -622,17 +622,32 @@ mod tests {
         assert_eq!(build(&mac(4)).1, (2, 0));
     }
 
-    /// Compiles the repository at `repo` as a build does, with the policy cache at `path`,
-    /// saves the cache, and ages its stamps as if the build had been two seconds ago.
+    /// A repository in `dir` with `ddmc.yaml` and these policy files; it and where its policy
+    /// cache goes.
     #[cfg(unix)]
-    fn build_on_disk(repo: &Path, path: &Path) -> Compilation {
+    fn on_disk(dir: &Path, policies: &[(&str, String)]) -> (PathBuf, PathBuf) {
+        let (repo, path) = (dir.join("repo"), dir.join(".out.ddmc-policies"));
+        fs::create_dir_all(repo.join("policies")).expect("mkdir");
+        fs::write(repo.join("ddmc.yaml"), PROJECT).expect("write");
+        for (name, text) in policies {
+            fs::write(repo.join(name), text).expect("write");
+        }
+        (repo, path)
+    }
+
+    /// Compiles the repository at `repo` as a build does, with the policy cache at `path`, and
+    /// saves the cache; `aged`: as if the build had been two seconds ago (its stamps settled).
+    #[cfg(unix)]
+    fn build_on_disk(repo: &Path, path: &Path, age: bool) -> Compilation {
         let secret = |_: &str| None;
         let at = |_: &str| Some(path.to_path_buf());
         let options = Options { cache: Some(&at), ..Options::new(Mode::Build, &secret) };
         let mut c = pipeline::compile_with(repo, &options).expect("compiles");
         let update = c.cache.take().expect("a cache update");
         update.save(&path.with_extension("part"), &|i| c.policies.get(i).map(|l| &l.doc)).expect("saved");
-        aged(path);
+        if age {
+            aged(path);
+        }
         c
     }
 
@@ -650,18 +665,16 @@ mod tests {
     #[test]
     fn a_rebuild_does_not_even_read_the_unchanged_policy_files() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (repo, path) = (dir.path().join("repo"), dir.path().join(".out.ddmc-policies"));
-        fs::create_dir_all(repo.join("policies")).expect("mkdir");
-        fs::write(repo.join("ddmc.yaml"), PROJECT).expect("write");
-        let (a, b) = (repo.join("policies/a.yaml"), repo.join("policies/b.yaml"));
-        fs::write(&a, mac(7)).expect("write");
         // Another minor deferral for the same Macs: a conflict, pointing into both files.
-        fs::write(&b, mac(8).replace("id: mac", "id: mac-b")).expect("write");
-        let first = build_on_disk(&repo, &path);
+        let policies = [("policies/a.yaml", mac(7)), ("policies/b.yaml", mac(8).replace("id: mac", "id: mac-b"))];
+        let (repo, path) = on_disk(dir.path(), &policies);
+        let (a, b) = (repo.join("policies/a.yaml"), repo.join("policies/b.yaml"));
+        let build = || build_on_disk(&repo, &path, true);
+        let first = build();
         assert!(unread(&first).is_empty());
         let conflict = first.diagnostics.iter().any(|d| d.code == crate::diagnostics::Code::Conflict);
         assert!(conflict, "{:?}", first.diagnostics);
-        let second = build_on_disk(&repo, &path);
+        let second = build();
         assert_eq!(second.files, first.files);
         assert_eq!(seen(&second), seen(&first));
         assert_eq!(format!("{:?}", second.diagnostics), format!("{:?}", first.diagnostics));
@@ -669,20 +682,20 @@ mod tests {
         assert!(second.repository.policies.iter().all(|f| !f.text.is_empty() && !f.unread));
         // Without a diagnostic pointing into them, they stay unread.
         fs::write(&b, mac(7).replace("id: mac", "id: mac-b")).expect("write");
-        let agreeing = build_on_disk(&repo, &path);
+        let agreeing = build();
         assert_eq!(unread(&agreeing), ["policies/a.yaml"], "b changed: read");
-        let third = build_on_disk(&repo, &path);
+        let third = build();
         assert_eq!(unread(&third), ["policies/a.yaml", "policies/b.yaml"]);
         assert_eq!(third.files, agreeing.files);
         // Each build's table of stamps replaces the last: nothing changed, nothing grows.
         let size = fs::metadata(&path).expect("cache").len();
-        build_on_disk(&repo, &path);
+        build();
         assert_eq!(fs::metadata(&path).expect("cache").len(), size);
         // The same size and modification time, other bytes: the change time gives it away.
         let modified = fs::metadata(&a).expect("meta").modified().expect("mtime");
         fs::write(&a, mac(7).replace("id: mac", "id: mad")).expect("write");
         fs::File::options().write(true).open(&a).expect("open").set_modified(modified).expect("mtime");
-        let changed = build_on_disk(&repo, &path);
+        let changed = build();
         assert_eq!(unread(&changed), ["policies/b.yaml"]);
         assert_ne!(changed.files, third.files, "the new id");
     }
@@ -693,26 +706,14 @@ mod tests {
     #[test]
     fn a_racy_or_damaged_table_of_stamps_vouches_for_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (repo, path) = (dir.path().join("repo"), dir.path().join(".out.ddmc-policies"));
-        fs::create_dir_all(repo.join("policies")).expect("mkdir");
-        fs::write(repo.join("ddmc.yaml"), PROJECT).expect("write");
-        fs::write(repo.join("policies/a.yaml"), mac(7)).expect("write");
-        let secret = |_: &str| None;
-        let at = |_: &str| Some(path.clone());
-        let options = Options { cache: Some(&at), ..Options::new(Mode::Build, &secret) };
-        let build = || {
-            let mut c = pipeline::compile_with(&repo, &options).expect("compiles");
-            let update = c.cache.take().expect("a cache update");
-            update.save(&path.with_extension("part"), &|i| c.policies.get(i).map(|l| &l.doc)).expect("saved");
-            c
-        };
+        let (repo, path) = on_disk(dir.path(), &[("policies/a.yaml", mac(7))]);
+        let build = || build_on_disk(&repo, &path, false);
         build();
         // Taken now, within a second of the file's writing: not trusted.
         assert!(unread(&build()).is_empty(), "racy");
         aged(&path);
-        let bytes = fs::read(&path).expect("cache");
         // The last entry is the table; a byte of it changed breaks its seal.
-        let mut damaged = bytes.clone();
+        let mut damaged = fs::read(&path).expect("cache");
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
         fs::write(&path, &damaged).expect("write");
