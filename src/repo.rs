@@ -131,7 +131,7 @@ impl Repository {
 
     /// Reads the policy files [`find`] found, on every core, kept (and the first I/O error
     /// reported) in name order. One whose stamp was taken and `unchanged` vouches for is not
-    /// read ([`SourceFile::unread`]): an `lstat` instead of opening and reading it.
+    /// read ([`SourceFile::unread`]).
     pub fn read_policies(&mut self, unchanged: Option<Unchanged<'_>>) -> Result<(), LoadError> {
         let (found, stamps) = (std::mem::take(&mut self.found), std::mem::take(&mut self.stamps));
         let read: Vec<Result<Outcome, LoadError>> = found
@@ -340,11 +340,10 @@ impl Outcome {
 /// `problems`.
 pub fn read_again(file: &SourceFile, problems: &mut crate::diagnostics::Diagnostics) -> Option<SourceFile> {
     match read(&file.path, &file.path, &file.name) {
-        Ok(outcome) => {
-            let mut repo = Repository::given(None, Vec::new());
-            let read = outcome.keep(&mut repo);
-            repo.problems.into_iter().for_each(|p| problems.push(p));
-            read
+        Ok(Outcome::Text(read)) => Some(read),
+        Ok(Outcome::Refused(problem, _)) => {
+            problems.push(*problem);
+            None
         }
         Err(e) => {
             problems.push(Diagnostic::error(Code::Io, e.to_string()).at(&file.name, Span::default()));
