@@ -485,38 +485,47 @@ impl Staging {
         // What the new build does not have: files first (by their path's digest, as placed),
         // then the folders they were in (deepest first). A link is removed, never followed.
         // (What was a file and is now a folder, or the reverse, was replaced when placed.)
-        let mut new: Vec<Key> = placed.iter().flatten().map(|p| p.key).collect();
-        new.par_sort_unstable();
         let spare = &self.spare;
-        // Each path placed once, over as many files as the spare held: every one of them is
-        // this build's, and none is looked for (in the steady state, 60,000 paths not hashed).
-        let all_over_held = over_held == self.held_files.len() && new.windows(2).all(|w| w[0] != w[1]);
-        if !all_over_held {
-            self.held_files
-                .par_iter()
-                .filter(|file| new.binary_search(&key(file.as_os_str().as_encoded_bytes())).is_err() && !is_dir(file))
-                .try_for_each(|p| remove(&spare.join(p)))
-                .map_err(io(spare))?;
-        }
-        drop((new, self.held_files));
-        for dir in self.held_dirs.iter().rev().filter(|d| !is_dir(d)) {
-            let path = spare.join(dir);
-            match fs::remove_dir(&path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(WriteError::Io(path, e)),
-                _ => {}
+        let (held_files, held_dirs) = (self.held_files, self.held_dirs);
+        let removed = || -> Result<(), WriteError> {
+            let mut new: Vec<Key> = placed.iter().flatten().map(|p| p.key).collect();
+            new.par_sort_unstable();
+            // Each path placed once, over as many files as the spare held: every one of them
+            // is this build's, and none is looked for (in the steady state, 60,000 paths not
+            // hashed).
+            let all_over_held = over_held == held_files.len() && new.windows(2).all(|w| w[0] != w[1]);
+            if !all_over_held {
+                held_files
+                    .par_iter()
+                    .filter(|file| {
+                        new.binary_search(&key(file.as_os_str().as_encoded_bytes())).is_err() && !is_dir(file)
+                    })
+                    .try_for_each(|p| remove(&spare.join(p)))
+                    .map_err(io(spare))?;
             }
-        }
+            drop((new, held_files));
+            for dir in held_dirs.iter().rev().filter(|d| !is_dir(d)) {
+                let path = spare.join(dir);
+                match fs::remove_dir(&path) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(WriteError::Io(path, e)),
+                    _ => {}
+                }
+            }
+            Ok(())
+        };
+        // The index is written meanwhile (only a speed-up for the next build: without it, that
+        // build reads every file), of the spare's folder, which the swap makes `out`: until
+        // then it describes no folder at `out`, and is not used. Its temporary file has a
+        // staging name, removed as a leftover if the build is killed.
+        let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
+        let entries = placed.iter().flatten().filter_map(|p| Some((p.key, p.known, p.stamp?)));
+        rayon::join(|| Index::write(&self.index, &temporary, spare, entries), removed).1?;
         let retired = self.parent.join(format!(".{}.{RETIRED}{}", self.name, std::process::id()));
         match swap(spare, &self.out, &retired).map_err(io(&self.out))? {
             // The old tree is the spare now.
             Swapped::Exchanged | Swapped::First | Swapped::Renamed { retired: false } => {}
             Swapped::Renamed { retired: true } => fs::rename(&retired, spare).map_err(io(spare))?,
         }
-        // Only a speed-up for the next build: without it, that build reads every file. Its
-        // temporary file has a staging name, removed as a leftover if the build is killed.
-        let temporary = self.parent.join(format!(".{}.{STAGING}{}", self.name, std::process::id()));
-        let entries = placed.iter().flatten().filter_map(|p| Some((p.key, p.known, p.stamp?)));
-        let _ = Index::write(&self.index, &temporary, &self.out, entries);
         then(&temporary);
         drop(lock);
         Ok(())
