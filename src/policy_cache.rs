@@ -198,8 +198,8 @@ fn seal(entry: &mut [u8]) {
     entry[16..32].copy_from_slice(&seal);
 }
 
-/// Back-dates the table of stamps in the cache at `path` as if taken two seconds later than it
-/// was, so that its stamps are settled (for tests, which build many times a second).
+/// Moves the time the cache at `path` says its table of stamps was taken two seconds on, so
+/// that its stamps are settled (for tests, which build many times a second).
 #[cfg(test)]
 pub fn aged(path: &Path) {
     let Ok(mut bytes) = fs::read(path) else { return };
