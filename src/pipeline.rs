@@ -131,9 +131,6 @@ fn compile_repository(
     let (mode, secret, now) = (options.mode, options.secret, options.now);
     let validators = Validators::shared();
     let mut diagnostics = Diagnostics::default();
-    for problem in &repository.problems {
-        diagnostics.push(problem.clone());
-    }
     let (project, project_doc) = match &repository.project {
         Some(file) => load_project(file, validators, &mut diagnostics),
         None => (Project::default(), None),
@@ -164,17 +161,17 @@ fn compile_repository(
     };
     // The cache is read while the policy files' stamps are taken, by which it may vouch for
     // them unread.
-    let cache = match options.cache.and_then(|at| at(project.output())) {
+    let (cache, stamps) = match options.cache.and_then(|at| at(project.output())) {
         Some(path) => {
             let context = policy_cache::context(repository.project.as_ref().map(|f| &*f.text), options.environment);
-            Some(rayon::join(|| Cache::open(path, context), || repository.stamp_policies()).0)
+            let (cache, stamps) = rayon::join(|| Cache::open(path, context), || repository.stamp_policies());
+            (Some(cache), stamps)
         }
-        None => None,
+        None => (None, Vec::new()),
     };
-    let problems = repository.problems.len();
-    let unchanged = |name: &str, stamp: &Stamp| cache.as_ref().is_some_and(|c| c.unchanged(name, stamp).is_some());
-    repository.read_policies(cache.as_ref().map(|_| &unchanged as repo::Unchanged<'_>))?;
-    for problem in &repository.problems[problems..] {
+    let unchanged = cache.as_ref().map(|cache| move |name: &str, stamp: &Stamp| cache.unchanged(name, stamp).is_some());
+    repository.read_policies(unchanged.as_ref().map(|unchanged| (&stamps[..], unchanged as repo::Unchanged<'_>)))?;
+    for problem in &repository.problems {
         diagnostics.push(problem.clone());
     }
     // Each file is parsed and validated on its own core (or recalled from the cache); results
@@ -188,28 +185,30 @@ fn compile_repository(
             let Some(cache) = &cache else {
                 return (load_policy(file, validators, &templates, &mut found, None), found, Remembered::No, None);
             };
-            let read_now;
-            let (file, key) = if file.unread {
+            let key = match file.unread {
                 // Vouched for by its stamp: its entry gives what reading it gives.
-                let key = file.stamp.and_then(|stamp| cache.unchanged(&file.name, &stamp));
-                if let Some(key) = key
-                    && let Some((policy, doc)) = cache.recall(&key, file)
-                {
-                    return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key), None);
-                }
-                // (Only where the entry cannot be used after all: the file is read.)
-                read_now = repo::read_again(file, &mut found);
-                match &read_now {
-                    Some(read) => (read, cache.key(read)),
+                true => file.stamp.and_then(|stamp| cache.unchanged(&file.name, &stamp)),
+                false => Some(cache.key(file)),
+            };
+            if let Some(key) = key
+                && let Some((policy, doc)) = cache.recall(&key, file)
+            {
+                return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key), None);
+            }
+            // (A file not read whose entry cannot be used after all is read now.)
+            let read_now = match file.unread {
+                true => match repo::read_again(file, &mut found) {
+                    Some(read) => Some(read),
                     None => return (None, found, Remembered::No, None),
+                },
+                false => None,
+            };
+            let (file, key) = match (&read_now, key) {
+                (None, Some(key)) => (file, key),
+                (read, _) => {
+                    let file = read.as_ref().unwrap_or(file);
+                    (file, cache.key(file))
                 }
-            } else {
-                read_now = None;
-                let key = cache.key(file);
-                if let Some((policy, doc)) = cache.recall(&key, file) {
-                    return (Some(Loaded { doc, policy, targets: Vec::new() }), found, Remembered::Used(key), None);
-                }
-                (file, key)
             };
             let mut json = Vec::new();
             let loaded = load_policy(file, validators, &templates, &mut found, Some(&mut json));

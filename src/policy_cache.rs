@@ -719,6 +719,16 @@ mod tests {
         fs::write(&path, &damaged).expect("write");
         assert!(unread(&build()).is_empty(), "damaged");
         aged(&path);
-        assert_eq!(unread(&build()), ["policies/a.yaml"]);
+        let vouched = build();
+        assert_eq!(unread(&vouched), ["policies/a.yaml"]);
+        // An entry damaged behind a whole table: the file vouched for is read after all.
+        let mut damaged = fs::read(&path).expect("cache");
+        let first_end = entry_end(&damaged, ENTRIES).expect("an entry");
+        damaged[first_end - 5] ^= 1;
+        fs::write(&path, &damaged).expect("write");
+        let read_again = build();
+        assert!(unread(&read_again).is_empty(), "read after all");
+        assert_eq!(read_again.files, vouched.files);
+        assert_eq!(seen(&read_again), seen(&vouched));
     }
 }

@@ -30,8 +30,6 @@ pub struct Repository {
     pub fragments: Vec<SourceFile>,
     /// Policy files found and not read yet ([`Repository::read_policies`]), in name order.
     found: Vec<Found>,
-    /// Their stamps, once taken ([`Repository::stamp_policies`]).
-    stamps: Vec<Option<Stamp>>,
 }
 
 #[derive(Debug)]
@@ -75,7 +73,6 @@ pub fn find(root: &Path) -> Result<Repository, LoadError> {
         problems: Vec::new(),
         fragments: Vec::new(),
         found: Vec::new(),
-        stamps: Vec::new(),
     };
     let walker = Walker { root, canonical: &canonical, max_files: limits::MAX_POLICY_FILES };
     let project = root.join(PROJECT_FILE);
@@ -98,16 +95,16 @@ pub type Unchanged<'a> = &'a (dyn Fn(&str, &Stamp) -> bool + Sync);
 impl Repository {
     /// A repository of files given, not found on disk (`policies` in name order).
     pub fn given(project: Option<SourceFile>, policies: Vec<SourceFile>) -> Repository {
-        let (problems, fragments, found, stamps) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        Repository { root: PathBuf::new(), project, policies, problems, fragments, found, stamps }
+        let (problems, fragments, found) = (Vec::new(), Vec::new(), Vec::new());
+        Repository { root: PathBuf::new(), project, policies, problems, fragments, found }
     }
 
-    /// Takes the stamp of each policy file [`find`] found that is a regular file (not a
-    /// link), on every core: what [`Repository::read_policies`] asks a build's policy cache
-    /// about. Each folder is opened once and its files looked up by name in it (an `lstat`
-    /// by the whole path walks every folder above it again).
+    /// The stamp of each policy file [`find`] found that is a regular file (not a link), in
+    /// order, taken on every core: what [`Repository::read_policies`] asks a build's policy
+    /// cache about. Each folder is opened once and its files looked up by name in it (an
+    /// `lstat` by the whole path walks every folder above it again).
     #[cfg(unix)]
-    pub fn stamp_policies(&mut self) {
+    pub fn stamp_policies(&self) -> Vec<Option<Stamp>> {
         let in_one_folder = |a: &Found, b: &Found| a.2.parent() == b.2.parent();
         let stamps: Vec<Vec<Option<Stamp>>> = self
             .found
@@ -122,23 +119,26 @@ impl Repository {
                 files.iter().map(at).collect()
             })
             .collect();
-        self.stamps = stamps.into_iter().flatten().collect();
+        stamps.into_iter().flatten().collect()
     }
 
     /// Elsewhere no file has a stamp: every file is read.
     #[cfg(not(unix))]
-    pub fn stamp_policies(&mut self) {}
+    pub fn stamp_policies(&self) -> Vec<Option<Stamp>> {
+        Vec::new()
+    }
 
     /// Reads the policy files [`find`] found, on every core, kept (and the first I/O error
-    /// reported) in name order. One whose stamp was taken and `unchanged` vouches for is not
-    /// read ([`SourceFile::unread`]).
-    pub fn read_policies(&mut self, unchanged: Option<Unchanged<'_>>) -> Result<(), LoadError> {
-        let (found, stamps) = (std::mem::take(&mut self.found), std::mem::take(&mut self.stamps));
+    /// reported) in name order. One whose stamp (`vouched`: as [`Repository::stamp_policies`]
+    /// took them) the cache's `unchanged` vouches for is not read ([`SourceFile::unread`]).
+    pub fn read_policies(&mut self, vouched: Option<(&[Option<Stamp>], Unchanged<'_>)>) -> Result<(), LoadError> {
+        let found = std::mem::take(&mut self.found);
         let read: Vec<Result<Outcome, LoadError>> = found
             .par_iter()
             .enumerate()
             .map(|(i, (name, open, path))| {
-                if let (Some(unchanged), Some(&Some(stamp))) = (unchanged, stamps.get(i))
+                if let Some((stamps, unchanged)) = vouched
+                    && let Some(&Some(stamp)) = stamps.get(i)
                     && unchanged(name, &stamp)
                 {
                     let file = SourceFile { stamp: Some(stamp), unread: true, ..SourceFile::new(name, path, "") };

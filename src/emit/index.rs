@@ -11,9 +11,7 @@
 //! compared, as without an index.
 
 use super::declaration::Made;
-#[cfg(unix)]
-pub(super) use crate::stamp::stamp_of;
-pub(super) use crate::stamp::{STAMP_BYTES, Stamp, stamp};
+use crate::stamp::{STAMP_BYTES, Stamp};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io;
@@ -234,6 +232,7 @@ pub(super) fn aged(path: &Path) {
 mod tests {
     use super::*;
     use crate::emit::OutputFile;
+    use crate::stamp::stamp;
 
     fn file(path: &str, text: &str) -> OutputFile {
         OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }

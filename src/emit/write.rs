@@ -24,10 +24,11 @@
 
 use super::OutputFile;
 use super::declaration::{Digest, Made};
-#[cfg(unix)]
-use super::index::stamp_of;
-use super::index::{Fingerprint, Index, Key, Known, Stamp, fingerprint, key, stamp};
+use super::index::{Fingerprint, Index, Key, Known, fingerprint, key};
 use super::manifest::GENERATOR;
+#[cfg(unix)]
+use crate::stamp::stamp_of;
+use crate::stamp::{Stamp, stamp};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs;
